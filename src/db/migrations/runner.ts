@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { Driver, Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { unprepared } from '../statement.js';
+import { SchemaNotInstalledError, SchemaVersionError } from '../../errors.js';
+import { LATEST_VERSION, MIGRATIONS } from './index.js';
+import type { Migration } from './migration.js';
+
+export interface InstallReport {
+  schema: string;
+  /** Versions applied by this call (empty when already up to date). */
+  applied: number[];
+  version: number;
+}
+
+export interface VerifyReport {
+  schema: string;
+  ok: boolean;
+  installedVersion: number | null;
+  latestVersion: number;
+  /** One line per problem, naming the missing or outdated object. */
+  problems: string[];
+}
+
+/** Key 0 of the schema's lock space is reserved for migrations. */
+const MIGRATION_LOCK = 0;
+
+function checksum(migration: Migration, names: SchemaNames): string {
+  return createHash('sha256').update(migration.sql(names)).digest('hex');
+}
+
+/**
+ * Applies every pending migration in one transaction, under an advisory lock, so concurrent
+ * installs (ten workers starting at once) queue up and all but the first find nothing to do.
+ * Idempotent: `install` and `upgrade` are the same operation.
+ */
+export async function install(driver: Driver, names: SchemaNames): Promise<InstallReport> {
+  return driver.transaction(async (tx) => {
+    await tx.query(unprepared(`SELECT pg_advisory_xact_lock(${names.lockSpace}, ${MIGRATION_LOCK})`));
+    await tx.query(
+      unprepared(`
+        CREATE SCHEMA IF NOT EXISTS ${names.ident};
+        CREATE TABLE IF NOT EXISTS ${names.migrations} (
+          version    integer     PRIMARY KEY,
+          name       text        NOT NULL,
+          checksum   text        NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        );`),
+    );
+    const done = new Set(
+      (await tx.query<{ version: number }>(unprepared(`SELECT version FROM ${names.migrations}`))).map((r) => r.version),
+    );
+    const newest = Math.max(0, ...done);
+    if (newest > LATEST_VERSION) throw new SchemaVersionError(names.schema, newest, LATEST_VERSION);
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await tx.query(unprepared(migration.sql(names)));
+      await tx.query(
+        unprepared(
+          `INSERT INTO ${names.migrations} (version, name, checksum) VALUES (${migration.version}, '${migration.name}', '${checksum(migration, names)}')`,
+        ),
+      );
+      applied.push(migration.version);
+    }
+    return { schema: names.schema, applied, version: LATEST_VERSION };
+  });
+}
+
+/** Drops the schema and everything in it: jobs, history, schedules. */
+export async function uninstall(driver: Driver, names: SchemaNames): Promise<void> {
+  await driver.transaction(async (tx) => {
+    await tx.query(unprepared(`SELECT pg_advisory_xact_lock(${names.lockSpace}, ${MIGRATION_LOCK})`));
+    await tx.query(unprepared(`DROP SCHEMA IF EXISTS ${names.ident} CASCADE`));
+  });
+}
+
+/** The highest applied migration, or null when pgqueuer is not installed in this schema. */
+export async function installedVersion(db: Queryable, names: SchemaNames): Promise<number | null> {
+  const [row] = await db.query<{ present: boolean }>(
+    unprepared(`SELECT to_regclass('${names.migrations}') IS NOT NULL AS present`),
+  );
+  if (!row?.present) return null;
+  const [max] = await db.query<{ version: number | null }>(unprepared(`SELECT max(version) AS version FROM ${names.migrations}`));
+  return max?.version ?? null;
+}
+
+/** Throws a clear error unless the schema is installed at exactly the version this code needs. */
+export async function assertInstalled(db: Queryable, names: SchemaNames): Promise<void> {
+  const version = await installedVersion(db, names);
+  if (version === null) throw new SchemaNotInstalledError(names.schema);
+  if (version !== LATEST_VERSION) throw new SchemaVersionError(names.schema, version, LATEST_VERSION);
+}
+
+/** Objects the latest schema must have; `verify` names each one that is missing. */
+function expectedObjects(n: SchemaNames): Array<{ kind: 'relation' | 'function'; name: string; lookup: string }> {
+  const relations = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'jobs_queued_idx', 'jobs_scheduled_idx', 'jobs_picked_idx', 'jobs_dedupe_idx', 'job_log_job_id_idx', 'job_log_finished_at_idx'];
+  const functions = [
+    'notify_enqueued()',
+    'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer)',
+  ];
+  return [
+    ...relations.map((r) => ({ kind: 'relation' as const, name: r, lookup: `${n.ident}.${r}` })),
+    ...functions.map((f) => ({ kind: 'function' as const, name: f, lookup: `${n.ident}.${f}` })),
+  ];
+}
+
+export async function verify(db: Queryable, names: SchemaNames): Promise<VerifyReport> {
+  const report: VerifyReport = {
+    schema: names.schema,
+    ok: false,
+    installedVersion: null,
+    latestVersion: LATEST_VERSION,
+    problems: [],
+  };
+  const [ns] = await db.query<{ present: boolean }>(
+    unprepared(`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '${names.schema}') AS present`),
+  );
+  if (!ns?.present) {
+    report.problems.push(`schema "${names.schema}" does not exist: run \`pgq install\``);
+    return report;
+  }
+  report.installedVersion = await installedVersion(db, names);
+  if (report.installedVersion === null) {
+    report.problems.push(`table ${names.migrations} is missing: run \`pgq install\``);
+    return report;
+  }
+  const applied = await db.query<{ version: number; name: string; checksum: string }>(
+    unprepared(`SELECT version, name, checksum FROM ${names.migrations} ORDER BY version`),
+  );
+  const appliedByVersion = new Map(applied.map((r) => [r.version, r]));
+  for (const migration of MIGRATIONS) {
+    const row = appliedByVersion.get(migration.version);
+    if (!row) report.problems.push(`migration ${migration.version} (${migration.name}) is not applied: run \`pgq upgrade\``);
+    else if (row.checksum !== checksum(migration, names))
+      report.problems.push(`migration ${migration.version} (${migration.name}) was applied from different SQL than this version ships`);
+  }
+  for (const row of applied) {
+    if (row.version > LATEST_VERSION)
+      report.problems.push(`migration ${row.version} (${row.name}) is newer than this pgqueuer knows: upgrade the package`);
+  }
+  const objects = expectedObjects(names);
+  const present = await db.query<{ i: number; ok: boolean }>(
+    unprepared(
+      `SELECT i, CASE WHEN kind = 'function' THEN to_regprocedure(lookup) IS NOT NULL ELSE to_regclass(lookup) IS NOT NULL END AS ok
+       FROM unnest(ARRAY[${objects.map((o) => `'${o.kind}'`).join(',')}], ARRAY[${objects.map((o) => `'${o.lookup.replaceAll("'", "''")}'`).join(',')}])
+         WITH ORDINALITY AS o(kind, lookup, i)`,
+    ),
+  );
+  for (const row of present) {
+    const object = objects[Number(row.i) - 1]!;
+    if (!row.ok) report.problems.push(`${object.kind} ${names.schema}.${object.name} is missing`);
+  }
+  const [trigger] = await db.query<{ present: boolean }>(
+    unprepared(
+      `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'jobs_notify_enqueued' AND tgrelid = to_regclass('${names.jobs}') AND tgenabled <> 'D') AS present`,
+    ),
+  );
+  if (!trigger?.present) report.problems.push(`trigger ${names.schema}.jobs_notify_enqueued is missing or disabled`);
+  report.ok = report.problems.length === 0;
+  return report;
+}

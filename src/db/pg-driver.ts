@@ -1,0 +1,170 @@
+import pg from 'pg';
+import type { ClientLike, Driver, ListenCallbacks, Queryable, Statement, Subscription } from './driver.js';
+import type { Logger } from '../logger.js';
+
+export interface PgDriverOptions {
+  /** Close the pool on `close()`: true when pgqueuer created it. */
+  ownsPool: boolean;
+  /**
+   * Prepare each statement once per connection (faster). Turn off behind a pooler that does
+   * not support named prepared statements (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements: boolean;
+  logger: Logger;
+}
+
+/** The `pg` (node-postgres) adapter behind the Driver port. */
+export class PgDriver implements Driver {
+  private readonly listeners = new Set<PgListener>();
+  private readonly onPoolError = (err: Error): void => {
+    // An idle pooled connection died (server restart, pg_terminate_backend). The pool drops
+    // it and opens a new one on demand; without this handler node would crash the process.
+    this.options.logger.warn({ err }, 'pgqueuer: idle database connection lost');
+  };
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly options: PgDriverOptions,
+  ) {
+    pool.on('error', this.onPoolError);
+  }
+
+  async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.pool.query<Row & pg.QueryResultRow>(this.config(statement, values));
+    return result.rows;
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        query: async <Row>(statement: Statement, values: readonly unknown[] = []) =>
+          (await client.query<Row & pg.QueryResultRow>(this.config(statement, values))).rows,
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+      throw err;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: destroy it, don't reuse it.
+      client.release(broken);
+    }
+  }
+
+  onClient(client: ClientLike): Queryable {
+    // The caller's client may belong to another pool or library; plain text queries work
+    // everywhere, and a transactional enqueue is not the hot path.
+    return {
+      query: async <Row>(statement: Statement, values: readonly unknown[] = []) =>
+        (await client.query(statement.text, [...values])).rows as Row[],
+    };
+  }
+
+  async listen(channels: readonly string[], callbacks: ListenCallbacks): Promise<Subscription> {
+    const listener = new PgListener(this.pool.options, channels, callbacks, () => this.listeners.delete(listener));
+    await listener.start();
+    this.listeners.add(listener);
+    return listener;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners].map((l) => l.close()));
+    if (this.options.ownsPool) await this.pool.end();
+    this.pool.off('error', this.onPoolError);
+  }
+
+  private config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
+    return this.options.preparedStatements && statement.name
+      ? { name: statement.name, text: statement.text, values: values as unknown[] }
+      : { text: statement.text, values: values as unknown[] };
+  }
+}
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * A dedicated connection that LISTENs and re-LISTENs after any failure, with capped
+ * exponential backoff. Pool connections can't be used: LISTEN is per session, and a pool may
+ * hand the session to someone else or recycle it.
+ */
+class PgListener implements Subscription {
+  private client: pg.Client | undefined;
+  private closed = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channels: readonly string[],
+    private readonly callbacks: ListenCallbacks,
+    private readonly onClosed: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.onClosed();
+    if (client) await client.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ ...this.config, keepAlive: true });
+    client.on('notification', (msg) => {
+      this.callbacks.onNotification({ channel: msg.channel, payload: msg.payload ?? '' });
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('listening connection ended')));
+    try {
+      await client.connect();
+      for (const channel of this.channels) await client.query(`LISTEN "${channel}"`);
+    } catch (err) {
+      client.end().catch(() => {});
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => {});
+    if (this.closed) return;
+    this.callbacks.onError?.(err);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.failures);
+    this.retryTimer = setTimeout(() => {
+      this.connect().then(
+        () => {
+          if (this.closed) return;
+          this.failures = 0;
+          this.callbacks.onReconnect?.();
+        },
+        (err: Error) => {
+          if (this.closed) return;
+          this.failures++;
+          this.callbacks.onError?.(err);
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Every error pgqueuer throws on purpose is a `PgQueuerError`, so callers can tell them from
+ * their own failures with one `instanceof`, and each subclass carries the facts a caller needs
+ * to act on (the key, the entrypoint, the path) as fields, not only in the message.
+ */
+export class PgQueuerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The database could not be reached, or the connection was refused. */
+export class ConnectionError extends PgQueuerError {
+  constructor(
+    message: string,
+    readonly target: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The pgqueuer tables are missing from the database (run `pgq install`). */
+export class SchemaNotInstalledError extends PgQueuerError {
+  constructor(readonly schema: string) {
+    super(`pgqueuer is not installed in schema "${schema}": run \`npx pgq install${schema === 'pgqueuer' ? '' : ` --schema-name ${schema}`}\``);
+  }
+}
+
+/** The installed schema is older or newer than this version of pgqueuer expects. */
+export class SchemaVersionError extends PgQueuerError {
+  constructor(
+    readonly schema: string,
+    readonly installed: number,
+    readonly expected: number,
+  ) {
+    super(
+      installed < expected
+        ? `pgqueuer schema "${schema}" is at migration ${installed}, this version needs ${expected}: run \`npx pgq upgrade\``
+        : `pgqueuer schema "${schema}" is at migration ${installed}, newer than this version of pgqueuer knows (${expected}): upgrade the pgqueuer package`,
+    );
+  }
+}
+
+/** A dedupe key is already held by a queued or running job of the same entrypoint. */
+export class DuplicateJobError extends PgQueuerError {
+  constructor(readonly duplicates: ReadonlyArray<{ entrypoint: string; dedupeKey: string }>) {
+    const listed = duplicates.map((d) => `"${d.dedupeKey}" (${d.entrypoint})`).join(', ');
+    super(`a queued or running job already holds dedupe key ${listed}; nothing was enqueued`);
+  }
+
+  get dedupeKeys(): string[] {
+    return this.duplicates.map((d) => d.dedupeKey);
+  }
+}
+
+/** A payload (or result) cannot be stored: not representable as JSON, or too large. */
+export class PayloadError extends PgQueuerError {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Options passed to pgqueuer are invalid; the message names the option. */
+export class ConfigError extends PgQueuerError {}
+
+/** A method was called in a state that does not allow it (e.g. `run()` twice). */
+export class StateError extends PgQueuerError {}
+
+/**
+ * Thrown by a handler to fail the job without further attempts, whatever its retry policy.
+ * Use it for errors that another attempt cannot fix (bad input, a deleted record).
+ */
+export class PermanentJobError extends PgQueuerError {}
+
+/** The reason a running job's `ctx.signal` is aborted when someone cancels the job. */
+export class JobCanceledSignal extends PgQueuerError {
+  constructor(readonly jobId: number) {
+    super(`job ${jobId} was canceled`);
+  }
+}
+
+/**
+ * The reason a running job's `ctx.signal` is aborted when the worker shuts down before the
+ * handler finished, or loses the job to another worker (its heartbeat was too old).
+ */
+export class JobAbandonedSignal extends PgQueuerError {
+  constructor(
+    readonly jobId: number,
+    readonly why: 'shutdown' | 'lost',
+  ) {
+    super(
+      why === 'shutdown'
+        ? `worker shut down before job ${jobId} finished; the job goes back to the queue`
+        : `job ${jobId} was taken over by another worker after its heartbeat expired`,
+    );
+  }
+}

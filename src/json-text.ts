@@ -1,0 +1,60 @@
+import { PayloadError } from './errors.js';
+
+/**
+ * Encodes a value as JSON text for a jsonb column, refusing what JSON.stringify would silently
+ * change or PostgreSQL would reject, with an error that names where in the value it is:
+ * bigints, non-finite numbers, functions, symbols, Maps and Sets, cycles, and the NUL
+ * character (jsonb cannot store \u0000).
+ */
+export function toJsonText(value: unknown, what: string, maxBytes: number): string {
+  check(value, what, new Set());
+  const text = JSON.stringify(value) ?? 'null';
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    throw new PayloadError(`${what} is ${bytes} bytes as JSON, over the limit of ${maxBytes} bytes`, what);
+  }
+  return text;
+}
+
+function check(value: unknown, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\u0000')) fail(path, 'contains the NUL character (\\u0000), which PostgreSQL jsonb cannot store');
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, `is ${value}, which JSON cannot represent`);
+      return;
+    case 'boolean':
+    case 'undefined':
+      return;
+    case 'bigint':
+      fail(path, 'is a bigint, which JSON cannot represent: convert it to a string or number');
+      return;
+    case 'function':
+    case 'symbol':
+      fail(path, `is a ${typeof value}, which JSON cannot represent`);
+      return;
+  }
+  if (value === null) return;
+  const obj = value as object;
+  if (ancestors.has(obj)) fail(path, 'refers back to itself (a cycle), which JSON cannot represent');
+  if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) {
+    fail(path, `is a ${obj.constructor.name}, which JSON.stringify turns into {}: convert it to an object or array`);
+  }
+  // Dates, Buffers and other objects that define toJSON say themselves how they serialise.
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return;
+  ancestors.add(obj);
+  if (Array.isArray(obj)) {
+    obj.forEach((item, i) => check(item, `${path}[${i}]`, ancestors));
+  } else {
+    for (const [key, item] of Object.entries(obj)) {
+      if (key.includes('\u0000')) fail(path, 'has a key containing the NUL character (\\u0000)');
+      check(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, ancestors);
+    }
+  }
+  ancestors.delete(obj);
+}
+
+function fail(path: string, problem: string): never {
+  throw new PayloadError(`${path} ${problem}`, path);
+}

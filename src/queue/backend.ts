@@ -1,0 +1,117 @@
+import type { JobHeaders, QueueSizeRow, TransactionClient } from '../job.js';
+
+/**
+ * The storage port of the queue: what the worker and the public API need from a backend.
+ * PostgreSQL implements it with the SQL in this folder; `PgQueuer.inMemory()` implements it
+ * in process. Payloads cross it as JSON text, so both backends see exactly what PostgreSQL
+ * would store.
+ */
+export interface QueueBackend {
+  enqueue(rows: readonly EnqueueRow[], client?: TransactionClient): Promise<number[]>;
+  claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+  /** Records finished attempts. Returns the ids whose outcome was recorded: the others had been taken over by another worker. */
+  complete(workerId: string, completions: readonly Completion[]): Promise<Set<number>>;
+  /** Refreshes the heartbeat of jobs this worker holds; reports which it still holds and which were canceled. */
+  heartbeat(workerId: string, ids: readonly number[]): Promise<HeldJob[]>;
+  /** Returns jobs whose heartbeat is older than their entrypoint's rescue interval to the queue. */
+  rescue(policies: readonly RescuePolicy[]): Promise<number>;
+  /** Gives jobs back to the queue at shutdown; `started` ones have used an attempt. */
+  release(workerId: string, jobs: ReadonlyArray<{ id: number; started: boolean }>): Promise<void>;
+  /** Cancels jobs: queued ones are removed, running ones are flagged and their workers told. */
+  cancel(ids: readonly number[]): Promise<number[]>;
+  queueSize(): Promise<QueueSizeRow[]>;
+  /** Milliseconds until the earliest deferred job of these entrypoints is due, or null if none. */
+  nextDueInMs(entrypoints: readonly string[]): Promise<number | null>;
+  registerWorker(worker: WorkerInfo): Promise<void>;
+  unregisterWorker(workerId: string): Promise<void>;
+  /** Delivers work notifications to a worker; the subscription heals itself after failures. */
+  subscribe(events: WorkEvents): Promise<{ close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export interface EnqueueRow {
+  entrypoint: string;
+  priority: number;
+  /** JSON text, already checked. */
+  payload: string;
+  headers: string | null;
+  /** An absolute time (ISO string) or a delay from the database's now(). */
+  executeAt: string | null;
+  delayMs: number | null;
+  dedupeKey: string | null;
+}
+
+export interface EntrypointClaimPolicy {
+  name: string;
+  /** 0: no limit. */
+  concurrencyLimit: number;
+  /** 0: no limit. */
+  ratePerSecond: number;
+  burst: number;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  entrypoints: readonly EntrypointClaimPolicy[];
+  /** Jobs this worker can start now. */
+  capacity: number;
+}
+
+export interface ClaimedJob {
+  id: number;
+  entrypoint: string;
+  priority: number;
+  payload: unknown;
+  headers: JobHeaders;
+  attempt: number;
+  createdAt: Date;
+  cancelRequested: boolean;
+}
+
+export type CompletionOutcome = 'successful' | 'exception' | 'canceled' | 'retry';
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Extra facts, e.g. validation issues. */
+  details?: unknown;
+}
+
+export interface Completion {
+  id: number;
+  attempt: number;
+  outcome: CompletionOutcome;
+  durationMs: number;
+  error?: SerializedError;
+  /** JSON text of the handler's return value. */
+  result?: string;
+  /** For `retry`: delay before the next attempt. */
+  retryDelayMs?: number;
+}
+
+export interface HeldJob {
+  id: number;
+  cancelRequested: boolean;
+}
+
+export interface RescuePolicy {
+  entrypoint: string;
+  rescueAfterMs: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  entrypoints: readonly string[];
+}
+
+export interface WorkEvents {
+  /** Jobs of `entrypoint` were enqueued; the earliest is due in `delayMs` (0: now). */
+  enqueued(entrypoint: string, delayMs: number): void;
+  cancelRequested(ids: readonly number[]): void;
+  /** The notification stream was interrupted and restored: something may have been missed. */
+  reconnected(): void;
+  error?(err: Error): void;
+}

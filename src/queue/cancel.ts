@@ -1,0 +1,40 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import { notifyIdsInChunks } from './notify.js';
+
+/**
+ * Cancels jobs in one statement. Jobs not yet running are removed and logged `canceled`
+ * (completion watchers are told); running ones are flagged and their workers told to abort
+ * `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
+ */
+export function cancelQuery(n: SchemaNames) {
+  const statement = prepared(
+    'cancel',
+    `WITH removed AS (
+       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled')
+       RETURNING *
+     ), logged AS (
+       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at)
+       SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at FROM removed
+       RETURNING job_id
+     ), flagged AS (
+       UPDATE ${n.jobs} SET cancel_requested = true, updated_at = now()
+       WHERE id = ANY ($1::bigint[]) AND status = 'picked'
+       RETURNING id
+     ), cancel_notices AS (
+       ${notifyIdsInChunks(n.channel, 'cancel', 'flagged', 'id')}
+     ), done_notices AS (
+       ${notifyIdsInChunks(n.doneChannel, 'done', 'logged', 'job_id')}
+     )
+     -- A FROM-less SELECT evaluates every subquery, so the notices are always sent.
+     SELECT (SELECT array_agg(id) FROM flagged) AS flagged,
+            (SELECT array_agg(job_id) FROM logged) AS removed,
+            (SELECT count(*) FROM cancel_notices) + (SELECT count(*) FROM done_notices) AS notices`,
+  );
+  return async (db: Queryable, ids: readonly number[]): Promise<number[]> => {
+    if (ids.length === 0) return [];
+    const [row] = await db.query<{ flagged: string[] | null; removed: string[] | null }>(statement, [ids]);
+    return [...(row?.flagged ?? []), ...(row?.removed ?? [])].map(Number).sort((a, b) => a - b);
+  };
+}

@@ -1,0 +1,44 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import type { ClaimedJob, ClaimRequest } from './backend.js';
+
+interface JobRow {
+  id: string;
+  entrypoint: string;
+  priority: number;
+  payload: unknown;
+  headers: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
+  cancel_requested: boolean;
+}
+
+/** One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs in migration 1). */
+export function claimQuery(n: SchemaNames) {
+  const statement = prepared(
+    'claim',
+    `SELECT id, entrypoint, priority, payload, headers, attempts, created_at, cancel_requested
+     FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
+  );
+  return async (db: Queryable, req: ClaimRequest): Promise<ClaimedJob[]> => {
+    const rows = await db.query<JobRow>(statement, [
+      req.workerId,
+      req.entrypoints.map((e) => e.name),
+      req.entrypoints.map((e) => e.concurrencyLimit),
+      req.entrypoints.map((e) => e.ratePerSecond),
+      req.entrypoints.map((e) => e.burst),
+      req.capacity,
+    ]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      entrypoint: r.entrypoint,
+      priority: r.priority,
+      payload: r.payload,
+      headers: r.headers,
+      attempt: r.attempts,
+      createdAt: r.created_at,
+      cancelRequested: r.cancel_requested,
+    }));
+  };
+}

@@ -1,0 +1,68 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import type { Completion } from './backend.js';
+import { notifyEnqueued, notifyIdsInChunks } from './notify.js';
+
+/**
+ * Records a batch of finished attempts in one statement: finished jobs move from `jobs` to
+ * `job_log`, retried ones go back to the queue with their delay (and their error logged), and
+ * completion watchers are notified.
+ *
+ * Every write is fenced by (worker, attempt): if this worker's heartbeat expired and another
+ * worker took the job over, this worker's late outcome is ignored instead of clobbering the
+ * new attempt. A job canceled while running ends `canceled`, never retried.
+ */
+export function completeQuery(n: SchemaNames) {
+  const statement = prepared(
+    'complete',
+    `WITH input AS (
+       SELECT * FROM json_to_recordset($2::json)
+         AS t(i bigint, a integer, o text, e jsonb, r jsonb, t double precision, w double precision)
+     ), finished AS (
+       DELETE FROM ${n.jobs} AS j USING input AS x
+       WHERE j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
+         AND (x.o <> 'retry' OR j.cancel_requested)
+       RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.payload, j.headers, j.created_at, j.picked_at,
+         CASE WHEN j.cancel_requested AND x.o IN ('retry', 'exception') THEN 'canceled' ELSE x.o END AS status,
+         x.e AS error, x.r AS result, x.t AS duration_ms
+     ), retried AS (
+       UPDATE ${n.jobs} AS j
+       SET status = CASE WHEN x.w > 0 THEN 'scheduled' ELSE 'queued' END,
+           execute_after = now() + make_interval(secs => x.w / 1000.0),
+           worker_id = NULL, heartbeat = NULL, updated_at = now()
+       FROM input AS x
+       WHERE j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
+         AND x.o = 'retry' AND NOT j.cancel_requested
+       RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, x.e AS error, x.t AS duration_ms, x.w AS delay_ms
+     ), logged AS (
+       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, duration_ms, error, result, payload, headers, created_at, picked_at)
+       SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, result,
+              CASE WHEN status <> 'successful' THEN payload END,
+              CASE WHEN status <> 'successful' THEN headers END,
+              created_at, picked_at
+       FROM finished
+       UNION ALL
+       SELECT id, entrypoint, priority, 'retried', attempts, $1, duration_ms, error, NULL, NULL, NULL, created_at, picked_at
+       FROM retried
+       RETURNING job_id, status
+     ), done_notices AS (
+       ${notifyIdsInChunks(n.doneChannel, 'done', "logged WHERE status <> 'retried'", 'job_id')}
+     ), wake_notices AS (
+       ${notifyEnqueued(n.channel, 'retried', 'min(delay_ms)')}
+     )
+     SELECT job_id AS id, (SELECT count(*) FROM done_notices) + (SELECT count(*) FROM wake_notices) AS notices
+     FROM logged`,
+  );
+
+  return async (db: Queryable, workerId: string, completions: readonly Completion[]): Promise<Set<number>> => {
+    if (completions.length === 0) return new Set();
+    const parts = completions.map(
+      (c) =>
+        `{"i":${c.id},"a":${c.attempt},"o":"${c.outcome}","e":${c.error ? JSON.stringify(c.error) : 'null'},` +
+        `"r":${c.result ?? 'null'},"t":${c.durationMs},"w":${c.retryDelayMs ?? 0}}`,
+    );
+    const rows = await db.query<{ id: string }>(statement, [workerId, `[${parts.join(',')}]`]);
+    return new Set(rows.map((r) => Number(r.id)));
+  };
+}

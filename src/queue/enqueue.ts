@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import { DuplicateJobError } from '../errors.js';
+import type { EnqueueRow } from './backend.js';
+
+/**
+ * Inserts a whole batch in one statement. The batch travels as a single JSON parameter (fast
+ * to build, no per-row parameters), and dedupe conflicts are found before inserting, so a
+ * duplicate normally leaves the caller's transaction usable: nothing is written and
+ * `DuplicateJobError` names the keys. (A concurrent racer can still trip the unique index;
+ * that error is reported the same way.)
+ */
+export function enqueueQuery(n: SchemaNames) {
+  const statement = prepared(
+    'enqueue',
+    `WITH input AS (
+       SELECT t.e, t.p, t.d, t.h, t.k,
+              coalesce(t.a, now() + make_interval(secs => coalesce(t.m, 0) / 1000.0)) AS run_at
+       FROM json_to_recordset($1::json) AS t(e text, p integer, d jsonb, h jsonb, a timestamptz, m double precision, k text)
+     ), duplicates AS (
+       SELECT i.e, i.k FROM input AS i
+       WHERE i.k IS NOT NULL AND EXISTS (SELECT 1 FROM ${n.jobs} AS j WHERE j.entrypoint = i.e AND j.dedupe_key = i.k)
+       UNION
+       SELECT e, k FROM input WHERE k IS NOT NULL GROUP BY e, k HAVING count(*) > 1
+     ), inserted AS (
+       INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, dedupe_key, status)
+       SELECT e, p, d, coalesce(h, '{}'::jsonb), run_at, k, CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END
+       FROM input
+       WHERE NOT EXISTS (SELECT 1 FROM duplicates)
+       RETURNING id
+     )
+     SELECT id, NULL AS e, NULL AS k FROM inserted
+     UNION ALL
+     SELECT NULL, e, k FROM duplicates`,
+  );
+
+  return async (db: Queryable, rows: readonly EnqueueRow[]): Promise<number[]> => {
+    if (rows.length === 0) return [];
+    const parts = rows.map(
+      (r) =>
+        `{"e":${JSON.stringify(r.entrypoint)},"p":${r.priority},"d":${r.payload},"h":${r.headers ?? 'null'},` +
+        `"a":${r.executeAt === null ? 'null' : JSON.stringify(r.executeAt)},"m":${r.delayMs ?? 'null'},` +
+        `"k":${r.dedupeKey === null ? 'null' : JSON.stringify(r.dedupeKey)}}`,
+    );
+    let result: Array<{ id: string | null; e: string | null; k: string | null }>;
+    try {
+      result = await db.query(statement, [`[${parts.join(',')}]`]);
+    } catch (err) {
+      throw duplicateFromUniqueViolation(err) ?? err;
+    }
+    const duplicates = result.filter((r) => r.id === null).map((r) => ({ entrypoint: r.e!, dedupeKey: r.k! }));
+    if (duplicates.length > 0) throw new DuplicateJobError(duplicates);
+    // Identity values are drawn in insertion order, so sorted ids line up with the input rows.
+    return result.map((r) => Number(r.id)).sort((a, b) => a - b);
+  };
+}
+
+function duplicateFromUniqueViolation(err: unknown): DuplicateJobError | undefined {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e?.code !== '23505' || e.constraint !== 'jobs_dedupe_idx') return undefined;
+  const match = /\(entrypoint, dedupe_key\)=\((.*?), (.*)\) already exists/.exec(e.detail ?? '');
+  return new DuplicateJobError([{ entrypoint: match?.[1] ?? '?', dedupeKey: match?.[2] ?? '?' }]);
+}

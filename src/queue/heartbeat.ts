@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import type { HeldJob, RescuePolicy } from './backend.js';
+import { notifyEnqueued } from './notify.js';
+
+/**
+ * One statement per interval for all of a worker's running jobs. The rows it returns double
+ * as the fallback for lost notifications: a job missing from them was taken over by another
+ * worker, and `cancel_requested` reveals a cancellation whose NOTIFY never arrived.
+ */
+export function heartbeatQuery(n: SchemaNames) {
+  const statement = prepared(
+    'heartbeat',
+    `WITH worker AS (UPDATE ${n.workers} SET heartbeat = now() WHERE id = $1)
+     UPDATE ${n.jobs} SET heartbeat = now()
+     WHERE id = ANY ($2::bigint[]) AND worker_id = $1 AND status = 'picked'
+     RETURNING id, cancel_requested`,
+  );
+  return async (db: Queryable, workerId: string, ids: readonly number[]): Promise<HeldJob[]> => {
+    const rows = await db.query<{ id: string; cancel_requested: boolean }>(statement, [workerId, ids]);
+    return rows.map((r) => ({ id: Number(r.id), cancelRequested: r.cancel_requested }));
+  };
+}
+
+/**
+ * Puts picked jobs whose heartbeat stopped (their worker crashed or hangs) back in the queue,
+ * logging the lost attempt as `rescued`. SKIP LOCKED lets every worker run it without waiting
+ * on each other.
+ */
+export function rescueQuery(n: SchemaNames) {
+  const statement = prepared(
+    'rescue',
+    `WITH policy AS (
+       SELECT * FROM unnest($1::text[], $2::double precision[]) AS p(entrypoint, after_ms)
+     ), stale AS (
+       SELECT j.id, j.worker_id AS lost_worker FROM ${n.jobs} AS j JOIN policy AS p ON p.entrypoint = j.entrypoint
+       WHERE j.status = 'picked' AND j.heartbeat < now() - make_interval(secs => p.after_ms / 1000.0)
+       FOR UPDATE OF j SKIP LOCKED
+     ), rescued AS (
+       UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, updated_at = now()
+       FROM stale WHERE j.id = stale.id
+       RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, stale.lost_worker
+     ), logged AS (
+       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, error, created_at, picked_at)
+       SELECT id, entrypoint, priority, 'rescued', attempts, lost_worker,
+              json_build_object('name', 'HeartbeatTimeout',
+                                'message', 'the worker running this attempt stopped heartbeating; the job went back to the queue'),
+              created_at, picked_at
+       FROM rescued
+     ), wake AS (
+       ${notifyEnqueued(n.channel, 'rescued')}
+     )
+     SELECT count(*)::integer AS rescued, (SELECT count(*) FROM wake) AS notices FROM rescued`,
+  );
+  return async (db: Queryable, policies: readonly RescuePolicy[]): Promise<number> => {
+    if (policies.length === 0) return 0;
+    const [row] = await db.query<{ rescued: number }>(statement, [
+      policies.map((p) => p.entrypoint),
+      policies.map((p) => p.rescueAfterMs),
+    ]);
+    return row?.rescued ?? 0;
+  };
+}

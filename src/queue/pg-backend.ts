@@ -1,0 +1,70 @@
+import type { Driver } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import type { TransactionClient } from '../job.js';
+import type { QueueBackend, WorkEvents } from './backend.js';
+import { cancelQuery } from './cancel.js';
+import { claimQuery } from './claim.js';
+import { completeQuery } from './complete.js';
+import { enqueueQuery } from './enqueue.js';
+import { heartbeatQuery, rescueQuery } from './heartbeat.js';
+import { nextDueQuery, queueSizeQuery } from './inspect.js';
+import { releaseQuery } from './release.js';
+import { registerWorkerQuery, unregisterWorkerQuery } from './workers.js';
+
+/** The PostgreSQL backend: the queries of this folder bound to one schema and one driver. */
+export class PgBackend implements QueueBackend {
+  private readonly q;
+
+  constructor(
+    readonly driver: Driver,
+    readonly names: SchemaNames,
+  ) {
+    this.q = {
+      enqueue: enqueueQuery(names),
+      claim: claimQuery(names),
+      complete: completeQuery(names),
+      heartbeat: heartbeatQuery(names),
+      rescue: rescueQuery(names),
+      release: releaseQuery(names),
+      cancel: cancelQuery(names),
+      queueSize: queueSizeQuery(names),
+      nextDue: nextDueQuery(names),
+      register: registerWorkerQuery(names),
+      unregister: unregisterWorkerQuery(names),
+    };
+  }
+
+  enqueue: QueueBackend['enqueue'] = (rows, client?: TransactionClient) =>
+    this.q.enqueue(client ? this.driver.onClient(client) : this.driver, rows);
+  claim: QueueBackend['claim'] = (req) => this.q.claim(this.driver, req);
+  complete: QueueBackend['complete'] = (workerId, completions) => this.q.complete(this.driver, workerId, completions);
+  heartbeat: QueueBackend['heartbeat'] = (workerId, ids) => this.q.heartbeat(this.driver, workerId, ids);
+  rescue: QueueBackend['rescue'] = (policies) => this.q.rescue(this.driver, policies);
+  release: QueueBackend['release'] = (workerId, jobs) => this.q.release(this.driver, workerId, jobs);
+  cancel: QueueBackend['cancel'] = (ids) => this.q.cancel(this.driver, ids);
+  queueSize: QueueBackend['queueSize'] = () => this.q.queueSize(this.driver);
+  nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
+  registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
+  unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
+
+  async subscribe(events: WorkEvents): Promise<{ close(): Promise<void> }> {
+    return this.driver.listen([this.names.channel], {
+      onNotification: ({ payload }) => {
+        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string> };
+        try {
+          message = JSON.parse(payload);
+        } catch {
+          return; // not ours (someone else NOTIFYing on the channel)
+        }
+        if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
+        else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
+      },
+      onReconnect: () => events.reconnected(),
+      onError: (err) => events.error?.(err),
+    });
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,23 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+import type { WorkerInfo } from './backend.js';
+
+/** The registry of live workers, for operators (`pgq dashboard`); not needed for correctness. */
+export function registerWorkerQuery(n: SchemaNames) {
+  const statement = prepared(
+    'register_worker',
+    `INSERT INTO ${n.workers} (id, hostname, pid, entrypoints) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET heartbeat = now(), entrypoints = EXCLUDED.entrypoints`,
+  );
+  return async (db: Queryable, w: WorkerInfo): Promise<void> => {
+    await db.query(statement, [w.id, w.hostname, w.pid, w.entrypoints]);
+  };
+}
+
+export function unregisterWorkerQuery(n: SchemaNames) {
+  const statement = prepared('unregister_worker', `DELETE FROM ${n.workers} WHERE id = $1`);
+  return async (db: Queryable, workerId: string): Promise<void> => {
+    await db.query(statement, [workerId]);
+  };
+}

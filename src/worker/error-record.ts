@@ -1,0 +1,43 @@
+import type { SerializedError } from '../queue/backend.js';
+
+const MAX_MESSAGE = 10_000;
+const MAX_STACK = 20_000;
+
+/** What is kept of a thrown value in the job log: bounded, and storable in jsonb (no NUL). */
+export function serializeError(thrown: unknown): SerializedError {
+  if (thrown instanceof Error) {
+    const record: SerializedError = {
+      name: clean(thrown.name || 'Error', 200),
+      message: clean(thrown.message, MAX_MESSAGE),
+    };
+    if (thrown.stack) record.stack = clean(thrown.stack, MAX_STACK);
+    const details = (thrown as { details?: unknown }).details;
+    if (details !== undefined) record.details = safeDetails(details);
+    return record;
+  }
+  return { name: 'NonErrorThrown', message: clean(describe(thrown), MAX_MESSAGE) };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function clean(text: string, max: number): string {
+  const stripped = text.replaceAll('\u0000', '\\u0000');
+  return stripped.length > max ? `${stripped.slice(0, max)}… (${stripped.length - max} more characters)` : stripped;
+}
+
+function safeDetails(details: unknown): unknown {
+  try {
+    const text = JSON.stringify(details);
+    if (text === undefined || text.length > MAX_STACK) return undefined;
+    return JSON.parse(text.replaceAll('\\u0000', '\\\\u0000'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { ConfigError, JobAbandonedSignal, JobCanceledSignal, PermanentJobError, StateError } from '../errors.js';
+import type { Job, JobContext } from '../job.js';
+import { toJsonText } from '../json-text.js';
+import type { Logger } from '../logger.js';
+import type { ClaimedJob, Completion, QueueBackend } from '../queue/backend.js';
+import { CompletionWriter } from './completion-writer.js';
+import type { ResolvedEntrypoint } from './entrypoint-config.js';
+import { serializeError } from './error-record.js';
+import { retryDelayMs } from './retry-delay.js';
+
+export interface WorkerOptions {
+  /** Handlers running at once in this worker. Default 32. */
+  concurrency: number;
+  /** Fallback poll when no notification arrives. Default 1,000 ms. */
+  pollIntervalMs: number;
+  /** How often running jobs' heartbeats are refreshed and stale jobs rescued. Default 5,000 ms. */
+  heartbeatIntervalMs: number;
+  /** How long `stop()` waits for running handlers before giving their jobs back. Default 30,000 ms. */
+  shutdownTimeoutMs: number;
+  /** Largest stored handler result, in bytes of JSON. Default 1 MiB. */
+  maxResultBytes: number;
+}
+
+interface Running {
+  job: ClaimedJob;
+  entry: ResolvedEntrypoint;
+  controller: AbortController;
+  startedAt: number;
+  /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
+  abandoned: boolean;
+}
+
+const CLAIM_RETRY_MIN_MS = 100;
+/** Timers further out than this are left to the poll, so nothing is scheduled for days. */
+const MAX_TIMER_MS = 60_000;
+
+/**
+ * The worker loop. Event driven rather than a polling loop: NOTIFY, the poll timer, a due
+ * deferred job and a freed slot all call `wake()`, and at most one claim is in flight, so
+ * bursts of wake-ups collapse into one round trip that claims a batch.
+ */
+export class QueueManager {
+  readonly workerId = randomUUID();
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private readonly running = new Map<number, Running>();
+  private readonly completions: CompletionWriter;
+  private claiming: Promise<void> | undefined;
+  private workPending = true;
+  private claimFailures = 0;
+  private claimBlockedUntil = 0;
+  private dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeating: Promise<void> | undefined;
+  private subscription: { close(): Promise<void> } | undefined;
+  private resolveStopped: (() => void) | undefined;
+  private resolveDrained: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private abandonNow: (() => void) | undefined;
+  private readonly hasLimits: boolean;
+  private readonly refillThreshold: number;
+
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly entrypoints: ReadonlyMap<string, ResolvedEntrypoint>,
+    private readonly options: WorkerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
+    // A busy worker refills when half its slots are free: one claim per many jobs, not per job.
+    this.refillThreshold = Math.max(1, Math.ceil(options.concurrency / 2));
+    this.completions = new CompletionWriter({
+      write: (batch) => this.backend.complete(this.workerId, batch),
+      maxBatch: 500,
+      logger,
+      onWritten: (batch, accepted) => {
+        for (const c of batch) {
+          if (!accepted.has(c.id)) {
+            this.logger.warn({ jobId: c.id, attempt: c.attempt }, 'pgqueuer: outcome ignored, the job was taken over by another worker');
+          }
+        }
+        // Finished jobs of limited entrypoints free global slots only once recorded.
+        if (this.hasLimits) this.wake();
+      },
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Starts claiming; resolves once `stop()` has finished. */
+  async run(): Promise<void> {
+    if (this.state !== 'idle') throw new StateError(`this worker was already started (state: ${this.state})`);
+    if (this.entrypoints.size === 0) {
+      throw new ConfigError('no entrypoints registered: call pgq.entrypoint(name, options, handler) before pgq.run()');
+    }
+    for (const entry of this.entrypoints.values()) {
+      if (entry.rescueAfterMs <= 2 * this.options.heartbeatIntervalMs) {
+        throw new ConfigError(
+          `entrypoint "${entry.name}": rescueAfterMs (${entry.rescueAfterMs}) must exceed twice heartbeatIntervalMs (${this.options.heartbeatIntervalMs}), or live jobs would be rescued`,
+        );
+      }
+    }
+    this.state = 'running';
+    const stopped = new Promise<void>((resolve) => {
+      this.resolveStopped = resolve;
+    });
+    try {
+      await this.backend.registerWorker({
+        id: this.workerId,
+        hostname: hostname(),
+        pid: process.pid,
+        entrypoints: [...this.entrypoints.keys()],
+      });
+      this.subscription = await this.backend.subscribe({
+        enqueued: (entrypoint, delayMs) => {
+          if (!this.entrypoints.has(entrypoint)) return;
+          if (delayMs <= 0) this.wake();
+          else this.wakeIn(delayMs);
+        },
+        cancelRequested: (ids) => this.abortJobs(ids, (id) => new JobCanceledSignal(id)),
+        reconnected: () => {
+          this.logger.info({}, 'pgqueuer: notification listener reconnected');
+          this.wake();
+        },
+        error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
+      });
+    } catch (err) {
+      this.state = 'stopped';
+      await this.subscription?.close().catch(() => {});
+      throw err;
+    }
+    this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
+    this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
+    this.wake();
+    await stopped;
+  }
+
+  /**
+   * Stops claiming, waits up to `shutdownTimeoutMs` for running handlers, gives the jobs of
+   * handlers still running back to the queue, records outcomes and releases the subscription.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return Promise.resolve();
+    }
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Skips the rest of the shutdown wait (a second SIGINT): abandon running jobs now. */
+  abandonRunning(): void {
+    this.abandonNow?.();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'stopping';
+    clearInterval(this.pollTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
+    await this.claiming;
+
+    if (this.running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise<void>((resolve) => {
+        this.resolveDrained = resolve;
+      });
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.shutdownTimeoutMs);
+        this.abandonNow = resolve;
+      });
+      await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+    }
+    const abandoned = [...this.running.values()];
+    for (const r of abandoned) {
+      r.abandoned = true;
+      r.controller.abort(new JobAbandonedSignal(r.job.id, 'shutdown'));
+    }
+    this.running.clear();
+    await this.releaseQuietly(abandoned.map((r) => ({ id: r.job.id, started: true })));
+
+    await this.completions.drain(Date.now() + Math.max(5_000, this.options.heartbeatIntervalMs));
+    clearInterval(this.heartbeatTimer);
+    await this.heartbeating;
+    await this.subscription?.close().catch(() => {});
+    await this.backend.unregisterWorker(this.workerId).catch((err) => {
+      this.logger.warn({ err }, 'pgqueuer: could not unregister worker');
+    });
+    this.state = 'stopped';
+    this.logger.info({ workerId: this.workerId }, 'pgqueuer: worker stopped');
+    this.resolveStopped?.();
+  }
+
+  private wake(): void {
+    this.workPending = true;
+    this.claimNext();
+  }
+
+  private wakeIn(ms: number): void {
+    if (ms > MAX_TIMER_MS || this.state !== 'running') return;
+    const at = Date.now() + ms;
+    if (this.dueTimer && this.dueTimer.at <= at) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
+    this.dueTimer = {
+      at,
+      timer: setTimeout(() => {
+        this.dueTimer = undefined;
+        this.wake();
+      }, ms),
+    };
+  }
+
+  private claimNext(): void {
+    if (this.state !== 'running' || this.claiming || !this.workPending) return;
+    const free = this.options.concurrency - this.running.size;
+    if (free <= 0 || (this.running.size > 0 && free < this.refillThreshold)) return;
+    if (Date.now() < this.claimBlockedUntil) return;
+    this.workPending = false;
+    this.claiming = this.claim(free).finally(() => {
+      this.claiming = undefined;
+      this.claimNext();
+    });
+  }
+
+  private async claim(capacity: number): Promise<void> {
+    let jobs: ClaimedJob[];
+    try {
+      jobs = await this.backend.claim({
+        workerId: this.workerId,
+        capacity,
+        entrypoints: [...this.entrypoints.values()].map((e) => ({
+          name: e.name,
+          concurrencyLimit: e.concurrencyLimit,
+          ratePerSecond: e.ratePerSecond,
+          burst: e.burst,
+        })),
+      });
+      this.claimFailures = 0;
+    } catch (err) {
+      this.claimFailures++;
+      const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));
+      this.claimBlockedUntil = Date.now() + delay;
+      this.workPending = true;
+      this.logger.warn({ err, retryInMs: delay }, 'pgqueuer: claiming jobs failed; retrying');
+      setTimeout(() => this.claimNext(), delay);
+      return;
+    }
+    if (this.state !== 'running') {
+      // Stop was called while the claim was in flight: these never started.
+      await this.releaseQuietly(jobs.map((j) => ({ id: j.id, started: false })));
+      return;
+    }
+    for (const job of jobs) this.start(job);
+    if (jobs.length >= capacity) this.workPending = true;
+    else if (!this.workPending) this.scheduleNextDue();
+  }
+
+  private scheduleNextDue(): void {
+    this.backend.nextDueInMs([...this.entrypoints.keys()]).then(
+      (ms) => {
+        if (ms !== null) this.wakeIn(Math.max(1, ms));
+      },
+      (err) => this.logger.debug({ err }, 'pgqueuer: next-due lookup failed; the poll will cover it'),
+    );
+  }
+
+  private start(job: ClaimedJob): void {
+    const entry = this.entrypoints.get(job.entrypoint)!;
+    if (job.cancelRequested) {
+      this.record(job, { outcome: 'canceled', durationMs: 0, error: serializeError(new JobCanceledSignal(job.id)) });
+      return;
+    }
+    if (job.attempt > entry.retry.maxAttempts) {
+      // Its previous attempt was lost with a crashed worker and no attempts are left.
+      this.record(job, {
+        outcome: 'exception',
+        durationMs: 0,
+        error: { name: 'AttemptsExhausted', message: `job ${job.id} was rescued after its last allowed attempt (${entry.retry.maxAttempts}) was lost` },
+      });
+      return;
+    }
+    const running: Running = { job, entry, controller: new AbortController(), startedAt: performance.now(), abandoned: false };
+    this.running.set(job.id, running);
+    const view: Job = {
+      id: job.id,
+      entrypoint: job.entrypoint,
+      payload: job.payload,
+      attempt: job.attempt,
+      priority: job.priority,
+      headers: job.headers,
+      createdAt: job.createdAt,
+    };
+    const ctx: JobContext = { signal: running.controller.signal, logger: this.logger };
+    (async () => entry.handler(view, ctx))().then(
+      (result) => this.finish(running, { ok: true, result }),
+      (error: unknown) => this.finish(running, { ok: false, error }),
+    );
+  }
+
+  private finish(running: Running, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): void {
+    if (running.abandoned) return;
+    this.running.delete(running.job.id);
+    const { job, entry } = running;
+    const durationMs = performance.now() - running.startedAt;
+    if (outcome.ok) {
+      let result: string | undefined;
+      try {
+        result = outcome.result === undefined ? undefined : toJsonText(outcome.result, 'result', this.options.maxResultBytes);
+      } catch (err) {
+        this.record(job, { outcome: 'exception', durationMs, error: serializeError(err) });
+        return this.afterFinish();
+      }
+      this.record(job, { outcome: 'successful', durationMs, result });
+      return this.afterFinish();
+    }
+    const error = serializeError(outcome.error);
+    const canceled = running.controller.signal.reason instanceof JobCanceledSignal;
+    if (canceled) {
+      this.record(job, { outcome: 'canceled', durationMs, error });
+    } else if (outcome.error instanceof PermanentJobError || job.attempt >= entry.retry.maxAttempts) {
+      this.record(job, { outcome: 'exception', durationMs, error });
+    } else {
+      this.record(job, { outcome: 'retry', durationMs, error, retryDelayMs: retryDelayMs(entry.retry, job.attempt) });
+    }
+    this.afterFinish();
+  }
+
+  private afterFinish(): void {
+    if (this.running.size === 0 && this.state === 'stopping') this.resolveDrained?.();
+    this.claimNext();
+  }
+
+  private record(job: ClaimedJob, outcome: Omit<Completion, 'id' | 'attempt'>): void {
+    this.completions.add({ id: job.id, attempt: job.attempt, ...outcome });
+  }
+
+  private abortJobs(ids: readonly number[], reason: (id: number) => Error): void {
+    for (const id of ids) {
+      const running = this.running.get(id);
+      if (running && !running.controller.signal.aborted) running.controller.abort(reason(id));
+    }
+  }
+
+  private beat(): void {
+    if (this.heartbeating) return;
+    this.heartbeating = this.heartbeatOnce().finally(() => {
+      this.heartbeating = undefined;
+    });
+  }
+
+  private async heartbeatOnce(): Promise<void> {
+    const ids = [...this.running.keys()];
+    try {
+      const held = await this.backend.heartbeat(this.workerId, ids);
+      const heldIds = new Set(held.map((h) => h.id));
+      this.abortJobs(held.filter((h) => h.cancelRequested).map((h) => h.id), (id) => new JobCanceledSignal(id));
+      for (const id of ids) {
+        const running = this.running.get(id);
+        if (running && !heldIds.has(id)) {
+          // Our heartbeat came too late and another worker owns the job now.
+          running.abandoned = true;
+          this.running.delete(id);
+          running.controller.abort(new JobAbandonedSignal(id, 'lost'));
+          this.logger.warn({ jobId: id }, 'pgqueuer: job was rescued by another worker while running here');
+        }
+      }
+      if (this.state !== 'running') return;
+      const rescued = await this.backend.rescue(
+        [...this.entrypoints.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs })),
+      );
+      if (rescued > 0) {
+        this.logger.warn({ rescued }, 'pgqueuer: returned jobs of unresponsive workers to the queue');
+        this.wake();
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'pgqueuer: heartbeat failed; retrying next interval');
+    }
+  }
+
+  private async releaseQuietly(jobs: Array<{ id: number; started: boolean }>): Promise<void> {
+    if (jobs.length === 0) return;
+    try {
+      await this.backend.release(this.workerId, jobs);
+    } catch (err) {
+      this.logger.error({ err, jobs: jobs.map((j) => j.id) }, 'pgqueuer: could not give jobs back; they will be rescued after their heartbeat expires');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm test`: starts one embedded PostgreSQL for the whole run unless PGQ_TEST_DATABASE_URL or
+ * DATABASE_URL points at a server, then runs every test file with Node's test runner, files
+ * in parallel (each creates its own database). Pass paths or name fragments to run a subset.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return entry.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const root = new URL('.', import.meta.url).pathname;
+const files = testFiles(root)
+  .map((f) => relative(process.cwd(), f))
+  .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(2);
+}
+
+const external = process.env.PGQ_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const server = external ? undefined : await startEmbeddedPostgres();
+const url = external ?? server!.url;
+console.log(`pgqueuer tests: ${files.length} files against ${external ? 'DATABASE_URL' : `embedded PostgreSQL on port ${server!.port}`}`);
+
+// Test files mostly wait on the database, so run more of them than there are cores.
+const concurrency = Number(process.env.PGQ_TEST_CONCURRENCY ?? Math.max(4, availableParallelism() * 2));
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, PGQ_TEST_DATABASE_URL: url } },
+);
+const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+await server?.stop();
+process.exit(code);
