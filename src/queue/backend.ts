@@ -64,6 +64,8 @@ export interface ClaimedJob {
   payload: unknown;
   headers: JobHeaders;
   attempt: number;
+  /** Earlier attempts lost with their worker; they do not count against the retry budget. */
+  rescues: number;
   createdAt: Date;
   cancelRequested: boolean;
 }

@@ -10,6 +10,7 @@ interface JobRow {
   payload: unknown;
   headers: Record<string, unknown>;
   attempts: number;
+  rescues: number;
   created_at: Date;
   cancel_requested: boolean;
 }
@@ -18,7 +19,7 @@ interface JobRow {
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
-    `SELECT id, entrypoint, priority, payload, headers, attempts, created_at, cancel_requested
+    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues, created_at, cancel_requested
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
   );
   return async (db: Queryable, req: ClaimRequest): Promise<ClaimedJob[]> => {
@@ -37,6 +38,7 @@ export function claimQuery(n: SchemaNames) {
       payload: r.payload,
       headers: r.headers,
       attempt: r.attempts,
+      rescues: r.rescues,
       createdAt: r.created_at,
       cancelRequested: r.cancel_requested,
     }));

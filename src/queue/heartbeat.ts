@@ -38,7 +38,7 @@ export function rescueQuery(n: SchemaNames) {
        WHERE j.status = 'picked' AND j.heartbeat < now() - make_interval(secs => p.after_ms / 1000.0)
        FOR UPDATE OF j SKIP LOCKED
      ), rescued AS (
-       UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, updated_at = now()
+       UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, rescues = j.rescues + 1, updated_at = now()
        FROM stale WHERE j.id = stale.id
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, stale.lost_worker
      ), logged AS (

@@ -34,6 +34,8 @@ interface Running {
 }
 
 const CLAIM_RETRY_MIN_MS = 100;
+/** Runs of one job lost with their worker before it is failed instead of run again. */
+export const MAX_RESCUES = 5;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
 const MAX_TIMER_MS = 60_000;
 
@@ -47,6 +49,7 @@ export class QueueManager {
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readonly running = new Map<number, Running>();
   private readonly completions: CompletionWriter;
+  private starting: Promise<void> | undefined;
   private claiming: Promise<void> | undefined;
   private workPending = true;
   private claimFailures = 0;
@@ -109,36 +112,43 @@ export class QueueManager {
     const stopped = new Promise<void>((resolve) => {
       this.resolveStopped = resolve;
     });
+    this.starting = this.startup();
     try {
-      await this.backend.registerWorker({
-        id: this.workerId,
-        hostname: hostname(),
-        pid: process.pid,
-        entrypoints: [...this.entrypoints.keys()],
-      });
-      this.subscription = await this.backend.subscribe({
-        enqueued: (entrypoint, delayMs) => {
-          if (!this.entrypoints.has(entrypoint)) return;
-          if (delayMs <= 0) this.wake();
-          else this.wakeIn(delayMs);
-        },
-        cancelRequested: (ids) => this.abortJobs(ids, (id) => new JobCanceledSignal(id)),
-        reconnected: () => {
-          this.logger.info({}, 'pgqueuer: notification listener reconnected');
-          this.wake();
-        },
-        error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
-      });
+      await this.starting;
     } catch (err) {
       this.state = 'stopped';
       await this.subscription?.close().catch(() => {});
       throw err;
     }
+    await stopped;
+  }
+
+  private async startup(): Promise<void> {
+    await this.backend.registerWorker({
+      id: this.workerId,
+      hostname: hostname(),
+      pid: process.pid,
+      entrypoints: [...this.entrypoints.keys()],
+    });
+    this.subscription = await this.backend.subscribe({
+      enqueued: (entrypoint, delayMs) => {
+        if (!this.entrypoints.has(entrypoint)) return;
+        if (delayMs <= 0) this.wake();
+        else this.wakeIn(delayMs);
+      },
+      cancelRequested: (ids) => this.abortJobs(ids, (id) => new JobCanceledSignal(id)),
+      reconnected: () => {
+        this.logger.info({}, 'pgqueuer: notification listener reconnected');
+        this.wake();
+      },
+      error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
+    });
+    // stop() may have been called meanwhile; it waits for this startup, then tears down.
+    if (this.state !== 'running') return;
     this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
     this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake();
-    await stopped;
   }
 
   /**
@@ -161,6 +171,7 @@ export class QueueManager {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
+    await this.starting?.catch(() => {});
     clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;
@@ -276,12 +287,15 @@ export class QueueManager {
       this.record(job, { outcome: 'canceled', durationMs: 0, error: serializeError(new JobCanceledSignal(job.id)) });
       return;
     }
-    if (job.attempt > entry.retry.maxAttempts) {
-      // Its previous attempt was lost with a crashed worker and no attempts are left.
+    if (job.rescues > MAX_RESCUES) {
+      // Its worker was lost this many times: the job itself is the likely cause (OOM, crash).
       this.record(job, {
         outcome: 'exception',
         durationMs: 0,
-        error: { name: 'AttemptsExhausted', message: `job ${job.id} was rescued after its last allowed attempt (${entry.retry.maxAttempts}) was lost` },
+        error: {
+          name: 'TooManyRescues',
+          message: `job ${job.id} was rescued from lost workers ${job.rescues} times; it may be crashing them, so it was not run again`,
+        },
       });
       return;
     }
@@ -323,7 +337,7 @@ export class QueueManager {
     const canceled = running.controller.signal.reason instanceof JobCanceledSignal;
     if (canceled) {
       this.record(job, { outcome: 'canceled', durationMs, error });
-    } else if (outcome.error instanceof PermanentJobError || job.attempt >= entry.retry.maxAttempts) {
+    } else if (outcome.error instanceof PermanentJobError || job.attempt - job.rescues >= entry.retry.maxAttempts) {
       this.record(job, { outcome: 'exception', durationMs, error });
     } else {
       this.record(job, { outcome: 'retry', durationMs, error, retryDelayMs: retryDelayMs(entry.retry, job.attempt) });
@@ -370,6 +384,7 @@ export class QueueManager {
           this.logger.warn({ jobId: id }, 'pgqueuer: job was rescued by another worker while running here');
         }
       }
+      if (this.running.size === 0 && this.state === 'stopping') this.resolveDrained?.();
       if (this.state !== 'running') return;
       const rescued = await this.backend.rescue(
         [...this.entrypoints.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs })),

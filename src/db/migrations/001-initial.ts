@@ -24,6 +24,9 @@ CREATE TABLE ${n.jobs} (
   execute_after    timestamptz NOT NULL DEFAULT now(),
   dedupe_key       text,
   attempts         integer     NOT NULL DEFAULT 0,
+  -- Attempts lost with their worker (crash, shutdown timeout): not the job's failures, so they
+  -- do not use its retry budget, but they are capped so a job that kills workers stops.
+  rescues          integer     NOT NULL DEFAULT 0,
   heartbeat        timestamptz,
   worker_id        uuid,
   picked_at        timestamptz,

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { PgQueuerError } from '../errors.js';
+import { ExitCode, type GlobalOptions } from './context.js';
+import { registerQueueCommands } from './queue-commands.js';
+import { registerSchemaCommands } from './schema-commands.js';
+
+const program = new Command('pgq')
+  .description('pgqueuer: PostgreSQL as a background job queue')
+  .option('--database-url <url>', 'PostgreSQL connection URL (default: $DATABASE_URL, else the PG* variables)')
+  .option('--schema-name <name>', 'schema holding pgqueuer\'s tables (default: $PGQ_SCHEMA or "pgqueuer")')
+  .showHelpAfterError('(run pgq --help for usage)')
+  .exitOverride();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+registerSchemaCommands(program, globals);
+registerQueueCommands(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = exitCodeFor(err);
+}
+
+/** Errors are one line on stderr and exit 2; a check that fails (verify) exits 1. */
+function exitCodeFor(err: unknown): number {
+  if (err instanceof ExitCode) return err.code;
+  if (err instanceof CommanderError) {
+    // Commander already printed the message (or the help / version, which are not errors).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  const message = err instanceof PgQueuerError ? err.message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}`;
+  console.error(`pgq: ${message.split('\n')[0]}`);
+  if (process.env.PGQ_DEBUG) console.error(err);
+  return 2;
+}

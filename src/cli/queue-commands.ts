@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { withQueue, type GlobalOptions } from './context.js';
+import { formatTable } from './table.js';
+import { InvalidArgumentError } from 'commander';
+
+export function registerQueueCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('queue')
+    .description('count live jobs per entrypoint, status and priority')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await withQueue(globals(), (pgq) => pgq.queueSize());
+      if (opts.json) {
+        console.log(JSON.stringify(rows, null, 2));
+      } else if (rows.length === 0) {
+        console.log('the queue is empty');
+      } else {
+        console.log(formatTable(['entrypoint', 'status', 'priority', 'count'], rows.map((r) => [r.entrypoint, r.status, r.priority, r.count])));
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('cancel jobs: queued ones are removed, running ones are told to abort')
+    .argument('<id...>', 'job ids', (value: string, previous: number[] = []) => {
+      const id = Number(value);
+      if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError(`"${value}" is not a job id`);
+      return [...previous, id];
+    })
+    .action(async (ids: number[]) => {
+      const found = await withQueue(globals(), (pgq) => pgq.cancel(ids));
+      const missing = ids.filter((id) => !found.includes(id));
+      console.log(`canceled ${found.length} job(s)${found.length ? `: ${found.join(', ')}` : ''}`);
+      if (missing.length) console.log(`not found (finished or never existed): ${missing.join(', ')}`);
+    });
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(() => db.drop());
+
+function pgq(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      env: { ...process.env, DATABASE_URL: db.url, PGQ_SCHEMA: undefined, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe('pgq', () => {
+  test('install, verify, queue, cancel, uninstall on a fresh database', async () => {
+    const notYet = await pgq(['verify']);
+    assert.equal(notYet.code, 1);
+    assert.match(notYet.stderr, /schema "pgqueuer" does not exist: run `pgq install`/);
+
+    const installed = await pgq(['install']);
+    assert.equal(installed.code, 0, installed.stderr);
+    assert.match(installed.stdout, /installed schema "pgqueuer": applied migration 1/);
+    assert.match((await pgq(['install'])).stdout, /is up to date/);
+    assert.match((await pgq(['upgrade'])).stdout, /is up to date/);
+    assert.equal((await pgq(['verify'])).code, 0);
+
+    await db.pool.query(`INSERT INTO pgqueuer.jobs (entrypoint, priority) VALUES ('email', 0), ('email', 0), ('resize', 5)`);
+    const table = await pgq(['queue']);
+    assert.equal(table.code, 0);
+    assert.deepEqual(table.stdout.trim().split('\n').map((l) => l.split(/\s+/)), [
+      ['entrypoint', 'status', 'priority', 'count'],
+      ['email', 'queued', '0', '2'],
+      ['resize', 'queued', '5', '1'],
+    ]);
+    const json = JSON.parse((await pgq(['queue', '--json'])).stdout);
+    assert.deepEqual(json, [
+      { entrypoint: 'email', status: 'queued', priority: 0, count: 2 },
+      { entrypoint: 'resize', status: 'queued', priority: 5, count: 1 },
+    ]);
+
+    const canceled = await pgq(['cancel', '1', '404']);
+    assert.equal(canceled.code, 0);
+    assert.match(canceled.stdout, /canceled 1 job\(s\): 1\nnot found \(finished or never existed\): 404/);
+
+    await db.pool.query('DROP INDEX pgqueuer.jobs_picked_idx');
+    const broken = await pgq(['verify']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /relation pgqueuer\.jobs_picked_idx is missing/);
+
+    assert.equal((await pgq(['uninstall'])).code, 0);
+    const gone = await pgq(['queue']);
+    assert.equal(gone.code, 2);
+    assert.equal(gone.stderr.trim(), 'pgq: pgqueuer is not installed in schema "pgqueuer": run `npx pgq install`');
+  });
+
+  test('--schema-name and PGQ_SCHEMA select the schema', async () => {
+    assert.equal((await pgq(['--schema-name', 'tenant_a', 'install'])).code, 0);
+    assert.equal((await pgq(['verify'], { PGQ_SCHEMA: 'tenant_a' })).code, 0);
+    assert.equal((await pgq(['verify'], { PGQ_SCHEMA: 'tenant_b' })).code, 1);
+  });
+
+  test('errors are one line on stderr and exit 2', async () => {
+    const unreachable = await pgq(['queue'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    assert.equal(unreachable.code, 2);
+    assert.equal(unreachable.stderr.trim().split('\n').length, 1);
+    assert.match(unreachable.stderr, /^pgq: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/none/);
+
+    const badId = await pgq(['cancel', 'abc']);
+    assert.equal(badId.code, 2);
+    assert.match(badId.stderr, /"abc" is not a job id/);
+
+    assert.equal((await pgq(['no-such-command'])).code, 2);
+    assert.equal((await pgq(['--schema-name', 'public', 'install'])).code, 2);
+  });
+
+  test('every command has --help', async () => {
+    for (const command of ['install', 'upgrade', 'uninstall', 'verify', 'queue', 'cancel']) {
+      const help = await pgq([command, '--help']);
+      assert.equal(help.code, 0, command);
+      assert.match(help.stdout, new RegExp(`Usage: pgq ${command}`));
+    }
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The package as a user gets it: `npm pack`, installed into a fresh app, then `npx pgq install`
+ * and the README's quick start, run verbatim.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+let db: TestDatabase;
+let app: string;
+before(async () => {
+  db = await createTestDatabase();
+  app = mkdtempSync(join(tmpdir(), 'pgq-app-'));
+});
+after(async () => {
+  rmSync(app, { recursive: true, force: true });
+  await db.drop();
+});
+
+/** The first ```js block after the "## Quick start" heading of README.md. */
+function readmeQuickStart(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start'));
+  const match = /```js\n([\s\S]*?)```/.exec(section);
+  assert.ok(match, 'README.md has a js block under "## Quick start"');
+  return match[1]!;
+}
+
+test('npm pack → npm install in a fresh app → npx pgq install → the README quick start', { timeout: 240_000 }, async () => {
+  const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', app], { cwd: root, maxBuffer: 10e6 });
+  const tarball = join(app, JSON.parse(packed.slice(packed.indexOf('[')))[0].filename);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, maxBuffer: 10e6 });
+
+  const env = { ...process.env, DATABASE_URL: db.url };
+  const installed = await run('npx', ['--no-install', 'pgq', 'install'], { cwd: app, env });
+  assert.match(installed.stdout, /installed schema "pgqueuer"/);
+  const verified = await run('npx', ['--no-install', 'pgq', 'verify'], { cwd: app, env });
+  assert.match(verified.stdout, /installed and up to date/);
+
+  writeFileSync(join(app, 'quickstart.mjs'), readmeQuickStart());
+  const { stdout } = await run(process.execPath, ['quickstart.mjs'], { cwd: app, env, timeout: 60_000 });
+  assert.match(stdout, /enqueued job \d+/);
+  assert.match(stdout, /hello, world! \(attempt 1\)/);
+
+  // Types ship with the package and resolve under nodenext.
+  writeFileSync(
+    join(app, 'consumer.ts'),
+    `import { PgQueuer, DuplicateJobError, type Job, type EnqueueOptions } from 'pgqueuer';
+const pgq = await PgQueuer.connect(process.env.DATABASE_URL, { concurrency: 4 });
+pgq.entrypoint<{ name: string }>('greet', { retry: { maxAttempts: 3 } }, async (job: Job<{ name: string }>, ctx) => {
+  ctx.signal.throwIfAborted();
+  return job.payload.name.toUpperCase();
+});
+const options: EnqueueOptions = { priority: 1, dedupeKey: 'k' };
+try { await pgq.enqueue('greet', { name: 'x' }, options); } catch (e) { if (e instanceof DuplicateJobError) console.log(e.dedupeKeys); }
+// @ts-expect-error: unknown options are rejected by the types too
+pgq.entrypoint('bad', { concurency: 2 }, async () => {});
+`,
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true }, files: ['consumer.ts'] }),
+  );
+  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app }).catch((err) => {
+    assert.fail(`a TypeScript consumer does not type-check against the packed types:\n${err.stdout}`);
+  });
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { install, PgQueuer, SchemaNotInstalledError, uninstall, verify, ConfigError } from '../../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { openQueue, startWorker } from '../support/queue.js';
+import { deferred, within } from '../support/wait.js';
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(() => db.drop());
+
+describe('install, verify, uninstall', () => {
+  test('install is idempotent and records each migration once', async () => {
+    const first = await install(db.url, { schema: 'idem' });
+    const second = await install(db.url, { schema: 'idem' });
+    assert.deepEqual(first.applied, [1]);
+    assert.deepEqual(second.applied, []);
+    const { rows } = await db.pool.query('SELECT version, name FROM idem.migrations');
+    assert.deepEqual(rows, [{ version: 1, name: 'initial' }]);
+  });
+
+  test('ten concurrent installs are serialised: one applies, all succeed', async () => {
+    const reports = await Promise.all(Array.from({ length: 10 }, () => install(db.url, { schema: 'race' })));
+    assert.equal(reports.filter((r) => r.applied.length > 0).length, 1);
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM race.migrations');
+    assert.equal(rows[0].n, 1);
+    assert.equal((await verify(db.url, { schema: 'race' })).ok, true);
+  });
+
+  test('verify names a missing schema, a missing index, an unapplied migration', async () => {
+    const missing = await verify(db.url, { schema: 'nothing_here' });
+    assert.equal(missing.ok, false);
+    assert.match(missing.problems[0]!, /schema "nothing_here" does not exist/);
+
+    await install(db.url, { schema: 'damaged' });
+    await db.pool.query('DROP INDEX damaged.jobs_queued_idx');
+    await db.pool.query('DROP FUNCTION damaged.claim_jobs');
+    await db.pool.query('DELETE FROM damaged.migrations');
+    await db.pool.query(`INSERT INTO damaged.migrations (version, name, checksum) VALUES (0, 'placeholder', 'x')`);
+    const report = await verify(db.url, { schema: 'damaged' });
+    assert.equal(report.ok, false);
+    assert.ok(report.problems.some((p) => /migration 1 \(initial\) is not applied/.test(p)), report.problems.join('\n'));
+    assert.ok(report.problems.some((p) => /relation damaged\.jobs_queued_idx is missing/.test(p)), report.problems.join('\n'));
+    assert.ok(report.problems.some((p) => /function damaged\.claim_jobs\(.*\) is missing/.test(p)), report.problems.join('\n'));
+  });
+
+  test('verify notices a disabled NOTIFY trigger', async () => {
+    await install(db.url, { schema: 'notrigger' });
+    await db.pool.query('ALTER TABLE notrigger.jobs DISABLE TRIGGER jobs_notify_enqueued');
+    const report = await verify(db.url, { schema: 'notrigger' });
+    assert.deepEqual(report.problems, ['trigger notrigger.jobs_notify_enqueued is missing or disabled']);
+  });
+
+  test('connect refuses an uninstalled schema with the command to run', async () => {
+    await assert.rejects(PgQueuer.connect(db.url, { schema: 'never_installed' }), (err: unknown) => {
+      assert.ok(err instanceof SchemaNotInstalledError);
+      assert.match(err.message, /npx pgq install --schema-name never_installed/);
+      return true;
+    });
+  });
+
+  test('the schema name is validated, and "public" is refused', async () => {
+    await assert.rejects(install(db.url, { schema: 'public' }), ConfigError);
+    await assert.rejects(install(db.url, { schema: 'Robert"); DROP TABLE x; --' }), ConfigError);
+  });
+
+  test('uninstall drops the schema and everything in it', async () => {
+    await install(db.url, { schema: 'doomed' });
+    await uninstall(db.url, { schema: 'doomed' });
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'doomed'`);
+    assert.equal(rows[0].n, 0);
+  });
+
+  test('install works through a pool the caller owns and leaves it open', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    try {
+      await install(pool, { schema: 'pooled' });
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM pooled.migrations');
+      assert.equal(rows[0].n, 1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('two applications in one database', () => {
+  test('schemas keep jobs and notifications apart', async () => {
+    const alpha = await openQueue(db.url, { schema: 'app_alpha' });
+    const beta = await openQueue(db.url, { schema: 'app_beta' });
+    const ranInAlpha: unknown[] = [];
+    const betaRan = deferred<unknown>();
+    alpha.entrypoint('task', async (job) => {
+      ranInAlpha.push(job.payload);
+    });
+    beta.entrypoint('task', async (job) => betaRan.resolve(job.payload));
+    const stopAlpha = startWorker(alpha);
+    const stopBeta = startWorker(beta);
+    try {
+      await beta.enqueue('task', { for: 'beta' });
+      assert.deepEqual(await within(betaRan.promise, 5_000, 'beta job'), { for: 'beta' });
+      assert.deepEqual(ranInAlpha, []);
+      assert.deepEqual(await alpha.queueSize(), []);
+    } finally {
+      await Promise.all([stopAlpha(), stopBeta()]);
+    }
+  });
+});
