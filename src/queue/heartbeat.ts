@@ -38,8 +38,10 @@ export function rescueQuery(n: SchemaNames) {
        WHERE j.status = 'picked' AND j.heartbeat < now() - make_interval(secs => p.after_ms / 1000.0)
        FOR UPDATE OF j SKIP LOCKED
      ), rescued AS (
+       -- An id array plans as primary-key lookups, whatever the row estimate of "stale".
        UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, rescues = j.rescues + 1, updated_at = now()
-       FROM stale WHERE j.id = stale.id
+       FROM stale
+       WHERE j.id = ANY (ARRAY(SELECT id FROM stale)) AND j.id = stale.id
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, stale.lost_worker
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, error, created_at, picked_at)

@@ -115,16 +115,17 @@ DECLARE
   available double precision;
 BEGIN
   -- Due deferred jobs join the runnable set first; the claim below (a new statement, so a new
-  -- snapshot) sees them.
-  UPDATE ${n.jobs} AS j SET status = 'queued', updated_at = now()
-  FROM (
+  -- snapshot) sees them. "id = ANY (ARRAY(...))" here and below: the planner cannot know how
+  -- many rows a now()-relative filter selects, and a join could turn into a sequential scan of
+  -- the whole table; an id array always plans as primary-key lookups.
+  UPDATE ${n.jobs} SET status = 'queued', updated_at = now()
+  WHERE id = ANY (ARRAY(
     SELECT id FROM ${n.jobs}
     WHERE status = 'scheduled' AND entrypoint = ANY (p_entrypoints) AND execute_after <= now()
     ORDER BY execute_after
     LIMIT 10000
     FOR UPDATE SKIP LOCKED
-  ) AS due
-  WHERE j.id = due.id;
+  ));
 
   FOR lim IN
     SELECT e.i, e.name, p_concurrency[e.i] AS max_running, p_rate[e.i] AS rate, p_burst[e.i] AS burst
@@ -168,7 +169,7 @@ BEGIN
     UPDATE ${n.jobs} AS j
     SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
         heartbeat = now(), picked_at = now(), updated_at = now()
-    FROM candidates WHERE j.id = candidates.id
+    WHERE j.id = ANY (ARRAY(SELECT id FROM candidates))
     RETURNING j.*
   ), spent AS (
     UPDATE ${n.rateLimits} AS b SET tokens = b.tokens - taken.n

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Queryable, Statement } from '../../src/db/driver.js';
+import { schemaNames } from '../../src/db/schema-names.js';
+import { install } from '../../src/index.js';
+import { claimQuery } from '../../src/queue/claim.js';
+import { enqueueQuery } from '../../src/queue/enqueue.js';
+import { rescueQuery } from '../../src/queue/heartbeat.js';
+import { nextDueQuery } from '../../src/queue/inspect.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const names = schemaNames();
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+  await install(db.url);
+  // 300,000 ready jobs, 300,000 deferred a year ahead, 2,000 running (some with stale heartbeats).
+  await db.pool.query(`
+    INSERT INTO pgqueuer.jobs (entrypoint, priority, status, payload)
+    SELECT CASE WHEN g % 2 = 0 THEN 'big_a' ELSE 'big_b' END, g % 10, 'queued', '{}' FROM generate_series(1, 300000) g;
+    INSERT INTO pgqueuer.jobs (entrypoint, status, payload, execute_after, dedupe_key)
+    SELECT 'big_a', 'scheduled', '{}', now() + interval '1 year', 'key-' || g FROM generate_series(1, 300000) g;
+    INSERT INTO pgqueuer.jobs (entrypoint, status, payload, worker_id, heartbeat, attempts)
+    SELECT 'big_b', 'picked', '{}', gen_random_uuid(), now() - (g % 2) * interval '1 hour', 1 FROM generate_series(1, 2000) g;
+    ANALYZE pgqueuer.jobs;`);
+});
+after(() => db.drop());
+
+/**
+ * Runs `work` (the production query functions) in a transaction that is rolled back, and
+ * returns the sequential and index scans of pgqueuer.jobs it made.
+ */
+async function scansOf(work: (q: Queryable) => Promise<unknown>): Promise<{ seq: number; idx: number }> {
+  const client = await db.pool.connect();
+  const q: Queryable = {
+    query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await client.query(s.text, [...values])).rows as Row[],
+  };
+  try {
+    await client.query('BEGIN');
+    await work(q);
+    const { rows } = await client.query(
+      `SELECT seq_scan::int AS seq, idx_scan::int AS idx FROM pg_stat_xact_user_tables WHERE schemaname = 'pgqueuer' AND relname = 'jobs'`,
+    );
+    return rows[0];
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+test('with 600,000 live jobs, a claim (promotion, limits, batch) uses indexes only', async () => {
+  let claimed = 0;
+  const scans = await scansOf(async (q) => {
+    const jobs = await claimQuery(names)(q, {
+      workerId: '00000000-0000-0000-0000-000000000001',
+      capacity: 100,
+      entrypoints: [
+        { name: 'big_a', concurrencyLimit: 0, ratePerSecond: 0, burst: 0 },
+        { name: 'big_b', concurrencyLimit: 2_500, ratePerSecond: 1_000, burst: 1_000 },
+      ],
+    });
+    claimed = jobs.length;
+  });
+  assert.equal(claimed, 100);
+  assert.deepEqual({ seq: scans.seq, usedIndexes: scans.idx > 0 }, { seq: 0, usedIndexes: true });
+});
+
+test('the rescue sweep, the next-due lookup and a deduped enqueue use indexes only', async () => {
+  let rescued = 0;
+  const rescue = await scansOf(async (q) => {
+    rescued = await rescueQuery(names)(q, [{ entrypoint: 'big_b', rescueAfterMs: 60_000 }]);
+  });
+  assert.equal(rescued, 1_000);
+  assert.equal(rescue.seq, 0);
+  assert.equal((await scansOf((q) => nextDueQuery(names)(q, ['big_a', 'big_b']))).seq, 0);
+  const enqueue = await scansOf((q) =>
+    enqueueQuery(names)(q, [
+      { entrypoint: 'big_a', priority: 0, payload: '{}', headers: null, executeAt: null, delayMs: null, dedupeKey: 'fresh-key' },
+    ]),
+  );
+  assert.equal(enqueue.seq, 0);
+});
