@@ -68,6 +68,64 @@ export class PayloadError extends PgQueuerError {
 /** Options passed to pgqueuer are invalid; the message names the option. */
 export class ConfigError extends PgQueuerError {}
 
+/** A cron expression (or its timezone) is invalid; the message names it and why. */
+export class InvalidCronError extends ConfigError {
+  constructor(
+    readonly expression: string,
+    reason: string,
+  ) {
+    super(`invalid cron expression "${expression}": ${reason}`);
+  }
+}
+
+/** A job definition in the schema file is invalid; `job` names it. */
+export class SchemaDefinitionError extends ConfigError {
+  constructor(
+    readonly job: string,
+    problem: string,
+  ) {
+    super(`job "${job}": ${problem}`);
+  }
+}
+
+/** No job of that name is declared in the schema file. */
+export class UnknownJobError extends PgQueuerError {
+  constructor(
+    readonly job: string,
+    known: readonly string[],
+  ) {
+    super(`no job "${job}" is declared in the schema (declared: ${known.join(', ') || 'none'})`);
+  }
+}
+
+export interface ValidationIssue {
+  /** Where in the value, e.g. "to" or "items[2].sku"; "" for the value itself. */
+  path: string;
+  message: string;
+  code: string;
+}
+
+/**
+ * A payload or result does not match its zod schema. On enqueue nothing is written; in a
+ * worker the job fails permanently (it is not retried) with these issues in its log entry.
+ */
+export class ValidationError extends PgQueuerError {
+  constructor(
+    readonly job: string,
+    readonly what: 'payload' | 'result',
+    readonly issues: readonly ValidationIssue[],
+    readonly jobId?: number,
+  ) {
+    const listed = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super(`invalid ${what} for ${jobId === undefined ? '' : `job ${jobId} `}"${job}": ${listed}`);
+  }
+
+  /** Stored with the job's log entry. */
+  get details(): unknown {
+    return { what: this.what, issues: this.issues };
+  }
+}
+
 /** A method was called in a state that does not allow it (e.g. `run()` twice). */
 export class StateError extends PgQueuerError {}
 
@@ -98,5 +156,47 @@ export class JobAbandonedSignal extends PgQueuerError {
         ? `worker shut down before job ${jobId} finished; the job goes back to the queue`
         : `job ${jobId} was taken over by another worker after its heartbeat expired`,
     );
+  }
+}
+
+/** What a failed job left in its log entry. */
+export interface JobError {
+  name: string;
+  message: string;
+  stack?: string;
+  details?: unknown;
+}
+
+/** The awaited job ended as `exception`; `error` is what its last attempt threw. */
+export class JobFailedError extends PgQueuerError {
+  constructor(
+    readonly jobId: number,
+    readonly error: JobError,
+  ) {
+    super(`job ${jobId} failed: ${error.name}: ${error.message}`);
+  }
+}
+
+/** The awaited job was canceled. */
+export class JobCanceledError extends PgQueuerError {
+  constructor(readonly jobId: number) {
+    super(`job ${jobId} was canceled`);
+  }
+}
+
+/** The job did not finish within the wait's timeout. The job itself is left alone. */
+export class WaitTimeoutError extends PgQueuerError {
+  constructor(
+    readonly jobId: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${jobId} did not finish within ${timeoutMs} ms (it keeps running; only the wait gave up)`);
+  }
+}
+
+/** No live job and no log entry has this id (never enqueued, or its log entry was pruned). */
+export class JobNotFoundError extends PgQueuerError {
+  constructor(readonly jobId: number) {
+    super(`no job ${jobId}: it was never enqueued, or it finished and its log entry was pruned`);
   }
 }

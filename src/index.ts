@@ -1,4 +1,14 @@
-export { PgQueuer, type PgQueuerOptions, type RunOptions } from './pgqueuer.js';
+export {
+  PgQueuer,
+  type PgQueuerOptions,
+  type RunOptions,
+  type ScheduleHandler,
+  type ScheduleOptions,
+  type ScheduleTick,
+} from './pgqueuer.js';
+export type { ScheduleRow } from './queue/schedules.js';
+export { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
+export type { MissedTickPolicy } from './scheduler/scheduler.js';
 export type { WorkerOptions } from './worker/queue-manager.js';
 export type {
   EnqueueManyItem,
@@ -19,6 +29,16 @@ export {
   ConfigError,
   ConnectionError,
   DuplicateJobError,
+  InvalidCronError,
+  JobCanceledError,
+  JobFailedError,
+  JobNotFoundError,
+  SchemaDefinitionError,
+  UnknownJobError,
+  ValidationError,
+  WaitTimeoutError,
+  type JobError,
+  type ValidationIssue,
   JobAbandonedSignal,
   JobCanceledSignal,
   PayloadError,

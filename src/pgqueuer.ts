@@ -8,16 +8,20 @@ import type {
   EnqueueManyItem,
   EnqueueOptions,
   EntrypointOptions,
+  JobContext,
   JobHandler,
   QueueSizeRow,
   TransactionClient,
 } from './job.js';
+import { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
 import { toJsonText } from './json-text.js';
 import { silentLogger, type Logger } from './logger.js';
-import type { EnqueueRow, QueueBackend } from './queue/backend.js';
+import type { EnqueueRow, QueueBackend, ScheduleRow } from './queue/backend.js';
 import { PgBackend } from './queue/pg-backend.js';
 import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointName, type ResolvedEntrypoint } from './worker/entrypoint-config.js';
 import { QueueManager, type WorkerOptions } from './worker/queue-manager.js';
+import { parseCron } from './scheduler/cron-spec.js';
+import { Scheduler, type MissedTickPolicy, type ScheduleDefinition } from './scheduler/scheduler.js';
 
 export interface PgQueuerOptions extends Partial<WorkerOptions> {
   /** Schema holding pgqueuer's tables. Default "pgqueuer". */
@@ -53,11 +57,19 @@ const INT4_MAX = 2 ** 31 - 1;
  */
 export class PgQueuer {
   private readonly handlers = new Map<string, ResolvedEntrypoint>();
+  private readonly schedules = new Map<string, ScheduleDefinition>();
   private readonly workerOptions: WorkerOptions;
   private readonly logger: Logger;
   private readonly maxPayloadBytes: number;
   private worker: QueueManager | undefined;
+  private watcher: CompletionWatcher | undefined;
   private stopping: Promise<void> | undefined;
+  /**
+   * Checks run on every payload enqueued to an entrypoint, installed when a schema file is
+   * bound (generated `createClient` / `registerHandlers`), so `pgq.enqueue` cannot bypass it.
+   * Each returns the JSON text to store.
+   */
+  private readonly payloadChecks = new Map<string, PayloadCheck>();
 
   protected constructor(
     private readonly backend: QueueBackend,
@@ -123,6 +135,37 @@ export class PgQueuer {
     return this;
   }
 
+  /**
+   * Runs `handler` on a cron schedule: 5 fields (minute resolution) or 6 (seconds first), in
+   * `options.timezone` (default UTC). Each tick fires once across all workers and runs as a
+   * job of entrypoint `name`, so retries, logs and rescue apply; ticks of one schedule never
+   * overlap unless `allowOverlap` is set.
+   */
+  schedule(name: string, expression: string, handler: ScheduleHandler, options: ScheduleOptions = {}): this {
+    if (this.worker) throw new StateError(`cannot add schedule "${name}": the worker is already running`);
+    if (this.handlers.has(name)) throw new ConfigError(`"${name}" is already registered as an entrypoint or schedule`);
+    for (const key of Object.keys(options)) {
+      if (!SCHEDULE_OPTIONS.has(key)) throw new ConfigError(`schedule "${name}": unknown option "${key}" (known: ${[...SCHEDULE_OPTIONS].join(', ')})`);
+    }
+    const missed = options.missed ?? 'once';
+    if (missed !== 'once' && missed !== 'skip') throw new ConfigError(`schedule "${name}": missed must be "once" or "skip", got ${JSON.stringify(missed)}`);
+    const priority = options.priority ?? 0;
+    if (!Number.isInteger(priority)) throw new ConfigError(`schedule "${name}": priority must be an integer`);
+    const spec = parseCron(expression, options.timezone);
+    const entry = resolveEntrypoint(
+      name,
+      {
+        ...(options.allowOverlap ? {} : { concurrencyLimit: 1 }),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.rescueAfterMs ? { rescueAfterMs: options.rescueAfterMs } : {}),
+      },
+      (job, ctx) => handler({ name, scheduledAt: new Date((job.payload as { scheduledAt: string }).scheduledAt) }, ctx),
+    );
+    this.handlers.set(name, entry);
+    this.schedules.set(name, { name, spec, missed, priority });
+    return this;
+  }
+
   /** Enqueues one job and returns its id. */
   async enqueue(entrypoint: string, payload: unknown, options: EnqueueOptions = {}): Promise<number> {
     const [id] = await this.enqueueRows([this.toRow({ ...options, entrypoint, payload }, 'payload')], options.client);
@@ -145,10 +188,43 @@ export class PgQueuer {
     return this.backend.cancel(ids.map((id) => jobId(id)));
   }
 
+  /** Every schedule in the database (also ones no running worker has any more). */
+  async listSchedules(): Promise<ScheduleRow[]> {
+    this.assertOpen();
+    return (await this.backend.readSchedules(null)).rows;
+  }
+
   /** Live jobs counted per entrypoint, status and priority. */
   async queueSize(): Promise<QueueSizeRow[]> {
     this.assertOpen();
     return this.backend.queueSize();
+  }
+
+  /**
+   * Resolves `{ id, status, result?, error? }` once the job finished (successful, exception or
+   * canceled), woken by NOTIFY with polling as the fallback. Rejects with `WaitTimeoutError`
+   * after `timeoutMs` (the job is left alone) and `JobNotFoundError` for an unknown id.
+   */
+  waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
+    this.assertOpen();
+    return this.completions.waitFor(jobId(id), options);
+  }
+
+  /** `waitFor` for many ids over the same connection, resolved in the order given. */
+  waitForAll(ids: readonly number[], options: WaitOptions = {}): Promise<JobCompletion[]> {
+    this.assertOpen();
+    return this.completions.waitForAll(ids.map(jobId), options);
+  }
+
+  /** The instance's completion watcher (one LISTEN connection for all waits), created on first use. */
+  get completions(): CompletionWatcher {
+    this.watcher ??= new CompletionWatcher(this.backend, this.workerOptions.pollIntervalMs, this.logger);
+    return this.watcher;
+  }
+
+  /** @internal Used by bound schemas: validate and encode every payload of `entrypoint`. */
+  setPayloadCheck(entrypoint: string, check: PayloadCheck): void {
+    this.payloadChecks.set(entrypoint, check);
   }
 
   /**
@@ -158,7 +234,8 @@ export class PgQueuer {
   async run(options: RunOptions = {}): Promise<void> {
     this.assertOpen();
     if (this.worker) throw new StateError('run() was already called on this instance');
-    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger);
+    const scheduler = this.schedules.size > 0 ? new Scheduler(this.backend, this.schedules, this.logger) : undefined;
+    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, scheduler);
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!this.stopping) {
         this.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
@@ -192,6 +269,7 @@ export class PgQueuer {
       try {
         await this.worker?.stop();
       } finally {
+        await this.watcher?.close();
         await this.backend.close();
       }
     })();
@@ -232,10 +310,11 @@ export class PgQueuer {
       }
       headers = toJsonText(item.headers, 'headers', this.maxPayloadBytes);
     }
+    const check = this.payloadChecks.get(item.entrypoint);
     return {
       entrypoint: item.entrypoint,
       priority,
-      payload: toJsonText(item.payload ?? null, what, this.maxPayloadBytes),
+      payload: check ? check(item.payload, what, this.maxPayloadBytes) : toJsonText(item.payload ?? null, what, this.maxPayloadBytes),
       headers,
       executeAt,
       delayMs,
@@ -247,6 +326,32 @@ export class PgQueuer {
     if (this.stopping) throw new StateError('this PgQueuer instance was stopped; create a new one');
   }
 }
+
+export interface ScheduleOptions {
+  /** IANA timezone the expression is read in. Default UTC. */
+  timezone?: string;
+  /** Ticks missed while no worker ran: run the latest once (default) or skip them. */
+  missed?: MissedTickPolicy;
+  /** Let a tick start while the previous one still runs. Default false. */
+  allowOverlap?: boolean;
+  retry?: EntrypointOptions['retry'];
+  rescueAfterMs?: number;
+  priority?: number;
+}
+
+/** What a schedule's handler gets for each tick. */
+export interface ScheduleTick {
+  name: string;
+  /** The tick's time by the schedule (not when the handler started). */
+  scheduledAt: Date;
+}
+
+export type ScheduleHandler = (tick: ScheduleTick, ctx: JobContext) => unknown;
+
+const SCHEDULE_OPTIONS = new Set(['timezone', 'missed', 'allowOverlap', 'retry', 'rescueAfterMs', 'priority']);
+
+/** Validates a payload and returns the JSON text to store; throws to refuse it. */
+export type PayloadCheck = (payload: unknown, what: string, maxBytes: number) => string;
 
 function resolveWorkerOptions(options: PgQueuerOptions): WorkerOptions {
   const resolved = { ...WORKER_DEFAULTS };

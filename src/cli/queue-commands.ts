@@ -20,6 +20,27 @@ export function registerQueueCommands(program: Command, globals: () => GlobalOpt
     });
 
   program
+    .command('schedules')
+    .description('list cron schedules: expression, timezone, last and next run')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await withQueue(globals(), (pgq) => pgq.listSchedules());
+      if (opts.json) {
+        console.log(JSON.stringify(rows, null, 2));
+      } else if (rows.length === 0) {
+        console.log('no schedules');
+      } else {
+        const iso = (d: Date | null) => (d ? d.toISOString() : '-');
+        console.log(
+          formatTable(
+            ['name', 'expression', 'timezone', 'last run', 'next run', 'missed'],
+            rows.map((r) => [r.name, r.expression, r.timezone, iso(r.lastRun), iso(r.nextRun), r.missed]),
+          ),
+        );
+      }
+    });
+
+  program
     .command('cancel')
     .description('cancel jobs: queued ones are removed, running ones are told to abort')
     .argument('<id...>', 'job ids', (value: string, previous: number[] = []) => {

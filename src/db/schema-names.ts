@@ -13,6 +13,7 @@ export interface SchemaNames {
   readonly log: string;
   readonly workers: string;
   readonly rateLimits: string;
+  readonly schedules: string;
   readonly migrations: string;
   /** Work notifications: jobs enqueued, cancellations. Workers listen here. */
   readonly channel: string;
@@ -44,6 +45,7 @@ export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
     log: `${ident}.job_log`,
     workers: `${ident}.workers`,
     rateLimits: `${ident}.rate_limits`,
+    schedules: `${ident}.schedules`,
     migrations: `${ident}.migrations`,
     channel: `pgq_${schema}`,
     doneChannel: `pgq_${schema}_done`,

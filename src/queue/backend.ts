@@ -1,4 +1,7 @@
-import type { JobHeaders, QueueSizeRow, TransactionClient } from '../job.js';
+import type { FinalStatus, JobHeaders, QueueSizeRow, TransactionClient } from '../job.js';
+import type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
+
+export type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
 
 /**
  * The storage port of the queue: what the worker and the public API need from a backend.
@@ -22,6 +25,15 @@ export interface QueueBackend {
   queueSize(): Promise<QueueSizeRow[]>;
   /** Milliseconds until the earliest deferred job of these entrypoints is due, or null if none. */
   nextDueInMs(entrypoints: readonly string[]): Promise<number | null>;
+  /** Final outcomes of these jobs, and which of them are still live (queued or running). */
+  outcomes(ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }>;
+  /** Calls `onDone` with ids of jobs that just finished; heals itself after failures. */
+  subscribeCompletions(events: CompletionEvents): Promise<{ close(): Promise<void> }>;
+  databaseNow(): Promise<Date>;
+  registerSchedules(schedules: readonly ScheduleRegistration[]): Promise<void>;
+  /** Schedules by name (all when `names` is null), with the database time of the read. */
+  readSchedules(names: readonly string[] | null): Promise<{ rows: ScheduleRow[]; dbNow: Date }>;
+  fireTick(tick: FireTick): Promise<{ advanced: boolean; jobId: number | null }>;
   registerWorker(worker: WorkerInfo): Promise<void>;
   unregisterWorker(workerId: string): Promise<void>;
   /** Delivers work notifications to a worker; the subscription heals itself after failures. */
@@ -100,6 +112,19 @@ export interface HeldJob {
 export interface RescuePolicy {
   entrypoint: string;
   rescueAfterMs: number;
+}
+
+export interface JobOutcome {
+  id: number;
+  status: FinalStatus;
+  result?: unknown;
+  error?: SerializedError;
+}
+
+export interface CompletionEvents {
+  done(ids: readonly number[]): void;
+  /** Notifications may have been missed while the listener reconnected. */
+  reconnected(): void;
 }
 
 export interface WorkerInfo {

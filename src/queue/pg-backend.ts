@@ -1,14 +1,16 @@
 import type { Driver } from '../db/driver.js';
 import type { SchemaNames } from '../db/schema-names.js';
 import type { TransactionClient } from '../job.js';
-import type { QueueBackend, WorkEvents } from './backend.js';
+import type { CompletionEvents, QueueBackend, WorkEvents } from './backend.js';
 import { cancelQuery } from './cancel.js';
 import { claimQuery } from './claim.js';
 import { completeQuery } from './complete.js';
 import { enqueueQuery } from './enqueue.js';
 import { heartbeatQuery, rescueQuery } from './heartbeat.js';
 import { nextDueQuery, queueSizeQuery } from './inspect.js';
+import { outcomesQuery } from './outcomes.js';
 import { releaseQuery } from './release.js';
+import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './schedules.js';
 import { registerWorkerQuery, unregisterWorkerQuery } from './workers.js';
 
 /** The PostgreSQL backend: the queries of this folder bound to one schema and one driver. */
@@ -29,6 +31,11 @@ export class PgBackend implements QueueBackend {
       cancel: cancelQuery(names),
       queueSize: queueSizeQuery(names),
       nextDue: nextDueQuery(names),
+      outcomes: outcomesQuery(names),
+      databaseNow: databaseNowQuery(names),
+      registerSchedules: registerSchedulesQuery(names),
+      readSchedules: readSchedulesQuery(names),
+      fireTick: fireTickQuery(names),
       register: registerWorkerQuery(names),
       unregister: unregisterWorkerQuery(names),
     };
@@ -44,6 +51,11 @@ export class PgBackend implements QueueBackend {
   cancel: QueueBackend['cancel'] = (ids) => this.q.cancel(this.driver, ids);
   queueSize: QueueBackend['queueSize'] = () => this.q.queueSize(this.driver);
   nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
+  outcomes: QueueBackend['outcomes'] = (ids) => this.q.outcomes(this.driver, ids);
+  databaseNow: QueueBackend['databaseNow'] = () => this.q.databaseNow(this.driver);
+  registerSchedules: QueueBackend['registerSchedules'] = (s) => this.q.registerSchedules(this.driver, s);
+  readSchedules: QueueBackend['readSchedules'] = (names) => this.q.readSchedules(this.driver, names);
+  fireTick: QueueBackend['fireTick'] = (tick) => this.q.fireTick(this.driver, tick);
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
 
@@ -61,6 +73,20 @@ export class PgBackend implements QueueBackend {
       },
       onReconnect: () => events.reconnected(),
       onError: (err) => events.error?.(err),
+    });
+  }
+
+  async subscribeCompletions(events: CompletionEvents): Promise<{ close(): Promise<void> }> {
+    return this.driver.listen([this.names.doneChannel], {
+      onNotification: ({ payload }) => {
+        try {
+          const message = JSON.parse(payload) as { t?: string; ids?: Array<number | string> };
+          if (message.t === 'done' && Array.isArray(message.ids)) events.done(message.ids.map(Number));
+        } catch {
+          // not ours
+        }
+      },
+      onReconnect: () => events.reconnected(),
     });
   }
 

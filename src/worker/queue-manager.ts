@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ConfigError, JobAbandonedSignal, JobCanceledSignal, PermanentJobError, StateError } from '../errors.js';
+import { ConfigError, JobAbandonedSignal, JobCanceledSignal, PermanentJobError, StateError, ValidationError } from '../errors.js';
 import type { Job, JobContext } from '../job.js';
 import { toJsonText } from '../json-text.js';
 import type { Logger } from '../logger.js';
 import type { ClaimedJob, Completion, QueueBackend } from '../queue/backend.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import { CompletionWriter } from './completion-writer.js';
 import type { ResolvedEntrypoint } from './entrypoint-config.js';
 import { serializeError } from './error-record.js';
@@ -71,6 +72,8 @@ export class QueueManager {
     private readonly entrypoints: ReadonlyMap<string, ResolvedEntrypoint>,
     private readonly options: WorkerOptions,
     private readonly logger: Logger,
+    /** Fires this worker's cron schedules; started after the worker, stopped before it. */
+    private readonly scheduler?: Scheduler,
   ) {
     this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
     // A busy worker refills when half its slots are free: one claim per many jobs, not per job.
@@ -149,6 +152,7 @@ export class QueueManager {
     this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake();
+    await this.scheduler?.start();
   }
 
   /**
@@ -172,6 +176,7 @@ export class QueueManager {
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
     await this.starting?.catch(() => {});
+    await this.scheduler?.stop();
     clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;
@@ -337,7 +342,7 @@ export class QueueManager {
     const canceled = running.controller.signal.reason instanceof JobCanceledSignal;
     if (canceled) {
       this.record(job, { outcome: 'canceled', durationMs, error });
-    } else if (outcome.error instanceof PermanentJobError || job.attempt - job.rescues >= entry.retry.maxAttempts) {
+    } else if (isPermanent(outcome.error) || job.attempt - job.rescues >= entry.retry.maxAttempts) {
       this.record(job, { outcome: 'exception', durationMs, error });
     } else {
       this.record(job, { outcome: 'retry', durationMs, error, retryDelayMs: retryDelayMs(entry.retry, job.attempt) });
@@ -406,4 +411,9 @@ export class QueueManager {
       this.logger.error({ err, jobs: jobs.map((j) => j.id) }, 'pgqueuer: could not give jobs back; they will be rescued after their heartbeat expires');
     }
   }
+}
+
+/** Failures another attempt cannot fix: declared permanent, or a payload/result that does not fit its schema. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof PermanentJobError || error instanceof ValidationError;
 }

@@ -1,7 +1,8 @@
 import { initial } from './001-initial.js';
+import { schedules } from './002-schedules.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, schedules];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

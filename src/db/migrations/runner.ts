@@ -94,7 +94,7 @@ export async function assertInstalled(db: Queryable, names: SchemaNames): Promis
 
 /** Objects the latest schema must have; `verify` names each one that is missing. */
 function expectedObjects(n: SchemaNames): Array<{ kind: 'relation' | 'function'; name: string; lookup: string }> {
-  const relations = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'jobs_queued_idx', 'jobs_scheduled_idx', 'jobs_picked_idx', 'jobs_dedupe_idx', 'job_log_job_id_idx', 'job_log_finished_at_idx'];
+  const relations = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'schedules', 'jobs_queued_idx', 'jobs_scheduled_idx', 'jobs_picked_idx', 'jobs_dedupe_idx', 'job_log_job_id_idx', 'job_log_finished_at_idx'];
   const functions = [
     'notify_enqueued()',
     'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer)',

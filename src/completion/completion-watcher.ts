@@ -1,0 +1,164 @@
+import { JobNotFoundError, StateError, WaitTimeoutError } from '../errors.js';
+import type { FinalStatus } from '../job.js';
+import type { Logger } from '../logger.js';
+import type { JobOutcome, QueueBackend, SerializedError } from '../queue/backend.js';
+
+export interface WaitOptions {
+  /** Give up after this long with a `WaitTimeoutError` (the job is left alone). Default: wait on. */
+  timeoutMs?: number;
+}
+
+/** A finished job as `waitFor` reports it. */
+export interface JobCompletion<Result = unknown> {
+  id: number;
+  status: FinalStatus;
+  /** The handler's return value (for `successful`), as stored. */
+  result?: Result;
+  /** What the last attempt threw (for `exception`, and for `canceled` when it was running). */
+  error?: SerializedError;
+}
+
+interface Waiter {
+  resolve(completion: JobCompletion): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Awaits job completions for any number of ids over one LISTEN connection. A notification
+ * says which jobs finished; their outcomes are then read in one query per batch. Polling
+ * covers notifications lost while the connection was down, so a wait never hangs on one.
+ */
+export class CompletionWatcher {
+  private readonly waiters = new Map<number, Set<Waiter>>();
+  private subscription: Promise<{ close(): Promise<void> }> | undefined;
+  private readonly pending = new Set<number>();
+  private fetching: Promise<void> | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly pollIntervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves once job `id` finished (successful, exception or canceled). */
+  async waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
+    if (this.closed) throw new StateError('this completion watcher was closed');
+    await this.ensureSubscribed();
+    return new Promise<JobCompletion>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      if (options.timeoutMs !== undefined) {
+        waiter.timer = setTimeout(() => {
+          this.removeWaiter(id, waiter);
+          reject(new WaitTimeoutError(id, options.timeoutMs!));
+        }, options.timeoutMs);
+      }
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      set.add(waiter);
+      this.startPolling();
+      // Subscribed first, looked up second: a job finishing in between is caught either way.
+      this.fetch([id]);
+    });
+  }
+
+  /** Waits for several jobs at once (one lookup for all of them), in the order given. */
+  waitForAll(ids: readonly number[], options: WaitOptions = {}): Promise<JobCompletion[]> {
+    return Promise.all(ids.map((id) => this.waitFor(id, options)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    for (const [id, set] of this.waiters) {
+      for (const w of set) {
+        clearTimeout(w.timer);
+        w.reject(new StateError(`stopped while waiting for job ${id}`));
+      }
+    }
+    this.waiters.clear();
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await (await subscription?.catch(() => undefined))?.close();
+  }
+
+  private ensureSubscribed(): Promise<unknown> {
+    this.subscription ??= this.backend.subscribeCompletions({
+      done: (ids) => this.fetch(ids.filter((id) => this.waiters.has(id))),
+      reconnected: () => this.fetch([...this.waiters.keys()]),
+    });
+    this.subscription.catch(() => {
+      this.subscription = undefined; // the next waitFor tries again
+    });
+    return this.subscription;
+  }
+
+  private startPolling(): void {
+    this.pollTimer ??= setInterval(() => this.fetch([...this.waiters.keys()]), this.pollIntervalMs);
+  }
+
+  /** Queues ids for the next lookup; one lookup runs at a time and takes everything queued. */
+  private fetch(ids: readonly number[]): void {
+    for (const id of ids) this.pending.add(id);
+    if (this.pending.size === 0 || this.fetching) return;
+    this.fetching = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.pending.size > 0 && !this.closed) {
+        const batch = [...this.pending];
+        this.pending.clear();
+        try {
+          const { finished, live } = await this.backend.outcomes(batch);
+          for (const outcome of finished) this.settle(outcome);
+          const seen = new Set([...live, ...finished.map((o) => o.id)]);
+          for (const id of batch) if (!seen.has(id)) this.fail(id, new JobNotFoundError(id));
+        } catch (err) {
+          // The poll retries these ids; a wait does not fail because one lookup did.
+          this.logger.warn({ err }, 'pgqueuer: looking up job outcomes failed; retrying at the next poll');
+        }
+      }
+    })().finally(() => {
+      this.fetching = undefined;
+      if (this.pending.size > 0) this.fetch([]);
+    });
+  }
+
+  private settle(outcome: JobOutcome): void {
+    const set = this.waiters.get(outcome.id);
+    if (!set) return;
+    this.waiters.delete(outcome.id);
+    const completion: JobCompletion = { id: outcome.id, status: outcome.status };
+    if (outcome.result !== undefined) completion.result = outcome.result;
+    if (outcome.error !== undefined) completion.error = outcome.error;
+    for (const w of set) {
+      clearTimeout(w.timer);
+      w.resolve(completion);
+    }
+    this.stopPollingIfIdle();
+  }
+
+  private fail(id: number, err: Error): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    this.waiters.delete(id);
+    for (const w of set) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.stopPollingIfIdle();
+  }
+
+  private removeWaiter(id: number, waiter: Waiter): void {
+    const set = this.waiters.get(id);
+    set?.delete(waiter);
+    if (set?.size === 0) this.waiters.delete(id);
+    this.stopPollingIfIdle();
+  }
+
+  private stopPollingIfIdle(): void {
+    if (this.waiters.size > 0) return;
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Logger } from '../logger.js';
+import type { QueueBackend, ScheduleRow } from '../queue/backend.js';
+import { latestRun, nextRun, type CronSpec } from './cron-spec.js';
+
+/** What to do with ticks that passed while no worker ran the schedule. */
+export type MissedTickPolicy = 'once' | 'skip';
+
+export interface ScheduleDefinition {
+  name: string;
+  spec: CronSpec;
+  missed: MissedTickPolicy;
+  priority: number;
+}
+
+/** Re-read the schedules at least this often, even when the next tick is far away. */
+const MAX_SLEEP_MS = 30_000;
+/** Wake this much after a tick is due, so the database agrees it is due. */
+const WAKE_MARGIN_MS = 2;
+const RETRY_MS = 1_000;
+/** A tick later than this counts as missed (workers were down) and the missed-tick policy applies. */
+export const MISSED_AFTER_MS = 5_000;
+
+/**
+ * Fires this worker's schedules. Every worker runs one; they race for each tick and the
+ * compare-and-set in `fireTick` lets exactly one win. A tick becomes a job of the schedule's
+ * entrypoint, so it gets the same retries, logs, heartbeats and rescue as any job.
+ */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly schedules: ReadonlyMap<string, ScheduleDefinition>,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const dbNow = await this.backend.databaseNow();
+    await this.backend.registerSchedules(
+      [...this.schedules.values()].map((s) => ({
+        name: s.name,
+        expression: s.spec.expression,
+        timezone: s.spec.timezone,
+        missed: s.missed,
+        nextRun: nextRun(s.spec, dbNow),
+      })),
+    );
+    this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    this.running = this.fireDue().then(
+      (sleepMs) => this.sleep(sleepMs),
+      (err) => {
+        this.logger.warn({ err }, 'pgqueuer: scheduler could not check its schedules; retrying');
+        this.sleep(RETRY_MS);
+      },
+    );
+  }
+
+  private sleep(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.loop(), ms);
+  }
+
+  /** Fires every due tick; returns how long to sleep until the next one. */
+  private async fireDue(): Promise<number> {
+    const { rows, dbNow } = await this.backend.readSchedules([...this.schedules.keys()]);
+    let sleepMs = MAX_SLEEP_MS;
+    for (const row of rows) {
+      const definition = this.schedules.get(row.name)!;
+      let nextDue = row.nextRun;
+      if (row.nextRun.getTime() <= dbNow.getTime()) {
+        nextDue = await this.fire(definition, row, dbNow);
+      }
+      sleepMs = Math.min(sleepMs, nextDue.getTime() - dbNow.getTime() + WAKE_MARGIN_MS);
+    }
+    return Math.max(0, sleepMs);
+  }
+
+  private async fire(definition: ScheduleDefinition, row: ScheduleRow, dbNow: Date): Promise<Date> {
+    const lateness = dbNow.getTime() - row.nextRun.getTime();
+    let scheduledAt: Date | null;
+    let next: Date;
+    if (lateness <= MISSED_AFTER_MS) {
+      // On time, or a little late (a pause, a busy worker): run this tick and move to the
+      // following one, so every tick runs even if several are due now.
+      scheduledAt = row.nextRun;
+      next = nextRun(definition.spec, row.nextRun);
+    } else {
+      // Nobody ran the schedule for a while: run the latest tick once, or none under "skip",
+      // never the backlog.
+      scheduledAt = definition.missed === 'once' ? latestRun(definition.spec, dbNow) : null;
+      next = nextRun(definition.spec, dbNow);
+    }
+    const { advanced, jobId } = await this.backend.fireTick({
+      name: row.name,
+      expected: row.nextRun,
+      next,
+      scheduledAt,
+      priority: definition.priority,
+    });
+    if (advanced && lateness > MISSED_AFTER_MS) {
+      this.logger.info({ schedule: row.name, missedSince: row.nextRun, ran: scheduledAt }, 'pgqueuer: schedule had missed ticks');
+    }
+    if (advanced) this.logger.debug({ schedule: row.name, scheduledAt, jobId }, 'pgqueuer: schedule fired');
+    // Whether this worker or another advanced it, the schedule's next tick is no earlier.
+    return next;
+  }
+}

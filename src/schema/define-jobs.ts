@@ -1,0 +1,105 @@
+import type { ZodObject, ZodType } from 'zod';
+import { InvalidCronError, SchemaDefinitionError } from '../errors.js';
+import type { RateLimit, RetryPolicy } from '../job.js';
+import { parseCron } from '../scheduler/cron-spec.js';
+import { resolveEntrypoint } from '../worker/entrypoint-config.js';
+
+/** One job as declared in the schema file. */
+export interface JobDefinition {
+  /** A zod object: what producers send. Required unless the job has a `schedule`. */
+  payload?: ZodObject;
+  /** What the handler returns; checked in the worker and typed on `job.result()`. */
+  result?: ZodType;
+  /** A cron expression (5 fields, or 6 with seconds first): a scheduled job, with no payload. */
+  schedule?: string;
+  /** IANA timezone of `schedule`. Default UTC. */
+  timezone?: string;
+  /** Default priority of enqueued jobs (higher runs first). */
+  priority?: number;
+  concurrencyLimit?: number;
+  serializedDispatch?: boolean;
+  rateLimit?: RateLimit;
+  retry?: RetryPolicy;
+  rescueAfterMs?: number;
+}
+
+export type JobDefinitions = Record<string, JobDefinition>;
+
+const BRAND = Symbol.for('pgqueuer.jobs-schema');
+
+/** The default export of a schema file: what `pgq generate` reads and generated code imports. */
+export interface JobsSchema<T extends JobDefinitions = JobDefinitions> {
+  readonly jobs: Readonly<T>;
+  readonly [BRAND]: true;
+}
+
+/** Rejects, at compile time, options a job definition does not have (typos). */
+type Exact<T extends JobDefinitions> = {
+  [Name in keyof T]: T[Name] & Record<Exclude<keyof T[Name], keyof JobDefinition>, never>;
+};
+
+const OPTIONS = new Set<string>([
+  'payload', 'result', 'schedule', 'timezone', 'priority',
+  'concurrencyLimit', 'serializedDispatch', 'rateLimit', 'retry', 'rescueAfterMs',
+]);
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Names that cannot be a property of the generated `Handlers` interface or a module export. */
+const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
+
+/**
+ * Declares the application's jobs, once. Checked now, at load time: a bad name, an unknown
+ * option, a payload that is not a zod object or an invalid cron spec throws a
+ * `SchemaDefinitionError` naming the job.
+ */
+export function defineJobs<const T extends JobDefinitions>(jobs: T & Exact<T>): JobsSchema<T> {
+  if (jobs === null || typeof jobs !== 'object' || Array.isArray(jobs)) {
+    throw new SchemaDefinitionError('(schema)', 'defineJobs expects an object mapping job names to definitions');
+  }
+  for (const [name, definition] of Object.entries(jobs)) checkJob(name, definition);
+  return Object.freeze({ jobs: Object.freeze({ ...jobs }), [BRAND]: true as const });
+}
+
+export function isJobsSchema(value: unknown): value is JobsSchema {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** True for a zod (v4) schema object, also from another copy of zod than pgqueuer's. */
+export function isZodSchema(value: unknown, type?: string): value is ZodType {
+  const internals = (value as { _zod?: { def?: { type?: string } } } | null)?._zod;
+  return typeof (value as { safeParse?: unknown })?.safeParse === 'function' && !!internals?.def && (!type || internals.def.type === type);
+}
+
+function checkJob(name: string, definition: unknown): void {
+  const fail = (problem: string): never => {
+    throw new SchemaDefinitionError(name, problem);
+  };
+  if (!IDENTIFIER.test(name) || RESERVED.has(name)) {
+    fail('the name must be a valid JavaScript identifier (letters, digits, _ and $, not starting with a digit)');
+  }
+  if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) fail('the definition must be an object');
+  const def = definition as JobDefinition;
+  for (const key of Object.keys(def)) {
+    if (!OPTIONS.has(key)) fail(`unknown option "${key}" (known: ${[...OPTIONS].join(', ')})`);
+  }
+  if (def.schedule !== undefined) {
+    if (def.payload !== undefined) fail('a scheduled job (with "schedule") takes no payload; remove "payload" or "schedule"');
+    try {
+      parseCron(def.schedule, def.timezone);
+    } catch (err) {
+      fail((err as InvalidCronError).message);
+    }
+  } else {
+    if (def.timezone !== undefined) fail('"timezone" only applies to a job with a "schedule"');
+    if (def.payload === undefined) fail('"payload" is required (a zod object, e.g. z.object({ ... })), unless the job has a "schedule"');
+    if (!isZodSchema(def.payload, 'object')) fail('"payload" must be a zod object schema, e.g. z.object({ ... })');
+  }
+  if (def.result !== undefined && !isZodSchema(def.result)) fail('"result" must be a zod schema');
+  if (def.priority !== undefined && !Number.isInteger(def.priority)) fail('"priority" must be an integer');
+  // The worker options are checked by the same code that checks pgq.entrypoint() options.
+  const { payload: _p, result: _r, schedule: _s, timezone: _t, priority: _pr, ...workerOptions } = def;
+  try {
+    resolveEntrypoint(name, workerOptions, () => {});
+  } catch (err) {
+    fail((err as Error).message.replace(`entrypoint "${name}": `, ''));
+  }
+}
