@@ -50,3 +50,8 @@ export {
 } from './errors.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';
 export { install, uninstall, verify, type InstallReport, type VerifyReport } from './admin.js';
+export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type JobsSchema } from './schema/define-jobs.js';
+export { bindClient, bindHandlers, type EnqueueItem, type JobHandle, type ScheduleHandlerFn, type TypedEnqueue } from './schema/bind.js';
+export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';
+export { defineConfig, type PgqConfig } from './config.js';
+export { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedPostgres } from './db/embedded.js';

@@ -222,6 +222,14 @@ export class PgQueuer {
     return this.watcher;
   }
 
+  /** Jobs seen by this worker whose producer had a different schema, per entrypoint. */
+  readonly fingerprintMismatches = new Map<string, number>();
+
+  /** @internal Called by bound handlers when a job's schema fingerprint differs from the worker's. */
+  noteFingerprintMismatch(entrypoint: string): void {
+    this.fingerprintMismatches.set(entrypoint, (this.fingerprintMismatches.get(entrypoint) ?? 0) + 1);
+  }
+
   /** @internal Used by bound schemas: validate and encode every payload of `entrypoint`. */
   setPayloadCheck(entrypoint: string, check: PayloadCheck): void {
     this.payloadChecks.set(entrypoint, check);

@@ -40,6 +40,10 @@ const child = spawn(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, PGQ_TEST_DATABASE_URL: url } },
 );
+// Interrupted: let the test processes end, then stop the server (it would outlive us).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => child.kill(signal));
+}
 const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await server?.stop();
 process.exit(code);

@@ -7,7 +7,8 @@ export interface GlobalOptions {
 }
 
 export function connectionOf(options: GlobalOptions): string | undefined {
-  return options.databaseUrl ?? process.env.DATABASE_URL;
+  // An empty DATABASE_URL counts as unset (`DATABASE_URL= pgq dev`).
+  return options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
 }
 
 export function schemaOf(options: GlobalOptions): string | undefined {

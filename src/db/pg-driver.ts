@@ -74,8 +74,13 @@ export class PgDriver implements Driver {
 
   async close(): Promise<void> {
     await Promise.all([...this.listeners].map((l) => l.close()));
-    if (this.options.ownsPool) await this.pool.end();
-    this.pool.off('error', this.onPoolError);
+    if (this.options.ownsPool) {
+      // The listener stays: a client still closing after end() resolves can report an error
+      // (the server shutting down), and an unheard pool 'error' would crash the process.
+      await this.pool.end();
+    } else {
+      this.pool.off('error', this.onPoolError);
+    }
   }
 
   private config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {

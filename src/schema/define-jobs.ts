@@ -83,6 +83,9 @@ function checkJob(name: string, definition: unknown): void {
   }
   if (def.schedule !== undefined) {
     if (def.payload !== undefined) fail('a scheduled job (with "schedule") takes no payload; remove "payload" or "schedule"');
+    for (const key of ['concurrencyLimit', 'serializedDispatch', 'rateLimit'] as const) {
+      if (def[key] !== undefined) fail(`"${key}" does not apply to a scheduled job: its ticks never overlap`);
+    }
     try {
       parseCron(def.schedule, def.timezone);
     } catch (err) {

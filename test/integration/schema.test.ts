@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { install, PgQueuer, SchemaNotInstalledError, uninstall, verify, ConfigError } from '../../src/index.js';
+import { install, PgQueuer, SchemaNotInstalledError, SchemaVersionError, uninstall, verify, ConfigError } from '../../src/index.js';
+import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { deferred, within } from '../support/wait.js';
@@ -16,17 +17,17 @@ describe('install, verify, uninstall', () => {
   test('install is idempotent and records each migration once', async () => {
     const first = await install(db.url, { schema: 'idem' });
     const second = await install(db.url, { schema: 'idem' });
-    assert.deepEqual(first.applied, [1]);
+    assert.deepEqual(first.applied, MIGRATIONS.map((m) => m.version));
     assert.deepEqual(second.applied, []);
-    const { rows } = await db.pool.query('SELECT version, name FROM idem.migrations');
-    assert.deepEqual(rows, [{ version: 1, name: 'initial' }]);
+    const { rows } = await db.pool.query('SELECT version, name FROM idem.migrations ORDER BY version');
+    assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
   });
 
   test('ten concurrent installs are serialised: one applies, all succeed', async () => {
     const reports = await Promise.all(Array.from({ length: 10 }, () => install(db.url, { schema: 'race' })));
     assert.equal(reports.filter((r) => r.applied.length > 0).length, 1);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM race.migrations');
-    assert.equal(rows[0].n, 1);
+    assert.equal(rows[0].n, MIGRATIONS.length);
     assert.equal((await verify(db.url, { schema: 'race' })).ok, true);
   });
 
@@ -54,6 +55,32 @@ describe('install, verify, uninstall', () => {
     assert.deepEqual(report.problems, ['trigger notrigger.jobs_notify_enqueued is missing or disabled']);
   });
 
+  test('an older install is refused on connect until upgraded; upgrade applies only what is missing', async () => {
+    await install(db.url, { schema: 'older' });
+    // Roll the install back to migration 1, as an older pgqueuer left it.
+    await db.pool.query('DROP TABLE older.schedules; DELETE FROM older.migrations WHERE version > 1');
+    await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
+      assert.ok(err instanceof SchemaVersionError);
+      assert.match(err.message, /is at migration 1, this version needs 2: run `npx pgq upgrade`/);
+      return true;
+    });
+    assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
+      'migration 2 (schedules) is not applied: run `pgq upgrade`',
+      'relation older.schedules is missing',
+    ]);
+    assert.deepEqual((await install(db.url, { schema: 'older' })).applied, [2]);
+    const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
+    await pgq.stop();
+  });
+
+  test('a database migrated by a newer pgqueuer is refused, not downgraded', async () => {
+    await install(db.url, { schema: 'newer' });
+    await db.pool.query(`INSERT INTO newer.migrations (version, name, checksum) VALUES (99, 'from the future', 'x')`);
+    await assert.rejects(install(db.url, { schema: 'newer' }), /at migration 99, newer than this version of pgqueuer knows/);
+    await assert.rejects(PgQueuer.connect(db.url, { schema: 'newer' }), SchemaVersionError);
+    assert.ok((await verify(db.url, { schema: 'newer' })).problems.includes('migration 99 (from the future) is newer than this pgqueuer knows: upgrade the package'));
+  });
+
   test('connect refuses an uninstalled schema with the command to run', async () => {
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'never_installed' }), (err: unknown) => {
       assert.ok(err instanceof SchemaNotInstalledError);
@@ -79,7 +106,7 @@ describe('install, verify, uninstall', () => {
     try {
       await install(pool, { schema: 'pooled' });
       const { rows } = await pool.query('SELECT count(*)::int AS n FROM pooled.migrations');
-      assert.equal(rows[0].n, 1);
+      assert.equal(rows[0].n, MIGRATIONS.length);
     } finally {
       await pool.end();
     }

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { resolveConfig, type GenerateFlags } from './config.js';
+import { loadSchema } from './load-schema.js';
+import { renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
+import { printJobTypes } from './type-printer.js';
+
+export { CodegenError } from './errors.js';
+
+export interface GenerateOptions extends GenerateFlags {
+  /** Compare instead of writing: report what is out of date. */
+  check?: boolean;
+  cwd?: string;
+}
+
+export interface GenerateReport {
+  /** Files written (or, with `check`, that would be written): relative to the working directory. */
+  changed: string[];
+  unchanged: string[];
+  /** Handler stubs (and the handlers index) created because they were missing. */
+  created: string[];
+  /** Things to do by hand, e.g. an export missing from an existing handlers index. */
+  hints: string[];
+}
+
+/**
+ * `pgq generate`: schema file → typed client, manifest, and handler stubs. Output depends on
+ * the schema alone (no timestamps, declaration order kept), so a second run writes identical
+ * bytes and `--check` can compare.
+ */
+export async function generate(options: GenerateOptions = {}): Promise<GenerateReport> {
+  const cwd = options.cwd ?? process.cwd();
+  const config = await resolveConfig(options, cwd);
+  const jobs = await loadSchema(config.schema, cwd);
+  const types = await printJobTypes(
+    config.schema,
+    jobs.filter((j) => j.definition.schedule === undefined).map((j) => ({
+      name: j.name,
+      hasPayload: true,
+      hasResult: j.definition.result !== undefined,
+    })),
+  );
+  const shown = (path: string) => relative(cwd, path).replaceAll('\\', '/') || path;
+
+  // Owned files are rewritten whenever they differ; user files only created when missing.
+  const owned = new Map<string, string>([
+    [config.out, renderClient(config, jobs, types)],
+    [config.manifest, renderManifest(config, jobs)],
+  ]);
+  const missing = new Map<string, string>();
+  for (const job of jobs) {
+    const file = join(config.handlers, `${job.name}.ts`);
+    if (!existsSync(file)) missing.set(file, renderStub(config, job, file));
+  }
+  const index = join(config.handlers, 'index.ts');
+  const report: GenerateReport = { changed: [], unchanged: [], created: [], hints: [] };
+  if (!existsSync(index)) {
+    missing.set(index, renderHandlersIndex(jobs));
+  } else {
+    const text = readFileSync(index, 'utf8');
+    for (const job of jobs) {
+      if (!new RegExp(`\\b${job.name}\\b`).test(text)) {
+        report.hints.push(`${shown(index)} does not export "${job.name}": add export { ${job.name} } from './${job.name}.js';`);
+      }
+    }
+  }
+
+  for (const [path, content] of owned) {
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (current === content) {
+      report.unchanged.push(shown(path));
+      continue;
+    }
+    report.changed.push(shown(path));
+    if (!options.check) write(path, content);
+  }
+  for (const [path, content] of missing) {
+    report.created.push(shown(path));
+    if (!options.check) write(path, content);
+  }
+  return report;
+}
+
+function write(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PgQueuerError } from '../errors.js';
+
+/**
+ * Imports a user module: JavaScript natively, TypeScript through tsx (an optional peer
+ * dependency, needed only for .ts files).
+ */
+export async function importModule(path: string): Promise<Record<string, unknown>> {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new PgQueuerError(`module ${path} not found`);
+  const typescript = /^\.(c|m)?tsx?$/.test(extname(absolute));
+  try {
+    if (!typescript) return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    try {
+      ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+    } catch {
+      throw new PgQueuerError(`loading ${path} (TypeScript) needs the "tsx" package: npm install --save-dev tsx`);
+    }
+    return (await tsImport(absolute, import.meta.url)) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof PgQueuerError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new PgQueuerError(`loading ${path} failed: ${message.split('\n')[0]}`, { cause: err });
+  }
+}

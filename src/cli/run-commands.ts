@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { install } from '../admin.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { ConfigError } from '../errors.js';
+import type { PgQueuer } from '../pgqueuer.js';
+import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
+import { importModule } from './load-module.js';
+
+interface RunCliOptions {
+  export: string;
+}
+
+/**
+ * Loads a worker module and returns its PgQueuer: the export (default: `default`) is an
+ * instance, or a function (possibly async) that returns one.
+ */
+async function loadWorker(modulePath: string, exportName: string): Promise<PgQueuer> {
+  const module = await importModule(modulePath);
+  const value = module[exportName];
+  if (value === undefined) {
+    throw new ConfigError(`${modulePath} has no export "${exportName}": export a PgQueuer, or a function returning one`);
+  }
+  const pgq = typeof value === 'function' ? await (value as () => unknown)() : value;
+  // Duck-typed: the module may load its own copy of pgqueuer (a TypeScript module imported
+  // through tsx is a separate module instance), so instanceof would fail on a real PgQueuer.
+  if (!isPgQueuer(pgq)) {
+    throw new ConfigError(`${modulePath}: export "${exportName}" is not a PgQueuer (or a function returning one)`);
+  }
+  return pgq;
+}
+
+function isPgQueuer(value: unknown): value is PgQueuer {
+  const v = value as Partial<PgQueuer> | null;
+  return typeof v?.run === 'function' && typeof v.stop === 'function' && typeof v.entrypoint === 'function';
+}
+
+export function registerRunCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('run')
+    .description('run the worker a module exports, until SIGTERM/SIGINT')
+    .argument('<module>', 'file whose export is a PgQueuer, or a function returning one (.ts needs tsx)')
+    .option('--export <name>', 'which export', 'default')
+    .action(async (modulePath: string, opts: RunCliOptions) => {
+      const pgq = await loadWorker(modulePath, opts.export);
+      console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`);
+      await pgq.run();
+    });
+
+  program
+    .command('dev')
+    .description('run a worker against an embedded PostgreSQL (data in .pgq/) when DATABASE_URL is unset')
+    .argument('[module]', 'worker module', 'src/worker.ts')
+    .option('--export <name>', 'which export', 'default')
+    .option('--port <port>', 'port of the embedded PostgreSQL', '54329')
+    .action(async (modulePath: string, opts: RunCliOptions & { port: string }) => {
+      if (!existsSync(modulePath)) throw new ConfigError(`worker module ${modulePath} not found (run \`pgq init\` to scaffold one)`);
+      const options = globals();
+      let url = connectionOf(options);
+      let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+      if (!url) {
+        const dataDir = resolve('.pgq', 'data');
+        mkdirSync(dataDir, { recursive: true });
+        embedded = await startEmbeddedPostgres({ dataDir, port: Number(opts.port) });
+        url = embedded.url;
+        console.error(`pgq: embedded PostgreSQL at ${url} (data in .pgq/data)`);
+      }
+      try {
+        process.env.DATABASE_URL = url;
+        const report = await install(url, { schema: schemaOf(options) });
+        if (report.applied.length > 0) console.error(`pgq: installed schema "${report.schema}" (migration ${report.version})`);
+        const pgq = await loadWorker(modulePath, opts.export);
+        console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it`);
+        await pgq.run();
+      } finally {
+        await embedded?.stop();
+      }
+    });
+}

@@ -1,0 +1,168 @@
+import type { WaitOptions } from '../completion/completion-watcher.js';
+import { ConfigError, JobCanceledError, JobFailedError, SchemaDefinitionError, UnknownJobError } from '../errors.js';
+import type { EnqueueOptions, EntrypointOptions, Job, JobContext, TransactionClient } from '../job.js';
+import { toJsonText } from '../json-text.js';
+import type { PgQueuer, ScheduleTick } from '../pgqueuer.js';
+import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';
+import { fingerprint, FINGERPRINT_HEADER } from './json-schema.js';
+import { parseWith } from './validate.js';
+
+/** What a typed enqueue returns: the job id, and a way to await its typed result. */
+export interface JobHandle<Result> {
+  readonly id: number;
+  /**
+   * Resolves with the handler's return value (checked by the job's `result` schema) once the
+   * job succeeded; rejects with `JobFailedError`, `JobCanceledError` or `WaitTimeoutError`.
+   */
+  result(options?: WaitOptions): Promise<Result>;
+}
+
+/** One job for `enqueue.<job>.many([...])`. */
+export interface EnqueueItem<Payload> extends Omit<EnqueueOptions, 'client'> {
+  payload: Payload;
+}
+
+export interface TypedEnqueue<Payload, Result> {
+  (payload: Payload, options?: EnqueueOptions): Promise<JobHandle<Result>>;
+  /** One statement for all items; all or nothing (validation included). */
+  many(items: readonly EnqueueItem<Payload>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result>[]>;
+}
+
+/** A schedule's handler as the generated `Handlers` interface types it. */
+export type ScheduleHandlerFn = (tick: ScheduleTick, ctx: JobContext) => unknown;
+type AnyHandler = (input: never, ctx: JobContext) => unknown;
+
+/**
+ * The runtime behind a generated `createClient(pgq)`. Every payload is checked against the
+ * schema file's own zod object after the same JSON round trip the queue applies, so what is
+ * accepted here is exactly what the worker will parse. Also installs the check for plain
+ * `pgq.enqueue` calls to these entrypoints.
+ */
+export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record<string, TypedEnqueue<unknown, unknown>> } {
+  assertSchema(schema);
+  const enqueue: Record<string, TypedEnqueue<unknown, unknown>> = {};
+  for (const [name, def] of Object.entries(schema.jobs)) {
+    if (def.schedule !== undefined) continue;
+    pgq.setPayloadCheck(name, payloadCheck(name, def));
+    const stamp = (options: Omit<EnqueueOptions, 'client'>) => ({
+      ...options,
+      priority: options.priority ?? def.priority,
+      headers: { ...options.headers, [FINGERPRINT_HEADER]: fingerprint(def) },
+    });
+    const send = async (payload: unknown, options: EnqueueOptions = {}) => {
+      const id = await pgq.enqueue(name, payload, { ...stamp(options), client: options.client });
+      return handle(pgq, name, def, id);
+    };
+    send.many = async (items: readonly EnqueueItem<unknown>[], options: { client?: TransactionClient } = {}) => {
+      const ids = await pgq.enqueueMany(
+        items.map(({ payload, ...rest }) => ({ entrypoint: name, payload, ...stamp(rest) })),
+        options,
+      );
+      return ids.map((id) => handle(pgq, name, def, id));
+    };
+    enqueue[name] = send;
+  }
+  return { enqueue: strictRecord(enqueue, schema, 'enqueue') };
+}
+
+/**
+ * The runtime behind a generated `registerHandlers(pgq, handlers)`: one entrypoint (or
+ * schedule) per job, with the schema's options. Before a handler runs, the stored payload is
+ * parsed with the schema (defaults and transforms applied); a row that does not fit fails
+ * permanently, naming the job and the issues. A handler's return value is checked against
+ * `result`.
+ */
+export function bindHandlers(pgq: PgQueuer, schema: JobsSchema, handlers: Record<string, AnyHandler>): void {
+  assertSchema(schema);
+  if (handlers === null || typeof handlers !== 'object') throw new ConfigError('registerHandlers expects an object of handlers, one per job');
+  const names = Object.keys(schema.jobs);
+  for (const key of Object.keys(handlers)) {
+    if (!(key in schema.jobs)) throw new ConfigError(`registerHandlers: "${key}" is not a job in the schema (jobs: ${names.join(', ')})`);
+  }
+  for (const [name, def] of Object.entries(schema.jobs)) {
+    const handler = handlers[name];
+    if (typeof handler !== 'function') throw new ConfigError(`registerHandlers: no handler for job "${name}"`);
+    if (def.schedule !== undefined) {
+      pgq.schedule(name, def.schedule, handler as ScheduleHandlerFn, {
+        ...(def.timezone ? { timezone: def.timezone } : {}),
+        ...(def.retry ? { retry: def.retry } : {}),
+        ...(def.rescueAfterMs ? { rescueAfterMs: def.rescueAfterMs } : {}),
+        ...(def.priority !== undefined ? { priority: def.priority } : {}),
+      });
+      continue;
+    }
+    pgq.setPayloadCheck(name, payloadCheck(name, def));
+    pgq.entrypoint(name, entrypointOptions(def), checkedHandler(pgq, name, def, handler as (job: Job, ctx: JobContext) => unknown));
+  }
+}
+
+function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler: (job: Job, ctx: JobContext) => unknown) {
+  const expected = fingerprint(def);
+  const reported = new Set<unknown>();
+  return async (job: Job, ctx: JobContext): Promise<unknown> => {
+    const stamped = job.headers[FINGERPRINT_HEADER];
+    if (stamped !== undefined && stamped !== expected) {
+      pgq.noteFingerprintMismatch(name);
+      if (!reported.has(stamped)) {
+        reported.add(stamped); // counted every time, logged once per producer version
+        ctx.logger.warn(
+          { entrypoint: name, jobId: job.id, producerFingerprint: stamped, workerFingerprint: expected },
+          `pgqueuer: job "${name}" was enqueued with a different schema than this worker has (run \`pgq generate\` and redeploy both sides)`,
+        );
+      }
+    }
+    const payload = parseWith(def.payload!, job.payload, { job: name, what: 'payload', jobId: job.id });
+    const result = await handler({ ...job, payload }, ctx);
+    if (def.result) {
+      // Checked as it will be read back: after the JSON round trip of storage.
+      const text = toJsonText(result, 'result', Number.MAX_SAFE_INTEGER);
+      parseWith(def.result, JSON.parse(text), { job: name, what: 'result', jobId: job.id });
+    }
+    return result;
+  };
+}
+
+function payloadCheck(name: string, def: JobDefinition) {
+  return (payload: unknown, what: string, maxBytes: number): string => {
+    const text = toJsonText(payload, what, maxBytes);
+    const at = what.lastIndexOf('.payload');
+    parseWith(def.payload!, JSON.parse(text), { job: name, what: 'payload', pathPrefix: at > 0 ? what.slice(0, at) : '' });
+    return text;
+  };
+}
+
+function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): JobHandle<unknown> {
+  return {
+    id,
+    async result(options?: WaitOptions) {
+      const done = await pgq.waitFor(id, options);
+      if (done.status === 'canceled') throw new JobCanceledError(id);
+      if (done.status === 'exception') throw new JobFailedError(id, done.error ?? { name: 'Error', message: 'unknown failure' });
+      return def.result ? parseWith(def.result, done.result, { job: name, what: 'result', jobId: id }) : done.result;
+    },
+  };
+}
+
+function entrypointOptions(def: JobDefinition): EntrypointOptions {
+  const { concurrencyLimit, serializedDispatch, rateLimit, retry, rescueAfterMs } = def;
+  return Object.fromEntries(
+    Object.entries({ concurrencyLimit, serializedDispatch, rateLimit, retry, rescueAfterMs }).filter(([, v]) => v !== undefined),
+  );
+}
+
+function assertSchema(schema: unknown): asserts schema is JobsSchema {
+  if (!isJobsSchema(schema)) {
+    throw new SchemaDefinitionError('(schema)', 'expected the default export of a schema file: export default defineJobs({ ... })');
+  }
+}
+
+/** Turns a typo'd job name (from JavaScript, where types don't catch it) into a clear error. */
+function strictRecord<T extends object>(target: T, schema: JobsSchema, what: string): T {
+  return new Proxy(target, {
+    get(obj, key, receiver) {
+      if (typeof key === 'symbol' || key in obj || key === 'then' || key === 'toJSON') return Reflect.get(obj, key, receiver);
+      if (key in schema.jobs) throw new ConfigError(`${what}.${key}: "${key}" is a scheduled job; it runs on its schedule and cannot be enqueued`);
+      throw new UnknownJobError(key, Object.keys(target));
+    },
+  });
+}

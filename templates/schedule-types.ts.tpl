@@ -1,0 +1,1 @@
+// ── {{name}} ── runs on "{{schedule}}"{{timezoneNote}}; its handler gets a ScheduleTick.

@@ -1,0 +1,59 @@
+// Type-level checks of a generated client (the example app's). Every line marked as an
+// expected error must fail to compile; test/integration/types.test.ts compiles this file
+// under moduleResolution nodenext and bundler, and once more without the markers to prove
+// each of them is a real error.
+import type { PgQueuer } from 'pgqueuer';
+import { createClient, registerHandlers, type Handlers, type SendEmailParsed, type SendEmailPayload } from '../../examples/shop/src/pgq.generated.js';
+
+declare const pgq: PgQueuer;
+const { enqueue } = createClient(pgq);
+
+export async function producer(): Promise<void> {
+  const handle = await enqueue.sendEmail({ to: 'a@b.co', subject: 's', body: 'b' }, { priority: 1, dedupeKey: 'k' });
+  const { messageId } = await handle.result({ timeoutMs: 1_000 });
+  const text: string = messageId;
+  void text;
+  await enqueue.resizeImage.many([{ payload: { key: 'k', widths: [1] }, priority: 2 }]);
+
+  // @ts-expect-error -- a field of the wrong type
+  await enqueue.sendEmail({ to: 'a@b.co', subject: 42, body: 'b' });
+  // @ts-expect-error -- a missing field
+  await enqueue.sendEmail({ to: 'a@b.co', body: 'b' });
+  // @ts-expect-error -- a field the schema does not have
+  await enqueue.sendEmail({ to: 'a@b.co', subject: 's', body: 'b', bcc: 'x' });
+  // @ts-expect-error -- an unknown job
+  await enqueue.sendSms({ to: '1' });
+  // @ts-expect-error -- a scheduled job cannot be enqueued
+  await enqueue.salesReport({});
+  // @ts-expect-error -- the result is typed: messageId is a string
+  const wrong: number = (await handle.result()).messageId;
+  void wrong;
+}
+
+// Producers send the input type (tags optional); handlers see the parsed type (tags defaulted).
+const input: SendEmailPayload = { to: 'a@b.co', subject: 's', body: 'b' };
+// @ts-expect-error -- the parsed payload always has tags
+const parsed: SendEmailParsed = { to: 'a@b.co', subject: 's', body: 'b' };
+void input;
+void parsed;
+
+const handlers: Handlers = {
+  sendEmail: async (job) => ({ messageId: job.payload.tags.join(',') }),
+  resizeImage: async (job) => ({ variants: job.payload.widths.map(String) }),
+  recordOrder: async (job) => {
+    const cents: number = job.payload.totalCents;
+    void cents;
+  },
+  salesReport: async (tick) => {
+    const at: Date = tick.scheduledAt;
+    void at;
+  },
+};
+registerHandlers(pgq, handlers);
+
+// @ts-expect-error -- a missing handler
+registerHandlers(pgq, { sendEmail: handlers.sendEmail, resizeImage: handlers.resizeImage, recordOrder: handlers.recordOrder });
+// @ts-expect-error -- a handler returning the wrong result type
+registerHandlers(pgq, { ...handlers, sendEmail: async () => ({ messageId: 7 }) });
+// @ts-expect-error -- a handler reading a payload field that does not exist
+registerHandlers(pgq, { ...handlers, resizeImage: async (job) => ({ variants: [job.payload.height] }) });
