@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -74,4 +74,41 @@ pgq.entrypoint('bad', { concurency: 2 }, async () => {});
   await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app }).catch((err) => {
     assert.fail(`a TypeScript consumer does not type-check against the packed types:\n${err.stdout}`);
   });
+});
+
+test('the example app in the fresh app: pgq generate, tsc under nodenext and bundler, run under tsx and as compiled JS', { timeout: 300_000 }, async () => {
+  // The generator's tools, as a user adds them (the tarball is already installed above).
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'zod@^4', 'ts-morph', 'tsx', 'typescript@5'], { cwd: app, maxBuffer: 10e6 });
+  mkdirSync(join(app, 'src'), { recursive: true });
+  for (const file of ['jobs.schema.ts', 'worker.ts', 'producer.ts', 'main.ts']) {
+    cpSync(join(root, 'examples/shop/src', file), join(app, 'src', file));
+  }
+  cpSync(join(root, 'examples/shop/src/handlers'), join(app, 'src/handlers'), { recursive: true });
+  const env = { ...process.env, DATABASE_URL: db.url };
+
+  const generated = await run('npx', ['--no-install', 'pgq', 'generate'], { cwd: app, env });
+  assert.match(generated.stdout, /wrote src\/pgq\.generated\.ts/);
+  // The same bytes as the example's committed client: generation does not depend on the project.
+  assert.equal(readFileSync(join(app, 'src/pgq.generated.ts'), 'utf8'), readFileSync(join(root, 'examples/shop/src/pgq.generated.ts'), 'utf8'));
+
+  const tsc = join(app, 'node_modules/typescript/bin/tsc');
+  for (const [name, options] of Object.entries({
+    nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
+    bundler: { module: 'esnext', moduleResolution: 'bundler' },
+  })) {
+    writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true }, include: ['src'] }));
+    await run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: app }).catch((err) => {
+      assert.fail(`the generated client does not type-check under ${name}:\n${err.stdout}`);
+    });
+  }
+
+  const underTsx = await run('npx', ['--no-install', 'tsx', 'src/main.ts'], { cwd: app, env, timeout: 60_000 });
+  assert.match(underTsx.stdout, /\[result\]  sendEmail \d+ delivered as msg-\d+-2/);
+  assert.match(underTsx.stdout, /\[summary\] done/);
+
+  writeFileSync(join(app, 'tsconfig.build.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, outDir: 'dist' }, include: ['src'] }));
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: app });
+  const compiled = await run(process.execPath, ['dist/main.js'], { cwd: app, env, timeout: 60_000 });
+  assert.match(compiled.stdout, /\[produce\] refused: invalid payload for "sendEmail"/);
+  assert.match(compiled.stdout, /\[summary\] done/);
 });
