@@ -1,6 +1,7 @@
 export {
   PgQueuer,
   type PgQueuerOptions,
+  type RetentionOptions,
   type RunOptions,
   type ScheduleHandler,
   type ScheduleOptions,

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from './logger.js';
 import type { EnqueueRow, QueueBackend, ScheduleRow } from './queue/backend.js';
 import { PgBackend } from './queue/pg-backend.js';
 import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointName, type ResolvedEntrypoint } from './worker/entrypoint-config.js';
+import { Maintenance } from './worker/maintenance.js';
 import { QueueManager, type WorkerOptions } from './worker/queue-manager.js';
 import { parseCron } from './scheduler/cron-spec.js';
 import { Scheduler, type MissedTickPolicy, type ScheduleDefinition } from './scheduler/scheduler.js';
@@ -34,6 +35,19 @@ export interface PgQueuerOptions extends Partial<WorkerOptions> {
   preparedStatements?: boolean;
   /** Install or upgrade the schema on connect instead of failing when it is missing. */
   install?: boolean;
+  /**
+   * How long finished jobs (their log entries and results) are kept. Pruned by the workers,
+   * one at a time, every `intervalMs`. Default: 7 days, no row limit, every minute.
+   */
+  retention?: RetentionOptions;
+}
+
+export interface RetentionOptions {
+  /** Delete log entries older than this; null keeps them regardless of age. */
+  maxAgeMs?: number | null;
+  /** Keep at most this many log entries (the newest); null for no limit. */
+  maxRows?: number | null;
+  intervalMs?: number;
 }
 
 export interface RunOptions {
@@ -61,6 +75,7 @@ export class PgQueuer {
   private readonly workerOptions: WorkerOptions;
   private readonly logger: Logger;
   private readonly maxPayloadBytes: number;
+  private readonly retention: Required<RetentionOptions>;
   private worker: QueueManager | undefined;
   private watcher: CompletionWatcher | undefined;
   private stopping: Promise<void> | undefined;
@@ -73,13 +88,12 @@ export class PgQueuer {
 
   protected constructor(
     private readonly backend: QueueBackend,
-    options: PgQueuerOptions,
+    settings: Settings,
   ) {
-    this.logger = options.logger ?? silentLogger;
-    this.workerOptions = resolveWorkerOptions(options);
-    this.maxPayloadBytes = options.maxPayloadBytes === undefined
-      ? DEFAULT_MAX_PAYLOAD_BYTES
-      : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes');
+    this.logger = settings.logger;
+    this.workerOptions = settings.worker;
+    this.retention = settings.retention;
+    this.maxPayloadBytes = settings.maxPayloadBytes;
   }
 
   /**
@@ -98,7 +112,16 @@ export class PgQueuer {
   }
 
   private static async open(pool: pg.Pool, ownsPool: boolean, options: PgQueuerOptions): Promise<PgQueuer> {
-    const names = schemaNames(options.schema);
+    let settings: Settings;
+    let names: SchemaNames;
+    try {
+      // Bad options fail before any connection is made.
+      settings = resolveSettings(options);
+      names = schemaNames(options.schema);
+    } catch (err) {
+      if (ownsPool) await pool.end();
+      throw err;
+    }
     const driver = new PgDriver(pool, {
       ownsPool,
       preparedStatements: options.preparedStatements ?? true,
@@ -107,7 +130,7 @@ export class PgQueuer {
     try {
       if (options.install) await install(driver, names);
       else await assertInstalled(driver, names);
-      return new PgQueuer(new PgBackend(driver, names), options);
+      return new PgQueuer(new PgBackend(driver, names), settings);
     } catch (err) {
       await driver.close().catch(() => {});
       throw isConnectionFailure(err) ? connectionError(err, pool.options) : err;
@@ -243,7 +266,9 @@ export class PgQueuer {
     this.assertOpen();
     if (this.worker) throw new StateError('run() was already called on this instance');
     const scheduler = this.schedules.size > 0 ? new Scheduler(this.backend, this.schedules, this.logger) : undefined;
-    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, scheduler);
+    const { intervalMs, ...policy } = this.retention;
+    const maintenance = new Maintenance(this.backend, policy, intervalMs, this.logger);
+    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, { scheduler, maintenance });
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!this.stopping) {
         this.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
@@ -360,6 +385,36 @@ const SCHEDULE_OPTIONS = new Set(['timezone', 'missed', 'allowOverlap', 'retry',
 
 /** Validates a payload and returns the JSON text to store; throws to refuse it. */
 export type PayloadCheck = (payload: unknown, what: string, maxBytes: number) => string;
+
+/** Every option checked and defaulted, once, before anything connects. */
+interface Settings {
+  logger: Logger;
+  worker: WorkerOptions;
+  retention: Required<RetentionOptions>;
+  maxPayloadBytes: number;
+}
+
+function resolveSettings(options: PgQueuerOptions): Settings {
+  return {
+    logger: options.logger ?? silentLogger,
+    worker: resolveWorkerOptions(options),
+    retention: resolveRetention(options.retention ?? {}),
+    maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),
+  };
+}
+
+const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };
+
+function resolveRetention(options: RetentionOptions): Required<RetentionOptions> {
+  const resolved = { ...RETENTION_DEFAULTS };
+  for (const key of Object.keys(options)) {
+    if (!(key in RETENTION_DEFAULTS)) throw new ConfigError(`retention: unknown option "${key}" (known: maxAgeMs, maxRows, intervalMs)`);
+  }
+  if (options.maxAgeMs !== undefined) resolved.maxAgeMs = options.maxAgeMs === null ? null : positiveNumber(options.maxAgeMs, 'retention.maxAgeMs');
+  if (options.maxRows !== undefined) resolved.maxRows = options.maxRows === null ? null : positiveInteger(options.maxRows, 'retention.maxRows');
+  if (options.intervalMs !== undefined) resolved.intervalMs = positiveNumber(options.intervalMs, 'retention.intervalMs');
+  return resolved;
+}
 
 function resolveWorkerOptions(options: PgQueuerOptions): WorkerOptions {
   const resolved = { ...WORKER_DEFAULTS };

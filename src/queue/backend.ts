@@ -1,5 +1,8 @@
 import type { FinalStatus, JobHeaders, QueueSizeRow, TransactionClient } from '../job.js';
+import type { RetentionPolicy } from './retention.js';
 import type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
+
+export type { RetentionPolicy } from './retention.js';
 
 export type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
 
@@ -29,6 +32,8 @@ export interface QueueBackend {
   outcomes(ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }>;
   /** Calls `onDone` with ids of jobs that just finished; heals itself after failures. */
   subscribeCompletions(events: CompletionEvents): Promise<{ close(): Promise<void> }>;
+  /** Deletes one batch of log entries past `policy`, unless another worker is pruning. */
+  prune(policy: RetentionPolicy): Promise<{ held: boolean; deleted: number; more: boolean }>;
   databaseNow(): Promise<Date>;
   registerSchedules(schedules: readonly ScheduleRegistration[]): Promise<void>;
   /** Schedules by name (all when `names` is null), with the database time of the read. */

@@ -10,6 +10,7 @@ import { heartbeatQuery, rescueQuery } from './heartbeat.js';
 import { nextDueQuery, queueSizeQuery } from './inspect.js';
 import { outcomesQuery } from './outcomes.js';
 import { releaseQuery } from './release.js';
+import { pruneQuery } from './retention.js';
 import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './schedules.js';
 import { registerWorkerQuery, unregisterWorkerQuery } from './workers.js';
 
@@ -32,6 +33,7 @@ export class PgBackend implements QueueBackend {
       queueSize: queueSizeQuery(names),
       nextDue: nextDueQuery(names),
       outcomes: outcomesQuery(names),
+      prune: pruneQuery(names),
       databaseNow: databaseNowQuery(names),
       registerSchedules: registerSchedulesQuery(names),
       readSchedules: readSchedulesQuery(names),
@@ -52,6 +54,7 @@ export class PgBackend implements QueueBackend {
   queueSize: QueueBackend['queueSize'] = () => this.q.queueSize(this.driver);
   nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
   outcomes: QueueBackend['outcomes'] = (ids) => this.q.outcomes(this.driver, ids);
+  prune: QueueBackend['prune'] = (policy) => this.q.prune(this.driver, policy);
   databaseNow: QueueBackend['databaseNow'] = () => this.q.databaseNow(this.driver);
   registerSchedules: QueueBackend['registerSchedules'] = (s) => this.q.registerSchedules(this.driver, s);
   readSchedules: QueueBackend['readSchedules'] = (names) => this.q.readSchedules(this.driver, names);

@@ -7,6 +7,7 @@ import { toJsonText } from '../json-text.js';
 import type { Logger } from '../logger.js';
 import type { ClaimedJob, Completion, QueueBackend } from '../queue/backend.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Maintenance } from './maintenance.js';
 import { CompletionWriter } from './completion-writer.js';
 import type { ResolvedEntrypoint } from './entrypoint-config.js';
 import { serializeError } from './error-record.js';
@@ -72,8 +73,8 @@ export class QueueManager {
     private readonly entrypoints: ReadonlyMap<string, ResolvedEntrypoint>,
     private readonly options: WorkerOptions,
     private readonly logger: Logger,
-    /** Fires this worker's cron schedules; started after the worker, stopped before it. */
-    private readonly scheduler?: Scheduler,
+    /** Started after the worker and stopped before it: cron schedules, log pruning. */
+    private readonly services: { scheduler?: Scheduler; maintenance?: Maintenance } = {},
   ) {
     this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
     // A busy worker refills when half its slots are free: one claim per many jobs, not per job.
@@ -152,7 +153,8 @@ export class QueueManager {
     this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake();
-    await this.scheduler?.start();
+    await this.services.scheduler?.start();
+    this.services.maintenance?.start();
   }
 
   /**
@@ -176,7 +178,8 @@ export class QueueManager {
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
     await this.starting?.catch(() => {});
-    await this.scheduler?.stop();
+    await this.services.scheduler?.stop();
+    await this.services.maintenance?.stop();
     clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;

@@ -67,6 +67,21 @@ describe('pgq', () => {
     assert.equal(gone.stderr.trim(), 'pgq: pgqueuer is not installed in schema "pgqueuer": run `npx pgq install`');
   });
 
+  test('schedules lists name, expression, timezone, last and next run', async () => {
+    assert.equal((await pgq(['--schema-name', 'cron_cli', 'install'])).code, 0);
+    await db.pool.query(`INSERT INTO cron_cli.schedules (name, expression, timezone, next_run, last_run)
+      VALUES ('nightly', '0 3 * * *', 'Europe/Paris', '2026-12-01T02:00:00Z', '2026-11-30T02:00:00Z')`);
+    const table = await pgq(['--schema-name', 'cron_cli', 'schedules']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.deepEqual(table.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)), [
+      ['name', 'expression', 'timezone', 'last run', 'next run', 'missed'],
+      ['nightly', '0 3 * * *', 'Europe/Paris', '2026-11-30T02:00:00.000Z', '2026-12-01T02:00:00.000Z', 'once'],
+    ]);
+    const [row] = JSON.parse((await pgq(['--schema-name', 'cron_cli', 'schedules', '--json'])).stdout);
+    assert.equal(row.name, 'nightly');
+    assert.equal(row.nextRun, '2026-12-01T02:00:00.000Z');
+  });
+
   test('--schema-name and PGQ_SCHEMA select the schema', async () => {
     assert.equal((await pgq(['--schema-name', 'tenant_a', 'install'])).code, 0);
     assert.equal((await pgq(['verify'], { PGQ_SCHEMA: 'tenant_a' })).code, 0);
@@ -88,7 +103,7 @@ describe('pgq', () => {
   });
 
   test('every command has --help', async () => {
-    for (const command of ['install', 'upgrade', 'uninstall', 'verify', 'queue', 'cancel']) {
+    for (const command of ['install', 'upgrade', 'uninstall', 'verify', 'queue', 'cancel', 'schedules', 'generate', 'init', 'run', 'dev']) {
       const help = await pgq([command, '--help']);
       assert.equal(help.code, 0, command);
       assert.match(help.stdout, new RegExp(`Usage: pgq ${command}`));

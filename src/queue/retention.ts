@@ -1,0 +1,48 @@
+import type { Queryable } from '../db/driver.js';
+import type { SchemaNames } from '../db/schema-names.js';
+import { prepared } from '../db/statement.js';
+
+export interface RetentionPolicy {
+  /** Log entries (and their results) older than this are deleted. */
+  maxAgeMs: number | null;
+  /** At most this many log entries are kept, the newest. */
+  maxRows: number | null;
+}
+
+/** Key 1 of the schema's lock space: held by the one worker pruning at a time. */
+const MAINTENANCE_LOCK = 1;
+const BATCH = 10_000;
+
+/**
+ * Deletes one batch of log entries past the retention policy, only if no other worker is
+ * pruning (a try-lock in the same statement: a busy lock means skip, never wait). Also drops
+ * the registry rows of workers that stopped heartbeating an hour ago.
+ */
+export function pruneQuery(n: SchemaNames) {
+  const statement = prepared(
+    'prune',
+    `WITH lock AS (
+       SELECT pg_try_advisory_xact_lock(${n.lockSpace}, ${MAINTENANCE_LOCK}) AS held
+     ), cutoff AS (
+       SELECT id FROM ${n.log} ORDER BY id DESC OFFSET $2 LIMIT 1
+     ), doomed AS (
+       SELECT id FROM ${n.log}
+       WHERE (SELECT held FROM lock)
+         AND (($1::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => $1 / 1000.0))
+              OR ($2::bigint IS NOT NULL AND id <= (SELECT id FROM cutoff)))
+       ORDER BY id
+       LIMIT ${BATCH}
+     ), deleted AS (
+       DELETE FROM ${n.log} WHERE id = ANY (ARRAY(SELECT id FROM doomed)) RETURNING 1
+     ), dead_workers AS (
+       DELETE FROM ${n.workers} WHERE (SELECT held FROM lock) AND heartbeat < now() - interval '1 hour' RETURNING 1
+     )
+     SELECT (SELECT held FROM lock) AS held,
+            (SELECT count(*)::integer FROM deleted) AS deleted,
+            (SELECT count(*)::integer FROM dead_workers) AS workers`,
+  );
+  return async (db: Queryable, policy: RetentionPolicy): Promise<{ held: boolean; deleted: number; more: boolean }> => {
+    const [row] = await db.query<{ held: boolean; deleted: number }>(statement, [policy.maxAgeMs, policy.maxRows]);
+    return { held: row!.held, deleted: row!.deleted, more: row!.deleted === BATCH };
+  };
+}
