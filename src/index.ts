@@ -8,6 +8,8 @@ export {
   type ScheduleTick,
 } from './pgqueuer.js';
 export type { ScheduleRow } from './queue/schedules.js';
+export type { LiveJob } from './queue/backend.js';
+export type { Clock } from './memory/clock.js';
 export { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
 export type { MissedTickPolicy } from './scheduler/scheduler.js';
 export type { WorkerOptions } from './worker/queue-manager.js';

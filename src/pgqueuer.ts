@@ -16,8 +16,10 @@ import type {
 import { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
 import { toJsonText } from './json-text.js';
 import { silentLogger, type Logger } from './logger.js';
-import type { EnqueueRow, QueueBackend, ScheduleRow } from './queue/backend.js';
+import type { EnqueueRow, LiveJob, QueueBackend, ScheduleRow } from './queue/backend.js';
 import { PgBackend } from './queue/pg-backend.js';
+import { MemoryBackend } from './memory/memory-backend.js';
+import type { Clock } from './memory/clock.js';
 import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointName, type ResolvedEntrypoint } from './worker/entrypoint-config.js';
 import { Maintenance } from './worker/maintenance.js';
 import { QueueManager, type WorkerOptions } from './worker/queue-manager.js';
@@ -104,6 +106,17 @@ export class PgQueuer {
   static async connect(connection?: ConnectionInput, options: PgQueuerOptions = {}): Promise<PgQueuer> {
     const config = poolConfig(connection);
     return PgQueuer.open(new pg.Pool(config), true, options);
+  }
+
+  /**
+   * The same API with no database: jobs live in this process's memory. For unit tests and
+   * CI. It cannot enqueue inside a pg transaction (`client`) and cannot share jobs with other
+   * processes; everything else behaves as with PostgreSQL. Pass a `TestClock`
+   * (pgqueuer/testing) as `clock` to move time by hand for deferred jobs and schedules.
+   */
+  static inMemory(options: PgQueuerOptions & { clock?: Clock } = {}): PgQueuer {
+    const { clock, ...rest } = options;
+    return new PgQueuer(new MemoryBackend(clock), resolveSettings(rest));
   }
 
   /** Uses your `pg` pool. `stop()` leaves the pool open: it is yours to end. */
@@ -215,6 +228,31 @@ export class PgQueuer {
   async listSchedules(): Promise<ScheduleRow[]> {
     this.assertOpen();
     return (await this.backend.readSchedules(null)).rows;
+  }
+
+  /** Live jobs (scheduled, queued, running) of one entrypoint, oldest first. */
+  async listJobs(entrypoint: string, options: { limit?: number } = {}): Promise<LiveJob[]> {
+    this.assertOpen();
+    return this.backend.listJobs(entrypoint, options.limit ?? 1_000);
+  }
+
+  /**
+   * @internal For pgqueuer/testing's drain(): true when this worker holds nothing and no job
+   * of its entrypoints, and no tick of its schedules, is runnable now.
+   */
+  async isDrained(): Promise<boolean> {
+    if (!this.worker?.isRunning || !this.worker.isIdle) return false;
+    if ((await this.backend.pendingCount([...this.handlers.keys()])) > 0) return false;
+    if (this.schedules.size > 0) {
+      const { rows, dbNow } = await this.backend.readSchedules([...this.schedules.keys()]);
+      if (rows.some((r) => r.nextRun.getTime() <= dbNow.getTime())) return false;
+    }
+    return this.worker.isIdle;
+  }
+
+  /** Whether `run()` is in progress. */
+  get isRunning(): boolean {
+    return this.worker?.isRunning ?? false;
   }
 
   /** Live jobs counted per entrypoint, status and priority. */

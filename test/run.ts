@@ -18,8 +18,9 @@ function testFiles(dir: string): string[] {
 }
 
 const filters = process.argv.slice(2);
-const root = new URL('.', import.meta.url).pathname;
-const files = testFiles(root)
+const root = new URL('..', import.meta.url).pathname;
+// The project's tests, and the example apps' own tests (they use pgqueuer/testing).
+const files = [...testFiles(join(root, 'test')), ...testFiles(join(root, 'examples'))]
   .map((f) => relative(process.cwd(), f))
   .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
   .sort();

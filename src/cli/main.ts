@@ -4,6 +4,7 @@ import { PgQueuerError } from '../errors.js';
 import { ExitCode, type GlobalOptions } from './context.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerInitCommand } from './init-command.js';
+import { registerObservabilityCommands } from './observability-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
@@ -18,6 +19,7 @@ const program = new Command('pgq')
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerSchemaCommands(program, globals);
 registerQueueCommands(program, globals);
+registerObservabilityCommands(program, globals);
 registerGenerateCommand(program);
 registerInitCommand(program);
 registerRunCommands(program, globals);

@@ -1,4 +1,4 @@
-import type { FinalStatus, JobHeaders, QueueSizeRow, TransactionClient } from '../job.js';
+import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../job.js';
 import type { RetentionPolicy } from './retention.js';
 import type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
 
@@ -26,6 +26,10 @@ export interface QueueBackend {
   /** Cancels jobs: queued ones are removed, running ones are flagged and their workers told. */
   cancel(ids: readonly number[]): Promise<number[]>;
   queueSize(): Promise<QueueSizeRow[]>;
+  /** Live jobs of an entrypoint, oldest first (for tests and tools). */
+  listJobs(entrypoint: string, limit: number): Promise<LiveJob[]>;
+  /** Jobs of these entrypoints that are running, runnable now, or due: zero means idle. */
+  pendingCount(entrypoints: readonly string[]): Promise<number>;
   /** Milliseconds until the earliest deferred job of these entrypoints is due, or null if none. */
   nextDueInMs(entrypoints: readonly string[]): Promise<number | null>;
   /** Final outcomes of these jobs, and which of them are still live (queued or running). */
@@ -119,6 +123,19 @@ export interface RescuePolicy {
   rescueAfterMs: number;
 }
 
+export interface LiveJob {
+  id: number;
+  entrypoint: string;
+  status: JobStatus;
+  priority: number;
+  payload: unknown;
+  headers: JobHeaders;
+  executeAfter: Date;
+  dedupeKey: string | null;
+  attempts: number;
+  createdAt: Date;
+}
+
 export interface JobOutcome {
   id: number;
   status: FinalStatus;
@@ -145,5 +162,7 @@ export interface WorkEvents {
   cancelRequested(ids: readonly number[]): void;
   /** The notification stream was interrupted and restored: something may have been missed. */
   reconnected(): void;
+  /** The backend's clock jumped (a test clock): due jobs and schedule ticks may have changed. */
+  timeChanged?(): void;
   error?(err: Error): void;
 }

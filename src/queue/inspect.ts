@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/driver.js';
 import type { SchemaNames } from '../db/schema-names.js';
 import { prepared } from '../db/statement.js';
-import type { JobStatus, QueueSizeRow } from '../job.js';
+import type { JobHeaders, JobStatus, QueueSizeRow } from '../job.js';
+import type { LiveJob } from './backend.js';
 
 export function queueSizeQuery(n: SchemaNames) {
   const statement = prepared(
@@ -31,4 +32,32 @@ export function nextDueQuery(n: SchemaNames) {
     const [row] = await db.query<{ due_in_ms: number | null }>(statement, [entrypoints]);
     return row?.due_in_ms ?? null;
   };
+}
+
+export function listJobsQuery(n: SchemaNames) {
+  const statement = prepared(
+    'list_jobs',
+    `SELECT id, entrypoint, status, priority, payload, headers, execute_after, dedupe_key, attempts, created_at
+     FROM ${n.jobs} WHERE entrypoint = $1 ORDER BY id LIMIT $2`,
+  );
+  return async (db: Queryable, entrypoint: string, limit: number): Promise<LiveJob[]> => {
+    const rows = await db.query<{
+      id: string; entrypoint: string; status: JobStatus; priority: number; payload: unknown; headers: JobHeaders;
+      execute_after: Date; dedupe_key: string | null; attempts: number; created_at: Date;
+    }>(statement, [entrypoint, limit]);
+    return rows.map((r) => ({
+      id: Number(r.id), entrypoint: r.entrypoint, status: r.status, priority: r.priority, payload: r.payload,
+      headers: r.headers, executeAfter: r.execute_after, dedupeKey: r.dedupe_key, attempts: r.attempts, createdAt: r.created_at,
+    }));
+  };
+}
+
+export function pendingCountQuery(n: SchemaNames) {
+  const statement = prepared(
+    'pending_count',
+    `SELECT count(*)::integer AS n FROM ${n.jobs}
+     WHERE entrypoint = ANY ($1::text[]) AND (status IN ('queued', 'picked') OR execute_after <= now())`,
+  );
+  return async (db: Queryable, entrypoints: readonly string[]): Promise<number> =>
+    (await db.query<{ n: number }>(statement, [entrypoints]))[0]!.n;
 }

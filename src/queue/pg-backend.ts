@@ -7,7 +7,7 @@ import { claimQuery } from './claim.js';
 import { completeQuery } from './complete.js';
 import { enqueueQuery } from './enqueue.js';
 import { heartbeatQuery, rescueQuery } from './heartbeat.js';
-import { nextDueQuery, queueSizeQuery } from './inspect.js';
+import { listJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './inspect.js';
 import { outcomesQuery } from './outcomes.js';
 import { releaseQuery } from './release.js';
 import { pruneQuery } from './retention.js';
@@ -32,6 +32,8 @@ export class PgBackend implements QueueBackend {
       cancel: cancelQuery(names),
       queueSize: queueSizeQuery(names),
       nextDue: nextDueQuery(names),
+      listJobs: listJobsQuery(names),
+      pendingCount: pendingCountQuery(names),
       outcomes: outcomesQuery(names),
       prune: pruneQuery(names),
       databaseNow: databaseNowQuery(names),
@@ -52,6 +54,8 @@ export class PgBackend implements QueueBackend {
   release: QueueBackend['release'] = (workerId, jobs) => this.q.release(this.driver, workerId, jobs);
   cancel: QueueBackend['cancel'] = (ids) => this.q.cancel(this.driver, ids);
   queueSize: QueueBackend['queueSize'] = () => this.q.queueSize(this.driver);
+  listJobs: QueueBackend['listJobs'] = (entrypoint, limit) => this.q.listJobs(this.driver, entrypoint, limit);
+  pendingCount: QueueBackend['pendingCount'] = (entrypoints) => this.q.pendingCount(this.driver, entrypoints);
   nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
   outcomes: QueueBackend['outcomes'] = (ids) => this.q.outcomes(this.driver, ids);
   prune: QueueBackend['prune'] = (policy) => this.q.prune(this.driver, policy);

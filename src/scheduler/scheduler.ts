@@ -56,6 +56,14 @@ export class Scheduler {
     await this.running;
   }
 
+  /** Re-checks the schedules now (the clock jumped), instead of at the end of the sleep. */
+  poke(): void {
+    if (this.stopped || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.loop();
+  }
+
   private loop(): void {
     if (this.stopped) return;
     this.running = this.fireDue().then(
@@ -69,7 +77,10 @@ export class Scheduler {
 
   private sleep(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.loop(), ms);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.loop();
+    }, ms);
   }
 
   /** Fires every due tick; returns how long to sleep until the next one. */

@@ -24,6 +24,8 @@ export interface EnqueueItem<Payload> extends Omit<EnqueueOptions, 'client'> {
 
 export interface TypedEnqueue<Payload, Result> {
   (payload: Payload, options?: EnqueueOptions): Promise<JobHandle<Result>>;
+  /** The job (entrypoint) this function enqueues. */
+  readonly jobName: string;
   /** One statement for all items; all or nothing (validation included). */
   many(items: readonly EnqueueItem<Payload>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result>[]>;
 }
@@ -53,6 +55,7 @@ export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record
       const id = await pgq.enqueue(name, payload, { ...stamp(options), client: options.client });
       return handle(pgq, name, def, id);
     };
+    send.jobName = name;
     send.many = async (items: readonly EnqueueItem<unknown>[], options: { client?: TransactionClient } = {}) => {
       const ids = await pgq.enqueueMany(
         items.map(({ payload, ...rest }) => ({ entrypoint: name, payload, ...stamp(rest) })),
@@ -111,24 +114,38 @@ function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler
         );
       }
     }
-    const payload = parseWith(def.payload!, job.payload, { job: name, what: 'payload', jobId: job.id });
+    const payload = parseStoredPayload(name, def, job.payload, job.id);
     const result = await handler({ ...job, payload }, ctx);
-    if (def.result) {
-      // Checked as it will be read back: after the JSON round trip of storage.
-      const text = toJsonText(result, 'result', Number.MAX_SAFE_INTEGER);
-      parseWith(def.result, JSON.parse(text), { job: name, what: 'result', jobId: job.id });
-    }
+    checkResult(name, def, result, job.id);
     return result;
   };
 }
 
+/**
+ * The producer's check: the payload as JSON text (what is stored), valid against the schema
+ * after the JSON round trip, so the worker will accept exactly what was accepted here.
+ */
+export function encodePayload(name: string, def: JobDefinition, payload: unknown, what = 'payload', maxBytes = Number.MAX_SAFE_INTEGER): string {
+  const text = toJsonText(payload, what, maxBytes);
+  const at = what.lastIndexOf('.payload');
+  parseWith(def.payload!, JSON.parse(text), { job: name, what: 'payload', pathPrefix: at > 0 ? what.slice(0, at) : '' });
+  return text;
+}
+
+/** The worker's check: the stored payload parsed with the schema (defaults and transforms applied). */
+export function parseStoredPayload(name: string, def: JobDefinition, stored: unknown, jobId?: number): unknown {
+  return parseWith(def.payload!, stored, { job: name, what: 'payload', ...(jobId === undefined ? {} : { jobId }) });
+}
+
+/** A handler's return value, checked as it will be read back: after the JSON round trip of storage. */
+export function checkResult(name: string, def: JobDefinition, result: unknown, jobId?: number): unknown {
+  if (!def.result) return result;
+  const text = toJsonText(result, 'result', Number.MAX_SAFE_INTEGER);
+  return parseWith(def.result, JSON.parse(text), { job: name, what: 'result', ...(jobId === undefined ? {} : { jobId }) });
+}
+
 function payloadCheck(name: string, def: JobDefinition) {
-  return (payload: unknown, what: string, maxBytes: number): string => {
-    const text = toJsonText(payload, what, maxBytes);
-    const at = what.lastIndexOf('.payload');
-    parseWith(def.payload!, JSON.parse(text), { job: name, what: 'payload', pathPrefix: at > 0 ? what.slice(0, at) : '' });
-    return text;
-  };
+  return (payload: unknown, what: string, maxBytes: number): string => encodePayload(name, def, payload, what, maxBytes);
 }
 
 function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): JobHandle<unknown> {

@@ -26,8 +26,9 @@ export class CompletionWriter {
 
   constructor(private readonly options: CompletionWriterOptions) {}
 
-  get pending(): number {
-    return this.buffer.length;
+  /** Outcomes not yet written, including a write in flight. */
+  get busy(): boolean {
+    return this.buffer.length > 0 || this.loop !== undefined;
   }
 
   add(completion: Completion): void {

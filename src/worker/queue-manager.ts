@@ -99,6 +99,11 @@ export class QueueManager {
     return this.state === 'running';
   }
 
+  /** Nothing running, being claimed or waiting to be recorded in this worker. */
+  get isIdle(): boolean {
+    return this.running.size === 0 && !this.claiming && !this.completions.busy;
+  }
+
   /** Starts claiming; resolves once `stop()` has finished. */
   async run(): Promise<void> {
     if (this.state !== 'idle') throw new StateError(`this worker was already started (state: ${this.state})`);
@@ -144,6 +149,10 @@ export class QueueManager {
       reconnected: () => {
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.wake();
+      },
+      timeChanged: () => {
+        this.wake();
+        this.services.scheduler?.poke();
       },
       error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
     });

@@ -84,7 +84,7 @@ test('the example app in the fresh app: pgq generate, tsc under nodenext and bun
     cpSync(join(root, 'examples/shop/src', file), join(app, 'src', file));
   }
   cpSync(join(root, 'examples/shop/src/handlers'), join(app, 'src/handlers'), { recursive: true });
-  const env = { ...process.env, DATABASE_URL: db.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url };
 
   const generated = await run('npx', ['--no-install', 'pgq', 'generate'], { cwd: app, env });
   assert.match(generated.stdout, /wrote src\/pgq\.generated\.ts/);
@@ -105,6 +105,13 @@ test('the example app in the fresh app: pgq generate, tsc under nodenext and bun
   const underTsx = await run('npx', ['--no-install', 'tsx', 'src/main.ts'], { cwd: app, env, timeout: 60_000 });
   assert.match(underTsx.stdout, /\[result\]  sendEmail \d+ delivered as msg-\d+-2/);
   assert.match(underTsx.stdout, /\[summary\] done/);
+
+  // The example's own tests, through the installed pgqueuer/testing.
+  cpSync(join(root, 'examples/shop/test'), join(app, 'test'), { recursive: true });
+  // NODE_TEST_CONTEXT would make the nested runner report to ours instead of printing.
+  const { NODE_TEST_CONTEXT: _nested, ...plainEnv } = env;
+  const kit = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', 'test/shop.test.ts'], { cwd: app, env: plainEnv, timeout: 60_000 });
+  assert.match(kit.stdout, /# pass 3/);
 
   writeFileSync(join(app, 'tsconfig.build.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, outDir: 'dist' }, include: ['src'] }));
   await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: app });

@@ -29,7 +29,7 @@ function compile(file: string, resolution: Record<string, string>): Promise<stri
         skipLibCheck: true,
         types: ['node'],
         typeRoots: [join(repoRoot, 'node_modules/@types')],
-        paths: { pgqueuer: [join(repoRoot, 'src/index.ts')] },
+        paths: { pgqueuer: [join(repoRoot, 'src/index.ts')], 'pgqueuer/testing': [join(repoRoot, 'src/testing/index.ts')] },
       },
       files: [file],
     }),

@@ -3,6 +3,8 @@
 // under moduleResolution nodenext and bundler, and once more without the markers to prove
 // each of them is a real error.
 import type { PgQueuer } from 'pgqueuer';
+import { enqueuedJobs, runJob } from 'pgqueuer/testing';
+import schema from '../../examples/shop/src/jobs.schema.js';
 import { createClient, registerHandlers, type Handlers, type SendEmailParsed, type SendEmailPayload } from '../../examples/shop/src/pgq.generated.js';
 
 declare const pgq: PgQueuer;
@@ -57,3 +59,20 @@ registerHandlers(pgq, { sendEmail: handlers.sendEmail, resizeImage: handlers.res
 registerHandlers(pgq, { ...handlers, sendEmail: async () => ({ messageId: 7 }) });
 // @ts-expect-error -- a handler reading a payload field that does not exist
 registerHandlers(pgq, { ...handlers, resizeImage: async (job) => ({ variants: [job.payload.height] }) });
+
+// The testing kit is typed from the generated client and the schema file.
+export async function kit(): Promise<void> {
+  const listed = await enqueuedJobs(pgq, enqueue.sendEmail);
+  const to: string = listed[0]!.payload.to;
+  void to;
+  // @ts-expect-error -- payloads listed through enqueue.sendEmail are SendEmailPayloads
+  const wrongTo: number = listed[0]!.payload.to;
+  void wrongTo;
+  const resized = await runJob(schema, 'resizeImage', handlers.resizeImage, { key: 'k', widths: [1] });
+  const variants: string[] = resized.variants;
+  void variants;
+  // @ts-expect-error -- runJob's payload is the job's payload type
+  await runJob(schema, 'resizeImage', handlers.resizeImage, { key: 'k' });
+  // @ts-expect-error -- and the handler must fit the job
+  await runJob(schema, 'resizeImage', handlers.sendEmail, { key: 'k', widths: [1] });
+}
