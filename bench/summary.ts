@@ -1,0 +1,77 @@
+import { METRICS, type MetricId, type Sample } from './metrics.js';
+import type { BenchOptions } from './options.js';
+import { median } from './statistics.js';
+
+export interface Cell {
+  /** Median over runs: what the table prints. */
+  median: number;
+  values: number[];
+  /** Some run was cut short by the time cap (its figure covers fewer jobs or samples). */
+  capped: boolean;
+}
+
+export type Summary = Partial<Record<MetricId, Record<string, Cell>>>;
+
+export function summarize(samples: readonly Sample[]): Summary {
+  const summary: Summary = {};
+  for (const m of METRICS) {
+    const own = samples.filter((s) => s.metric === m.id);
+    if (own.length === 0) continue;
+    const bySystem: Record<string, Cell> = {};
+    for (const system of new Set(own.map((s) => s.system))) {
+      const mine = own.filter((s) => s.system === system);
+      const values = mine.map((s) => s.value);
+      bySystem[system] = { median: median(values), values, capped: mine.some((s) => s.detail?.capped === true) };
+    }
+    summary[m.id] = bySystem;
+  }
+  return summary;
+}
+
+/** pgqueuer's median divided by the peer's: > 1 means pgqueuer's figure is larger. */
+export function ratio(summary: Summary, metric: MetricId, peer: string): number | undefined {
+  const cells = summary[metric];
+  const mine = cells?.pgqueuer?.median;
+  const theirs = cells?.[peer]?.median;
+  if (mine === undefined || theirs === undefined || theirs === 0) return undefined;
+  return mine / theirs;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  status: 'met' | 'missed' | 'not measured';
+}
+
+/** The project's stated targets, judged on the medians. */
+export function checkTargets(summary: Summary, options: BenchOptions): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const judge = (target: string, value: number | undefined, ok: (v: number) => boolean, show: (v: number) => string): void => {
+    checks.push(
+      value === undefined || Number.isNaN(value)
+        ? { target, measured: '-', status: 'not measured' }
+        : { target, measured: show(value), status: ok(value) ? 'met' : 'missed' },
+    );
+  };
+  const times = (v: number): string => `${v.toFixed(2)}×`;
+  judge('drain ≥ 2× graphile-worker tuned', ratio(summary, 'drain.jobsPerSec', 'graphile-tuned'), (v) => v >= 2, times);
+  judge('drain ≥ 0.7× raw-SQL ceiling', ratio(summary, 'drain.jobsPerSec', 'raw-sql'), (v) => v >= 0.7, times);
+  judge('latency p50 ≤ 2 ms', summary['latency.p50']?.pgqueuer?.median, (v) => v <= 2, (v) => `${v.toFixed(2)} ms`);
+  judge('latency p99 ≤ 10 ms', summary['latency.p99']?.pgqueuer?.median, (v) => v <= 10, (v) => `${v.toFixed(2)} ms`);
+  judge(
+    `throughput at ${options.deep.toLocaleString('en')} queued ≥ 0.8× at ${options.shallow.toLocaleString('en')}`,
+    summary['depth.ratio']?.pgqueuer?.median,
+    (v) => v >= 0.8,
+    times,
+  );
+  judge('batched enqueue ≥ graphile-worker addJobs', ratio(summary, 'enqueue.batchedPerSec', 'graphile'), (v) => v >= 1, times);
+  const start = summary['memory.startMb']?.pgqueuer?.median;
+  const late = summary['memory.lateGrowthMb']?.pgqueuer?.median;
+  judge(
+    'worker memory flat (RSS grows ≤ 5% over the second half of the drain)',
+    start === undefined || late === undefined ? undefined : late / start,
+    (v) => v <= 0.05,
+    (v) => `${late!.toFixed(1)} MB = ${(v * 100).toFixed(1)}% of ${start!.toFixed(0)} MB`,
+  );
+  return checks;
+}

@@ -1,0 +1,39 @@
+import type { System } from './system.js';
+
+/**
+ * Every system the harness knows, by id, loaded on demand: a worker child process imports only
+ * the library it measures, so its RSS is that system's alone.
+ *
+ * Concurrency is matched where the libraries allow: pgqueuer's default is 32 handlers at once,
+ * so graphile-worker tuned gets `concurrentJobs` 32 and pg-boss a `batchSize` of 32 (pg-boss runs
+ * a fetched batch as one handler call).
+ *
+ * pgqueuer tuned: concurrency 64 doubles the claim batch (pgqueuer claims when half its slots
+ * are free), which was the best end-to-end drain among 32/48/64/80/96/128/256 here; above ~100
+ * the worker outruns its completion writes and the drain's tail gets longer, not shorter.
+ */
+const LOADERS: Record<string, () => Promise<System>> = {
+  pgqueuer: async () => (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer', 'pgqueuer'),
+  'pgqueuer-tuned': async () =>
+    (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer-tuned', 'pgqueuer tuned', { concurrency: 64 }),
+  graphile: async () => (await import('./graphile.js')).graphileSystem('graphile', 'graphile-worker'),
+  'graphile-tuned': async () =>
+    (await import('./graphile.js')).graphileSystem('graphile-tuned', 'graphile tuned', {
+      concurrentJobs: 32,
+      localQueueSize: 500,
+      completeJobBatchDelay: 0,
+    }),
+  pgboss: async () => (await import('./pgboss.js')).pgbossSystem('pgboss', 'pg-boss', { batchSize: 32, pollingIntervalSeconds: 0.5 }),
+  'raw-sql': async () => (await import('./raw-sql.js')).rawSqlSystem(),
+};
+
+export const SYSTEM_IDS = Object.keys(LOADERS);
+
+/** The peers measured against pgqueuer when `--peers` is not given. */
+export const DEFAULT_PEERS = ['pgqueuer-tuned', 'graphile', 'graphile-tuned', 'pgboss', 'raw-sql'];
+
+export async function loadSystem(id: string): Promise<System> {
+  const load = LOADERS[id];
+  if (!load) throw new Error(`unknown system "${id}"; known: ${SYSTEM_IDS.join(', ')}`);
+  return load();
+}
