@@ -12,6 +12,10 @@ import { notifyEnqueued, notifyIdsInChunks } from './notify.js';
  * Every write is fenced by (worker, attempt): if this worker's heartbeat expired and another
  * worker took the job over, this worker's late outcome is ignored instead of clobbering the
  * new attempt. A job canceled while running ends `canceled`, never retried.
+ *
+ * The rows are found through id arrays ($3 all ids, $4 the retried ones) rather than a join
+ * with the JSON input alone: with stale statistics the planner would otherwise loop over
+ * every picked job once per input row (seen: 600 ms for 500 completions).
  */
 export function completeQuery(n: SchemaNames) {
   const statement = prepared(
@@ -21,7 +25,7 @@ export function completeQuery(n: SchemaNames) {
          AS t(i bigint, a integer, o text, e jsonb, r jsonb, t double precision, w double precision)
      ), finished AS (
        DELETE FROM ${n.jobs} AS j USING input AS x
-       WHERE j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
+       WHERE j.id = ANY ($3::bigint[]) AND j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
          AND (x.o <> 'retry' OR j.cancel_requested)
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.payload, j.headers, j.created_at, j.picked_at,
          CASE WHEN j.cancel_requested AND x.o IN ('retry', 'exception') THEN 'canceled' ELSE x.o END AS status,
@@ -32,7 +36,7 @@ export function completeQuery(n: SchemaNames) {
            execute_after = now() + make_interval(secs => x.w / 1000.0),
            worker_id = NULL, heartbeat = NULL, updated_at = now()
        FROM input AS x
-       WHERE j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
+       WHERE j.id = ANY ($4::bigint[]) AND j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
          AND x.o = 'retry' AND NOT j.cancel_requested
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, x.e AS error, x.t AS duration_ms, x.w AS delay_ms
      ), logged AS (
@@ -62,7 +66,12 @@ export function completeQuery(n: SchemaNames) {
         `{"i":${c.id},"a":${c.attempt},"o":"${c.outcome}","e":${c.error ? JSON.stringify(c.error) : 'null'},` +
         `"r":${c.result ?? 'null'},"t":${c.durationMs},"w":${c.retryDelayMs ?? 0}}`,
     );
-    const rows = await db.query<{ id: string }>(statement, [workerId, `[${parts.join(',')}]`]);
+    const rows = await db.query<{ id: string }>(statement, [
+      workerId,
+      `[${parts.join(',')}]`,
+      completions.map((c) => c.id),
+      completions.filter((c) => c.outcome === 'retry').map((c) => c.id),
+    ]);
     return new Set(rows.map((r) => Number(r.id)));
   };
 }

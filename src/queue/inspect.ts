@@ -20,7 +20,9 @@ export function queueSizeQuery(n: SchemaNames) {
 export function nextDueQuery(n: SchemaNames) {
   const statement = prepared(
     'next_due',
-    `SELECT greatest(0, ceil(extract(epoch FROM min(next.execute_after) - now()) * 1000))::double precision AS due_in_ms
+    // No scheduled job must read as NULL: greatest() ignores NULLs and would say "due now".
+    `SELECT CASE WHEN min(next.execute_after) IS NULL THEN NULL
+                 ELSE greatest(0, ceil(extract(epoch FROM min(next.execute_after) - now()) * 1000)) END::double precision AS due_in_ms
      FROM unnest($1::text[]) AS e(name)
      CROSS JOIN LATERAL (
        SELECT execute_after FROM ${n.jobs}

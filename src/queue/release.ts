@@ -19,7 +19,7 @@ export function releaseQuery(n: SchemaNames) {
            attempts = j.attempts - CASE WHEN r.started THEN 0 ELSE 1 END,
            rescues = j.rescues + CASE WHEN r.started THEN 1 ELSE 0 END
        FROM input AS r
-       WHERE j.id = r.id AND j.worker_id = $1 AND j.status = 'picked'
+       WHERE j.id = ANY ($2::bigint[]) AND j.id = r.id AND j.worker_id = $1 AND j.status = 'picked'
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, r.started
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, error, created_at, picked_at)

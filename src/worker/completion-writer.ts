@@ -20,6 +20,7 @@ const RETRY_MAX_MS = 2_000;
  */
 export class CompletionWriter {
   private buffer: Completion[] = [];
+  private writing: readonly Completion[] = [];
   private loop: Promise<void> | undefined;
   private failures = 0;
   private giveUpAt = Number.POSITIVE_INFINITY;
@@ -29,6 +30,16 @@ export class CompletionWriter {
   /** Outcomes not yet written, including a write in flight. */
   get busy(): boolean {
     return this.buffer.length > 0 || this.loop !== undefined;
+  }
+
+  /** How many outcomes are not written yet: their jobs are still picked in the database. */
+  get pendingCount(): number {
+    return this.buffer.length + this.writing.length;
+  }
+
+  /** Ids of jobs whose outcome is not written yet (they still need heartbeats). */
+  pendingIds(): number[] {
+    return [...this.writing, ...this.buffer].map((c) => c.id);
   }
 
   add(completion: Completion): void {
@@ -49,11 +60,14 @@ export class CompletionWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.maxBatch);
+      this.writing = batch;
       try {
         const accepted = await this.options.write(batch);
+        this.writing = [];
         this.failures = 0;
         this.options.onWritten(batch, accepted);
       } catch (err) {
+        this.writing = [];
         this.buffer.unshift(...batch);
         this.failures++;
         const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);

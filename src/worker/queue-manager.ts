@@ -89,8 +89,9 @@ export class QueueManager {
             this.logger.warn({ jobId: c.id, attempt: c.attempt }, 'pgqueuer: outcome ignored, the job was taken over by another worker');
           }
         }
-        // Finished jobs of limited entrypoints free global slots only once recorded.
+        // Slots (and, for limited entrypoints, global capacity) free up once outcomes are written.
         if (this.hasLimits) this.wake();
+        else this.claimNext();
       },
     });
   }
@@ -246,8 +247,11 @@ export class QueueManager {
 
   private claimNext(): void {
     if (this.state !== 'running' || this.claiming || !this.workPending) return;
-    const free = this.options.concurrency - this.running.size;
-    if (free <= 0 || (this.running.size > 0 && free < this.refillThreshold)) return;
+    // A finished job holds its slot until its outcome is written: without that backpressure a
+    // fast worker piles up thousands of picked jobs whose outcomes wait, unheartbeated.
+    const busy = this.running.size + this.completions.pendingCount;
+    const free = this.options.concurrency - busy;
+    if (free <= 0 || (busy > 0 && free < this.refillThreshold)) return;
     if (Date.now() < this.claimBlockedUntil) return;
     this.workPending = false;
     this.claiming = this.claim(free).finally(() => {
@@ -386,7 +390,7 @@ export class QueueManager {
   }
 
   private async heartbeatOnce(): Promise<void> {
-    const ids = [...this.running.keys()];
+    const ids = [...this.running.keys(), ...this.completions.pendingIds()];
     try {
       const held = await this.backend.heartbeat(this.workerId, ids);
       const heldIds = new Set(held.map((h) => h.id));

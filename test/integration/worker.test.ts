@@ -153,6 +153,30 @@ describe('claiming and running', () => {
   });
 });
 
+describe('an idle worker', () => {
+  test('does not poll faster than its poll interval (nothing scheduled, nothing queued)', async () => {
+    const statements: string[] = [];
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    const original = pool.query.bind(pool);
+    pool.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
+      statements.push(typeof config === 'string' ? config : (config.text ?? ''));
+      return (original as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    const worker = await PgQueuer.fromPool(pool, { pollIntervalMs: 1_000, heartbeatIntervalMs: 100 });
+    worker.entrypoint('idle_entrypoint', async () => {});
+    const stop = startWorker(worker);
+    try {
+      // Ten heartbeats (about a second) are the clock here.
+      await until(() => statements.filter((s) => s.includes('SET heartbeat')).length >= 10, 10_000, 'ten heartbeats');
+    } finally {
+      await stop();
+      await pool.end();
+    }
+    const claims = statements.filter((s) => s.includes('claim_jobs')).length;
+    assert.ok(claims <= 4, `${claims} claims in about one poll interval`);
+  });
+});
+
 describe('retries', () => {
   test('attempts 1..n with growing backoff, each error logged, then the job ends as exception', async () => {
     const worker = await openQueue(db.url);
