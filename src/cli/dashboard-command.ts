@@ -8,6 +8,8 @@ import { dashboardReader } from './dashboard-snapshot.js';
 import { withDatabase } from './database.js';
 import { fitWidth } from './terminal-text.js';
 
+const LIVE_QUERY_TIMEOUT_MS = 10_000;
+
 interface DashboardOptions {
   once?: boolean;
   interval: number;
@@ -27,6 +29,8 @@ export function registerDashboardCommand(program: Command, globals: () => Global
       if (!opts.once && !process.stdout.isTTY) {
         throw new ConfigError('the live dashboard needs an interactive terminal; pass --once to print a single frame');
       }
+      // A refresh stuck on a dead network shows up as a failed refresh, and never blocks quitting for long.
+      const tuning = opts.once ? {} : { queryTimeoutMs: LIVE_QUERY_TIMEOUT_MS };
       await withDatabase(globals(), async (driver, names) => {
         const read = dashboardReader(names);
         if (opts.once) {
@@ -37,6 +41,6 @@ export function registerDashboardCommand(program: Command, globals: () => Global
           return;
         }
         await runLiveDashboard(() => read(driver), { intervalMs: opts.interval, staleAfterSeconds: opts.staleAfter });
-      });
+      }, tuning);
     });
 }

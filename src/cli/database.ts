@@ -1,17 +1,40 @@
+import pg from 'pg';
 import { withDriver } from '../admin.js';
+import { poolConfig } from '../db/connection.js';
 import type { Driver } from '../db/driver.js';
 import { assertInstalled } from '../db/migrations/runner.js';
 import type { SchemaNames } from '../db/schema-names.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
+
+export interface DatabaseTuning {
+  /**
+   * Give up on a query after this long (client side). For long-running views: over a dead
+   * network a query would otherwise wait for the OS's TCP timeout, freezing the view silently.
+   */
+  queryTimeoutMs?: number;
+}
 
 /**
  * Opens the database for a command that reads pgqueuer's tables directly (the log, workers),
  * which the queue API does not expose; fails with the usual one-line error when the schema is
  * missing or outdated, and always closes the connections.
  */
-export function withDatabase<T>(options: GlobalOptions, fn: (driver: Driver, names: SchemaNames) => Promise<T>): Promise<T> {
-  return withDriver(connectionOf(options), { schema: schemaOf(options) }, async (driver, names) => {
-    await assertInstalled(driver, names);
-    return fn(driver, names);
+export async function withDatabase<T>(
+  options: GlobalOptions,
+  fn: (driver: Driver, names: SchemaNames) => Promise<T>,
+  tuning: DatabaseTuning = {},
+): Promise<T> {
+  const pool = new pg.Pool({
+    ...poolConfig(connectionOf(options)),
+    max: 2,
+    ...(tuning.queryTimeoutMs ? { query_timeout: tuning.queryTimeoutMs } : {}),
   });
+  try {
+    return await withDriver(pool, { schema: schemaOf(options) }, async (driver, names) => {
+      await assertInstalled(driver, names);
+      return fn(driver, names);
+    });
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }

@@ -17,8 +17,11 @@ export interface TerminalSession {
   waitForScreen(check: (screen: string) => boolean, ms: number, what: string): Promise<string>;
   /** Sends keys as tmux names them: 'q', 'C-c', 'Enter'. */
   sendKeys(...keys: string[]): Promise<void>;
-  /** Resolves once the program ended (the pane stays for inspection): its exit status, or the signal that killed it. */
-  exited(ms: number): Promise<{ status: number | null; signal: string | null }>;
+  /**
+   * Resolves with the exit status once the program ended. The status is printed on the normal
+   * screen after it, so the screen then shows whatever the program left there, plus that line.
+   */
+  exited(ms: number): Promise<number>;
   /** Ends the session and its private server; safe to call at any time. */
   kill(): Promise<void>;
 }
@@ -41,39 +44,32 @@ export async function startInTerminal(
   const session = 'main';
   const tmux = async (...args: string[]): Promise<string> => (await run('tmux', ['-f', '/dev/null', '-L', socket, ...args])).stdout;
   const env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`);
-  const command = ['exec', 'env', ...env, ...argv].map(shellQuote).join(' ');
-  // remain-on-exit is set in the same tmux call, before the program can possibly end, so the
-  // exit status and the final screen stay readable.
-  await tmux(
-    'new-session', '-d', '-s', session, '-x', String(options.width), '-y', String(options.height), '-c', options.cwd, command,
-    ';', 'set-option', '-w', '-t', session, 'remain-on-exit', 'on',
-  );
+  // After the program, print its status and keep the pane open (cat waits on the terminal):
+  // tmux's own remain-on-exit loses the exit status and the screen now and then.
+  const wrapper = '"$@"; echo "[exit $?]"; exec cat';
+  const command = ['sh', '-c', wrapper, 'sh', 'env', ...env, ...argv].map(shellQuote).join(' ');
+  await tmux('new-session', '-d', '-s', session, '-x', String(options.width), '-y', String(options.height), '-c', options.cwd, command);
   let last = '';
   const screen = async (): Promise<string> => (last = await tmux('capture-pane', '-p', '-t', session));
+  const waitForScreen = async (check: (screen: string) => boolean, ms: number, what: string): Promise<string> => {
+    try {
+      return await until(async () => {
+        const text = await screen();
+        return check(text) ? text : undefined;
+      }, ms, what);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- last screen ---\n${last}`);
+    }
+  };
   return {
     screen,
-    async waitForScreen(check, ms, what) {
-      try {
-        return await until(async () => {
-          const text = await screen();
-          return check(text) ? text : undefined;
-        }, ms, what);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n--- last screen ---\n${last}`);
-      }
-    },
+    waitForScreen,
     async sendKeys(...keys) {
       await tmux('send-keys', '-t', session, ...keys);
     },
     async exited(ms) {
-      return until(async () => {
-        const [dead, status, signal] = (await tmux('display-message', '-p', '-t', session, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'))
-          .trim()
-          .split('|');
-        // The pane is marked dead a moment before its status is filled in.
-        if (dead !== '1' || (!status && !signal)) return undefined;
-        return { status: status ? Number(status) : null, signal: signal || null };
-      }, ms, 'the program to exit');
+      const screen = await waitForScreen((text) => /\[exit \d+\]/.test(text), ms, 'the program to exit');
+      return Number(/\[exit (\d+)\]/.exec(screen)![1]);
     },
     async kill() {
       await tmux('kill-server').catch(() => {});
