@@ -31,19 +31,19 @@ export interface FailureList {
  *
  * The log has no index on status, and failures can be rare among millions of successes, so
  * an unbounded "newest N failures" could read the whole log to find nothing. The search is
- * bounded instead: it walks the finished_at index backwards over the newest `scan` entries
- * (reading only small columns), then fetches the errors of the matches by primary key.
+ * bounded instead: it walks the primary key backwards over the newest `scan` entries (ids
+ * grow with finishing time; only small columns are read), then fetches the matches' errors.
  * Only the first line of a message crosses the wire; stacks never do.
  */
 export function failuresQuery(n: SchemaNames) {
   const statement = prepared(
     'recent_failures',
     `WITH recent AS MATERIALIZED (
-       SELECT id, status, entrypoint, finished_at FROM ${n.log} ORDER BY finished_at DESC LIMIT $1
+       SELECT id, status, entrypoint, finished_at FROM ${n.log} ORDER BY id DESC LIMIT $1
      ), matches AS (
        SELECT id, finished_at FROM recent
        WHERE status = 'exception' AND ($3::text IS NULL OR entrypoint = $3)
-       ORDER BY finished_at DESC, id DESC
+       ORDER BY id DESC
        LIMIT $2
      )
      SELECT (SELECT count(*)::integer FROM recent) AS scanned,
@@ -52,7 +52,7 @@ export function failuresQuery(n: SchemaNames) {
             left(split_part(coalesce(l.error->>'message', ''), E'\\n', 1), 500) AS error_message
      FROM (SELECT 1) AS always
      LEFT JOIN (matches JOIN ${n.log} AS l ON l.id = matches.id) ON true
-     ORDER BY matches.finished_at DESC, matches.id DESC`,
+     ORDER BY matches.id DESC`,
   );
   return async (db: Queryable, search: FailureSearch): Promise<FailureList> => {
     const rows = await db.query<{

@@ -26,12 +26,13 @@ export function pruneQuery(n: SchemaNames) {
      ), cutoff AS (
        SELECT id FROM ${n.log} ORDER BY id DESC OFFSET $2 LIMIT 1
      ), doomed AS (
-       SELECT id FROM ${n.log}
-       WHERE (SELECT held FROM lock)
-         AND (($1::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => $1 / 1000.0))
-              OR ($2::bigint IS NOT NULL AND id <= (SELECT id FROM cutoff)))
-       ORDER BY id
-       LIMIT ${BATCH}
+       -- The oldest entries by id are the oldest by finishing time, so one batch is looked at
+       -- from the start of the log and never more: the cost is bounded however large it is.
+       SELECT id FROM (
+         SELECT id, finished_at FROM ${n.log} WHERE (SELECT held FROM lock) ORDER BY id LIMIT ${BATCH}
+       ) AS oldest
+       WHERE ($1::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => $1 / 1000.0))
+          OR ($2::bigint IS NOT NULL AND id <= (SELECT id FROM cutoff))
      ), deleted AS (
        DELETE FROM ${n.log} WHERE id = ANY (ARRAY(SELECT id FROM doomed)) RETURNING 1
      ), dead_workers AS (

@@ -12,7 +12,7 @@ export interface ThroughputRow {
 
 /**
  * Jobs finished per entrypoint over the last `windowSeconds`, from the log. The window is a
- * range scan of the finished_at index, so its cost follows the recent rate, not the size of
+ * range scan of the finished_at (BRIN) index, so its cost follows the recent rate, not the size of
  * the log. Earlier attempts (retried, rescued) are not finished jobs and are not counted.
  */
 export function throughputQuery(n: SchemaNames) {

@@ -36,6 +36,8 @@ interface Running {
 }
 
 const CLAIM_RETRY_MIN_MS = 100;
+/** Prefetch holds about this much work per slot, by the recent average handler duration. */
+const PREFETCH_HORIZON_MS = 50;
 /** Runs of one job lost with their worker before it is failed instead of run again. */
 export const MAX_RESCUES = 5;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
@@ -50,6 +52,10 @@ export class QueueManager {
   readonly workerId = randomUUID();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readonly running = new Map<number, Running>();
+  /** Claimed ahead, not started yet (highest priority first): see prefetchTarget(). */
+  private buffer: ClaimedJob[] = [];
+  /** Moving average of handler durations, which sizes the prefetch; none before the first. */
+  private averageHandlerMs: number | undefined;
   private readonly completions: CompletionWriter;
   private starting: Promise<void> | undefined;
   private claiming: Promise<void> | undefined;
@@ -66,7 +72,6 @@ export class QueueManager {
   private stopping: Promise<void> | undefined;
   private abandonNow: (() => void) | undefined;
   private readonly hasLimits: boolean;
-  private readonly refillThreshold: number;
 
   constructor(
     private readonly backend: QueueBackend,
@@ -77,8 +82,6 @@ export class QueueManager {
     private readonly services: { scheduler?: Scheduler; maintenance?: Maintenance } = {},
   ) {
     this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
-    // A busy worker refills when half its slots are free: one claim per many jobs, not per job.
-    this.refillThreshold = Math.max(1, Math.ceil(options.concurrency / 2));
     this.completions = new CompletionWriter({
       write: (batch) => this.backend.complete(this.workerId, batch),
       maxBatch: 500,
@@ -100,9 +103,9 @@ export class QueueManager {
     return this.state === 'running';
   }
 
-  /** Nothing running, being claimed or waiting to be recorded in this worker. */
+  /** Nothing running, claimed ahead, being claimed or waiting to be recorded in this worker. */
   get isIdle(): boolean {
-    return this.running.size === 0 && !this.claiming && !this.completions.busy;
+    return this.running.size === 0 && this.buffer.length === 0 && !this.claiming && !this.completions.busy;
   }
 
   /** Starts claiming; resolves once `stop()` has finished. */
@@ -146,7 +149,7 @@ export class QueueManager {
         if (delayMs <= 0) this.wake();
         else this.wakeIn(delayMs);
       },
-      cancelRequested: (ids) => this.abortJobs(ids, (id) => new JobCanceledSignal(id)),
+      cancelRequested: (ids) => this.cancelJobs(ids),
       reconnected: () => {
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.wake();
@@ -193,6 +196,9 @@ export class QueueManager {
     clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;
+    // Claimed ahead but never started: straight back to the queue, attempt not used.
+    const unstarted = this.buffer.splice(0);
+    await this.releaseQuietly(unstarted.map((j) => ({ id: j.id, started: false })));
 
     if (this.running.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -245,13 +251,26 @@ export class QueueManager {
     };
   }
 
+  /**
+   * How many jobs to hold claimed ahead of the free slots: about PREFETCH_HORIZON_MS of work
+   * at the current pace, at most one more batch of `concurrency`. Fast handlers get big claims
+   * (few round trips); slow ones get none, so no job waits in one worker while another idles.
+   */
+  private prefetchTarget(): number {
+    if (this.averageHandlerMs === undefined) return 0;
+    const perSlot = PREFETCH_HORIZON_MS / Math.max(this.averageHandlerMs, 0.01);
+    return Math.min(this.options.concurrency, Math.floor(this.options.concurrency * perSlot));
+  }
+
   private claimNext(): void {
     if (this.state !== 'running' || this.claiming || !this.workPending) return;
     // A finished job holds its slot until its outcome is written: without that backpressure a
     // fast worker piles up thousands of picked jobs whose outcomes wait, unheartbeated.
-    const busy = this.running.size + this.completions.pendingCount;
-    const free = this.options.concurrency - busy;
-    if (free <= 0 || (busy > 0 && free < this.refillThreshold)) return;
+    const target = this.options.concurrency + this.prefetchTarget();
+    const held = this.running.size + this.buffer.length + this.completions.pendingCount;
+    const free = target - held;
+    // A busy worker refills when half its capacity is free: one claim per many jobs.
+    if (free <= 0 || (held > 0 && free < Math.ceil(target / 2))) return;
     if (Date.now() < this.claimBlockedUntil) return;
     this.workPending = false;
     this.claiming = this.claim(free).finally(() => {
@@ -288,7 +307,8 @@ export class QueueManager {
       await this.releaseQuietly(jobs.map((j) => ({ id: j.id, started: false })));
       return;
     }
-    for (const job of jobs) this.start(job);
+    this.buffer = [...this.buffer, ...jobs].sort((a, b) => b.priority - a.priority || a.id - b.id);
+    this.startBuffered();
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
   }
@@ -300,6 +320,12 @@ export class QueueManager {
       },
       (err) => this.logger.debug({ err }, 'pgqueuer: next-due lookup failed; the poll will cover it'),
     );
+  }
+
+  private startBuffered(): void {
+    while (this.running.size < this.options.concurrency && this.buffer.length > 0 && this.state === 'running') {
+      this.start(this.buffer.shift()!);
+    }
   }
 
   private start(job: ClaimedJob): void {
@@ -343,6 +369,7 @@ export class QueueManager {
     this.running.delete(running.job.id);
     const { job, entry } = running;
     const durationMs = performance.now() - running.startedAt;
+    this.averageHandlerMs = this.averageHandlerMs === undefined ? durationMs : this.averageHandlerMs + (durationMs - this.averageHandlerMs) * 0.1;
     if (outcome.ok) {
       let result: string | undefined;
       try {
@@ -368,11 +395,23 @@ export class QueueManager {
 
   private afterFinish(): void {
     if (this.running.size === 0 && this.state === 'stopping') this.resolveDrained?.();
+    this.startBuffered();
     this.claimNext();
   }
 
   private record(job: ClaimedJob, outcome: Omit<Completion, 'id' | 'attempt'>): void {
     this.completions.add({ id: job.id, attempt: job.attempt, ...outcome });
+  }
+
+  /** A canceled job that is still only claimed ahead ends here, without running. */
+  private cancelJobs(ids: readonly number[]): void {
+    const canceled = new Set(ids);
+    const [dropped, kept] = partition(this.buffer, (j) => canceled.has(j.id));
+    this.buffer = kept;
+    for (const job of dropped) {
+      this.record(job, { outcome: 'canceled', durationMs: 0, error: serializeError(new JobCanceledSignal(job.id)) });
+    }
+    this.abortJobs(ids, (id) => new JobCanceledSignal(id));
   }
 
   private abortJobs(ids: readonly number[], reason: (id: number) => Error): void {
@@ -390,11 +429,15 @@ export class QueueManager {
   }
 
   private async heartbeatOnce(): Promise<void> {
-    const ids = [...this.running.keys(), ...this.completions.pendingIds()];
+    const ids = [...this.running.keys(), ...this.buffer.map((j) => j.id), ...this.completions.pendingIds()];
     try {
       const held = await this.backend.heartbeat(this.workerId, ids);
       const heldIds = new Set(held.map((h) => h.id));
-      this.abortJobs(held.filter((h) => h.cancelRequested).map((h) => h.id), (id) => new JobCanceledSignal(id));
+      this.cancelJobs(held.filter((h) => h.cancelRequested).map((h) => h.id));
+      // Claimed ahead but taken over meanwhile (a very late heartbeat): no longer ours to start.
+      // Only jobs this heartbeat asked about can be judged by its answer.
+      const asked = new Set(ids);
+      this.buffer = this.buffer.filter((j) => !asked.has(j.id) || heldIds.has(j.id));
       for (const id of ids) {
         const running = this.running.get(id);
         if (running && !heldIds.has(id)) {
@@ -432,4 +475,11 @@ export class QueueManager {
 /** Failures another attempt cannot fix: declared permanent, or a payload/result that does not fit its schema. */
 function isPermanent(error: unknown): boolean {
   return error instanceof PermanentJobError || error instanceof ValidationError;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
 }

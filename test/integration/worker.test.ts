@@ -356,6 +356,87 @@ describe('heartbeats and ownership', () => {
   });
 });
 
+describe('claiming ahead (prefetch)', () => {
+  /**
+   * A worker with one slot whose jobs either block until released or take `workMs`. After a
+   * warm-up of quick jobs it holds one job claimed ahead of its slot; after slow ones, none.
+   */
+  async function prefetching(entrypoint: string, options: { workMs: number; rescueAfterMs?: number }) {
+    const worker = await openQueue(db.url, { concurrency: 1, heartbeatIntervalMs: 50 });
+    const release = deferred();
+    const blocking = deferred();
+    const ran: number[] = [];
+    worker.entrypoint(entrypoint, { rescueAfterMs: options.rescueAfterMs ?? 30_000 }, async (job) => {
+      ran.push(job.id);
+      if ((job.payload as { block?: boolean }).block) {
+        blocking.resolve();
+        await release.promise;
+      } else if (options.workMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, options.workMs));
+      }
+    });
+    const stop = startWorker(worker);
+    const warmUp = await producer.enqueueMany(Array.from({ length: 5 }, () => ({ entrypoint, payload: {} })));
+    await until(async () => (await logRows(entrypoint)).length === warmUp.length, 10_000, 'the warm-up jobs');
+    // One statement, so one claim sees both: the blocker takes the slot, the other waits.
+    const [blocker, next] = await producer.enqueueMany([
+      { entrypoint, payload: { block: true } },
+      { entrypoint, payload: {} },
+    ]);
+    await within(blocking.promise, 5_000, 'the blocking job to start');
+    const row = async (id: number) => (await db.pool.query('SELECT status, attempts, worker_id, heartbeat FROM pgqueuer.jobs WHERE id = $1', [id])).rows[0];
+    return { worker, stop, release, ran, blocker: blocker!, next: next!, row };
+  }
+
+  test('fast handlers: the next job is claimed ahead, heartbeated while it waits, and runs once', async () => {
+    const w = await prefetching('prefetch_fast', { workMs: 0, rescueAfterMs: 300 });
+    assert.equal((await w.row(w.next)).status, 'picked', 'claimed ahead');
+    assert.ok(!w.ran.includes(w.next), 'not started: the only slot is busy');
+    const beats = new Set<number>();
+    await until(async () => {
+      beats.add((await w.row(w.next)).heartbeat.getTime());
+      return beats.size >= 8; // 8 distinct heartbeats span > 2 × rescueAfterMs
+    }, 5_000, 'heartbeats of the job claimed ahead');
+    w.release.resolve();
+    await until(async () => (await logRows('prefetch_fast')).length === 7, 5_000, 'both jobs');
+    await w.stop();
+    assert.equal(w.ran.filter((id) => id === w.next).length, 1);
+    assert.deepEqual((await logRows('prefetch_fast')).filter((r) => r.id === w.next).map((r) => [r.status, r.attempt]), [['successful', 1]]);
+  });
+
+  test('slow handlers: nothing is claimed ahead, so another worker can take it', async () => {
+    const w = await prefetching('prefetch_slow', { workMs: 120 });
+    // The claim that took the blocker is done: the job behind it was left in the queue.
+    await until(async () => (await w.row(w.blocker)).status === 'picked', 5_000, 'the blocker claimed');
+    assert.equal((await w.row(w.next)).status, 'queued');
+    w.release.resolve();
+    await w.stop();
+  });
+
+  test('a job canceled while claimed ahead ends canceled without running', async () => {
+    const w = await prefetching('prefetch_cancel', { workMs: 0 });
+    assert.equal((await w.row(w.next)).status, 'picked');
+    assert.deepEqual(await producer.cancel([w.next]), [w.next]);
+    await until(async () => (await logRows('prefetch_cancel')).some((r) => r.id === w.next), 5_000, 'the cancellation logged');
+    w.release.resolve();
+    await w.stop();
+    assert.ok(!w.ran.includes(w.next));
+    assert.deepEqual((await logRows('prefetch_cancel')).filter((r) => r.id === w.next).map((r) => r.status), ['canceled']);
+  });
+
+  test('on stop, a job claimed ahead goes straight back to the queue with its attempt unused', async () => {
+    const w = await prefetching('prefetch_stop', { workMs: 0 });
+    assert.equal((await w.row(w.next)).status, 'picked');
+    const stopped = w.stop();
+    // Released while the running job is still being waited for.
+    await until(async () => (await w.row(w.next)).status === 'queued', 5_000, 'the job released');
+    assert.deepEqual(await w.row(w.next), { status: 'queued', attempts: 0, worker_id: null, heartbeat: null });
+    w.release.resolve();
+    await stopped;
+    assert.ok(!w.ran.includes(w.next));
+  });
+});
+
 describe('lifecycle', () => {
   test('stop() is safe on an instance that never ran, and twice', async () => {
     const pgq = await openQueue(db.url);

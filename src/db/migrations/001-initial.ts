@@ -62,7 +62,10 @@ CREATE TABLE ${n.log} (
   finished_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX job_log_job_id_idx ON ${n.log} (job_id);
-CREATE INDEX job_log_finished_at_idx ON ${n.log} (finished_at);
+-- Time windows over the log (throughput, age-based retention). Rows arrive in finished_at
+-- order, so a BRIN index serves ranges for almost nothing per insert, where a btree would cost
+-- every completed job another index insertion. "Newest first" walks the primary key instead.
+CREATE INDEX job_log_finished_at_idx ON ${n.log} USING brin (finished_at);
 
 CREATE TABLE ${n.workers} (
   id          uuid        PRIMARY KEY,
@@ -165,22 +168,26 @@ BEGIN
     WHERE e.cap > 0
     ORDER BY c.priority DESC, c.id
     LIMIT p_capacity
-  ), picked AS (
-    UPDATE ${n.jobs} AS j
-    SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
-        heartbeat = now(), picked_at = now(), updated_at = now()
-    WHERE j.id = ANY (ARRAY(SELECT id FROM candidates))
-    RETURNING j.*
-  ), spent AS (
+  )
+  UPDATE ${n.jobs} AS j
+  SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
+      heartbeat = now(), picked_at = now(), updated_at = now()
+  WHERE j.id = ANY (ARRAY(SELECT id FROM candidates))
+  RETURNING j.*;
+
+  -- Spend the tokens of what was just claimed (this transaction's claims are the picked rows
+  -- of this worker with picked_at = now()). Only when some entrypoint is rate limited: the
+  -- statement is not free, and most claims have no rate limit.
+  IF EXISTS (SELECT 1 FROM unnest(p_rate) AS r WHERE r > 0) THEN
     UPDATE ${n.rateLimits} AS b SET tokens = b.tokens - taken.n
     FROM (
-      SELECT p.entrypoint, count(*) AS n FROM picked AS p
-      JOIN unnest(p_entrypoints, p_rate) AS r(name, rate) ON r.name = p.entrypoint AND r.rate > 0
-      GROUP BY p.entrypoint
+      SELECT j.entrypoint, count(*) AS n FROM ${n.jobs} AS j
+      JOIN unnest(p_entrypoints, p_rate) AS r(name, rate) ON r.name = j.entrypoint AND r.rate > 0
+      WHERE j.status = 'picked' AND j.worker_id = p_worker AND j.picked_at = now()
+      GROUP BY j.entrypoint
     ) AS taken
-    WHERE b.entrypoint = taken.entrypoint
-  )
-  SELECT * FROM picked ORDER BY priority DESC, id;
+    WHERE b.entrypoint = taken.entrypoint;
+  END IF;
 END $$;
 `,
 };
