@@ -3,7 +3,7 @@ import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput 
 import { assertInstalled, install } from './db/migrations/runner.js';
 import { PgDriver } from './db/pg-driver.js';
 import { schemaNames, type SchemaNames } from './db/schema-names.js';
-import { ConfigError, StateError } from './errors.js';
+import { ConfigError, StateError, ValidationError } from './errors.js';
 import type {
   EnqueueManyItem,
   EnqueueOptions,
@@ -24,6 +24,9 @@ import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointN
 import { Maintenance } from './worker/maintenance.js';
 import { QueueManager, type WorkerOptions } from './worker/queue-manager.js';
 import { parseCron } from './scheduler/cron-spec.js';
+import { PgqMetrics, type MetricsOptions } from './observability/metrics.js';
+import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';
+import { tracedEnqueue } from './observability/tracing.js';
 import { Scheduler, type MissedTickPolicy, type ScheduleDefinition } from './scheduler/scheduler.js';
 
 export interface PgQueuerOptions extends Partial<WorkerOptions> {
@@ -42,6 +45,11 @@ export interface PgQueuerOptions extends Partial<WorkerOptions> {
    * one at a time, every `intervalMs`. Default: 7 days, no row limit, every minute.
    */
   retention?: RetentionOptions;
+  /**
+   * Prometheus metrics (prom-client), on by default in a registry of this instance
+   * (`pgq.metrics.registry`); pass `{ registry }` to use yours, or false to turn them off.
+   */
+  metrics?: MetricsOptions | boolean;
 }
 
 export interface RetentionOptions {
@@ -81,6 +89,9 @@ export class PgQueuer {
   private worker: QueueManager | undefined;
   private watcher: CompletionWatcher | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly metricServers = new Set<MetricsServer>();
+  /** Prometheus metrics of this instance; undefined when turned off with `metrics: false`. */
+  readonly metrics: PgqMetrics | undefined;
   /**
    * Checks run on every payload enqueued to an entrypoint, installed when a schema file is
    * bound (generated `createClient` / `registerHandlers`), so `pgq.enqueue` cannot bypass it.
@@ -96,6 +107,7 @@ export class PgQueuer {
     this.workerOptions = settings.worker;
     this.retention = settings.retention;
     this.maxPayloadBytes = settings.maxPayloadBytes;
+    this.metrics = settings.metrics === false ? undefined : new PgqMetrics(settings.metrics, () => backend.queueSize(), settings.logger);
   }
 
   /**
@@ -204,15 +216,33 @@ export class PgQueuer {
 
   /** Enqueues one job and returns its id. */
   async enqueue(entrypoint: string, payload: unknown, options: EnqueueOptions = {}): Promise<number> {
-    const [id] = await this.enqueueRows([this.toRow({ ...options, entrypoint, payload }, 'payload')], options.client);
+    const [id] = await this.enqueueItems([{ ...options, entrypoint, payload }], options.client, () => 'payload');
     return id!;
   }
 
   /** Enqueues many jobs in one statement, all or nothing. Ids come back in input order. */
   async enqueueMany(items: readonly EnqueueManyItem[], options: { client?: TransactionClient } = {}): Promise<number[]> {
     if (!Array.isArray(items)) throw new ConfigError('enqueueMany expects an array of { entrypoint, payload, ...options }');
-    const rows = items.map((item, i) => this.toRow(item, `jobs[${i}].payload`));
-    return this.enqueueRows(rows, options.client);
+    return this.enqueueItems(items, options.client, (i) => `jobs[${i}].payload`);
+  }
+
+  /**
+   * Serves this instance's metrics for Prometheus on `http://host:port/metrics` (host
+   * 127.0.0.1 unless told otherwise). Closed by `stop()`, or by the returned handle.
+   */
+  async metricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+    this.assertOpen();
+    if (!this.metrics) throw new ConfigError('metrics are turned off for this instance (metrics: false)');
+    const server = await serveMetrics(this.metrics.registry, options);
+    this.metricServers.add(server);
+    return {
+      url: server.url,
+      port: server.port,
+      close: async () => {
+        this.metricServers.delete(server);
+        await server.close();
+      },
+    };
   }
 
   /**
@@ -221,7 +251,9 @@ export class PgQueuer {
    */
   async cancel(ids: readonly number[]): Promise<number[]> {
     this.assertOpen();
-    return this.backend.cancel(ids.map((id) => jobId(id)));
+    const found = await this.backend.cancel(ids.map((id) => jobId(id)));
+    this.metrics?.canceled(found.filter((j) => !j.running).map((j) => j.entrypoint));
+    return found.map((j) => j.id);
   }
 
   /** Every schedule in the database (also ones no running worker has any more). */
@@ -306,7 +338,11 @@ export class PgQueuer {
     const scheduler = this.schedules.size > 0 ? new Scheduler(this.backend, this.schedules, this.logger) : undefined;
     const { intervalMs, ...policy } = this.retention;
     const maintenance = new Maintenance(this.backend, policy, intervalMs, this.logger);
-    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, { scheduler, maintenance });
+    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, {
+      scheduler,
+      maintenance,
+      instruments: this.metrics,
+    });
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!this.stopping) {
         this.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
@@ -340,6 +376,8 @@ export class PgQueuer {
       try {
         await this.worker?.stop();
       } finally {
+        this.metrics?.detach();
+        await Promise.all([...this.metricServers].map((server) => server.close()));
         await this.watcher?.close();
         await this.backend.close();
       }
@@ -347,12 +385,34 @@ export class PgQueuer {
     return this.stopping;
   }
 
-  private async enqueueRows(rows: EnqueueRow[], client: TransactionClient | undefined): Promise<number[]> {
+  private async enqueueItems(
+    items: readonly EnqueueManyItem[],
+    client: TransactionClient | undefined,
+    what: (index: number) => string,
+  ): Promise<number[]> {
     this.assertOpen();
-    return this.backend.enqueue(rows, client);
+    const entrypoints = items.map((item) => item?.entrypoint);
+    return tracedEnqueue(
+      entrypoints,
+      async (traceHeaders) => {
+        const rows = items.map((item, i) => {
+          try {
+            return this.toRow(item, what(i), traceHeaders);
+          } catch (err) {
+            if (err instanceof ValidationError) this.metrics?.validationFailed(item.entrypoint, err.what, 'enqueue');
+            throw err;
+          }
+        });
+        const ids = await this.backend.enqueue(rows, client);
+        this.metrics?.enqueued(entrypoints);
+        return ids;
+      },
+      (ids) => ids,
+    );
   }
 
-  private toRow(item: EnqueueManyItem, what: string): EnqueueRow {
+  /** `traceHeaders`: the producer span's context, stored with the job unless its headers set the same keys. */
+  private toRow(item: EnqueueManyItem, what: string, traceHeaders: Record<string, string>): EnqueueRow {
     validateEntrypointName(item.entrypoint);
     const priority = item.priority ?? 0;
     if (!Number.isInteger(priority) || Math.abs(priority) > INT4_MAX) {
@@ -379,7 +439,9 @@ export class PgQueuer {
       if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) {
         throw new ConfigError('headers must be a plain object');
       }
-      headers = toJsonText(item.headers, 'headers', this.maxPayloadBytes);
+    }
+    if (item.headers !== undefined || Object.keys(traceHeaders).length > 0) {
+      headers = toJsonText({ ...traceHeaders, ...item.headers }, 'headers', this.maxPayloadBytes);
     }
     const check = this.payloadChecks.get(item.entrypoint);
     return {
@@ -430,6 +492,7 @@ interface Settings {
   worker: WorkerOptions;
   retention: Required<RetentionOptions>;
   maxPayloadBytes: number;
+  metrics: MetricsOptions | false;
 }
 
 function resolveSettings(options: PgQueuerOptions): Settings {
@@ -438,7 +501,21 @@ function resolveSettings(options: PgQueuerOptions): Settings {
     worker: resolveWorkerOptions(options),
     retention: resolveRetention(options.retention ?? {}),
     maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),
+    metrics: resolveMetrics(options.metrics),
   };
+}
+
+function resolveMetrics(metrics: PgQueuerOptions['metrics']): MetricsOptions | false {
+  if (metrics === false) return false;
+  if (metrics === undefined || metrics === true) return {};
+  if (typeof metrics !== 'object' || metrics === null) throw new ConfigError('metrics must be false or { registry }');
+  for (const key of Object.keys(metrics)) {
+    if (key !== 'registry') throw new ConfigError(`metrics: unknown option "${key}" (known: registry)`);
+  }
+  if (metrics.registry !== undefined && typeof (metrics.registry as { metrics?: unknown }).metrics !== 'function') {
+    throw new ConfigError('metrics.registry must be a prom-client Registry');
+  }
+  return metrics;
 }
 
 const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };

@@ -6,10 +6,23 @@ import { startEmbeddedPostgres } from '../db/embedded.js';
 import { ConfigError } from '../errors.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
+import { integerAtLeast } from './arguments.js';
 import { importModule } from './load-module.js';
 
 interface RunCliOptions {
   export: string;
+  metricsPort?: number;
+  metricsHost: string;
+}
+
+/** Serves the worker's Prometheus metrics when --metrics-port is given. */
+async function serveMetricsIfAsked(pgq: PgQueuer, opts: RunCliOptions): Promise<void> {
+  if (opts.metricsPort === undefined) return;
+  if (typeof pgq.metricsServer !== 'function') {
+    throw new ConfigError('this worker\'s pgqueuer has no metrics server (an older copy of pgqueuer?); drop --metrics-port');
+  }
+  const server = await pgq.metricsServer({ port: opts.metricsPort, host: opts.metricsHost });
+  console.error(`pgq: metrics at ${server.url}`);
 }
 
 /**
@@ -42,8 +55,11 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .description('run the worker a module exports, until SIGTERM/SIGINT')
     .argument('<module>', 'file whose export is a PgQueuer, or a function returning one (.ts needs tsx)')
     .option('--export <name>', 'which export', 'default')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0: any free port)', integerAtLeast(0))
+    .option('--metrics-host <host>', 'address the metrics server binds to', '127.0.0.1')
     .action(async (modulePath: string, opts: RunCliOptions) => {
       const pgq = await loadWorker(modulePath, opts.export);
+      await serveMetricsIfAsked(pgq, opts);
       console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`);
       await pgq.run();
     });
@@ -54,6 +70,8 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .argument('[module]', 'worker module', 'src/worker.ts')
     .option('--export <name>', 'which export', 'default')
     .option('--port <port>', 'port of the embedded PostgreSQL', '54329')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0: any free port)', integerAtLeast(0))
+    .option('--metrics-host <host>', 'address the metrics server binds to', '127.0.0.1')
     .action(async (modulePath: string, opts: RunCliOptions & { port: string }) => {
       if (!existsSync(modulePath)) throw new ConfigError(`worker module ${modulePath} not found (run \`pgq init\` to scaffold one)`);
       const options = globals();
@@ -71,6 +89,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         const report = await install(url, { schema: schemaOf(options) });
         if (report.applied.length > 0) console.error(`pgq: installed schema "${report.schema}" (migration ${report.version})`);
         const pgq = await loadWorker(modulePath, opts.export);
+        await serveMetricsIfAsked(pgq, opts);
         console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it`);
         await pgq.run();
       } finally {

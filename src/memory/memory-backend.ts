@@ -1,8 +1,9 @@
 import { ConfigError, DuplicateJobError } from '../errors.js';
 import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../job.js';
 import type {
-  ClaimedJob,
+  CanceledJob,
   ClaimRequest,
+  ClaimResult,
   Completion,
   CompletionEvents,
   EnqueueRow,
@@ -123,13 +124,14 @@ export class MemoryBackend implements QueueBackend {
     return ids;
   }
 
-  async claim(req: ClaimRequest): Promise<ClaimedJob[]> {
+  async claim(req: ClaimRequest): Promise<ClaimResult> {
     const now = this.now();
     const names = new Set(req.entrypoints.map((e) => e.name));
     for (const job of this.jobs.values()) {
       if (job.status === 'scheduled' && names.has(job.entrypoint) && job.executeAfter <= now) job.status = 'queued';
     }
     const candidates: JobRecord[] = [];
+    const throttled: string[] = [];
     for (const policy of req.entrypoints) {
       let cap = req.capacity;
       if (policy.concurrencyLimit > 0) {
@@ -141,6 +143,7 @@ export class MemoryBackend implements QueueBackend {
         bucket.tokens = Math.min(policy.burst, bucket.tokens + (policy.ratePerSecond * Math.max(0, now - bucket.refreshedAt)) / 1000);
         bucket.refreshedAt = Math.max(bucket.refreshedAt, now);
         this.buckets.set(policy.name, bucket);
+        if (Math.floor(bucket.tokens) < cap) throttled.push(policy.name);
         cap = Math.min(cap, Math.floor(bucket.tokens));
       }
       if (cap <= 0) continue;
@@ -159,7 +162,8 @@ export class MemoryBackend implements QueueBackend {
       const policy = req.entrypoints.find((e) => e.name === job.entrypoint)!;
       if (policy.ratePerSecond > 0) this.buckets.get(job.entrypoint)!.tokens -= 1;
     }
-    return picked.map((job) => ({
+    const runnable = (name: string) => this.count((j) => j.entrypoint === name && j.status === 'queued' && j.executeAfter <= now) > 0;
+    const jobs = picked.map((job) => ({
       id: job.id,
       entrypoint: job.entrypoint,
       priority: job.priority,
@@ -169,7 +173,9 @@ export class MemoryBackend implements QueueBackend {
       rescues: job.rescues,
       createdAt: new Date(job.createdAt),
       cancelRequested: job.cancelRequested,
+      queuedMs: Math.max(0, now - job.executeAfter),
     }));
+    return { jobs, rateLimited: throttled.filter(runnable) };
   }
 
   async complete(workerId: string, completions: readonly Completion[]): Promise<Set<number>> {
@@ -218,11 +224,10 @@ export class MemoryBackend implements QueueBackend {
     return held;
   }
 
-  async rescue(policies: readonly RescuePolicy[]): Promise<number> {
+  async rescue(policies: readonly RescuePolicy[]): Promise<Map<string, number>> {
     const now = this.now();
     const after = new Map(policies.map((p) => [p.entrypoint, p.rescueAfterMs]));
-    const woken = new Set<string>();
-    let rescued = 0;
+    const rescued = new Map<string, number>();
     for (const job of this.jobs.values()) {
       const limit = after.get(job.entrypoint);
       if (limit === undefined || job.status !== 'picked' || job.heartbeat === null || job.heartbeat >= now - limit) continue;
@@ -231,10 +236,10 @@ export class MemoryBackend implements QueueBackend {
       job.workerId = null;
       job.heartbeat = null;
       job.rescues++;
-      woken.add(job.entrypoint);
-      rescued++;
+      job.executeAfter = now;
+      rescued.set(job.entrypoint, (rescued.get(job.entrypoint) ?? 0) + 1);
     }
-    for (const entrypoint of woken) this.emitWork((l) => l.enqueued(entrypoint, 0));
+    for (const entrypoint of rescued.keys()) this.emitWork((l) => l.enqueued(entrypoint, 0));
     return rescued;
   }
 
@@ -246,6 +251,7 @@ export class MemoryBackend implements QueueBackend {
       if (!job || job.workerId !== workerId || job.status !== 'picked') continue;
       if (started) {
         job.rescues++;
+        job.executeAfter = now;
         this.appendLog(job, 'rescued', { name: 'ShutdownTimeout', message: 'the worker shut down before the handler finished; the job went back to the queue' }, null, now);
       } else {
         job.attempts--;
@@ -258,25 +264,26 @@ export class MemoryBackend implements QueueBackend {
     for (const entrypoint of woken) this.emitWork((l) => l.enqueued(entrypoint, 0));
   }
 
-  async cancel(ids: readonly number[]): Promise<number[]> {
+  async cancel(ids: readonly number[]): Promise<CanceledJob[]> {
     const now = this.now();
-    const removed: number[] = [];
-    const flagged: number[] = [];
+    const found: CanceledJob[] = [];
     for (const id of ids) {
       const job = this.jobs.get(id);
-      if (!job) continue;
-      if (job.status === 'picked') {
+      if (!job || found.some((f) => f.id === id)) continue;
+      const running = job.status === 'picked';
+      if (running) {
         job.cancelRequested = true;
-        flagged.push(id);
       } else {
         this.remove(job);
         this.appendLog(job, 'canceled', null, null, now);
-        removed.push(id);
       }
+      found.push({ id, entrypoint: job.entrypoint, running });
     }
+    const flagged = found.filter((f) => f.running).map((f) => f.id);
+    const removed = found.filter((f) => !f.running).map((f) => f.id);
     if (flagged.length > 0) this.emitWork((l) => l.cancelRequested(flagged));
     if (removed.length > 0) this.emitDone(removed);
-    return [...flagged, ...removed].sort((a, b) => a - b);
+    return found.sort((a, b) => a.id - b.id);
   }
 
   async queueSize(): Promise<QueueSizeRow[]> {

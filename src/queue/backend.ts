@@ -14,17 +14,17 @@ export type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js
  */
 export interface QueueBackend {
   enqueue(rows: readonly EnqueueRow[], client?: TransactionClient): Promise<number[]>;
-  claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+  claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Records finished attempts. Returns the ids whose outcome was recorded: the others had been taken over by another worker. */
   complete(workerId: string, completions: readonly Completion[]): Promise<Set<number>>;
   /** Refreshes the heartbeat of jobs this worker holds; reports which it still holds and which were canceled. */
   heartbeat(workerId: string, ids: readonly number[]): Promise<HeldJob[]>;
   /** Returns jobs whose heartbeat is older than their entrypoint's rescue interval to the queue. */
-  rescue(policies: readonly RescuePolicy[]): Promise<number>;
+  rescue(policies: readonly RescuePolicy[]): Promise<Map<string, number>>;
   /** Gives jobs back to the queue at shutdown; `started` ones have used an attempt. */
   release(workerId: string, jobs: ReadonlyArray<{ id: number; started: boolean }>): Promise<void>;
   /** Cancels jobs: queued ones are removed, running ones are flagged and their workers told. */
-  cancel(ids: readonly number[]): Promise<number[]>;
+  cancel(ids: readonly number[]): Promise<CanceledJob[]>;
   queueSize(): Promise<QueueSizeRow[]>;
   /** Live jobs of an entrypoint, oldest first (for tests and tools). */
   listJobs(entrypoint: string, limit: number): Promise<LiveJob[]>;
@@ -78,6 +78,12 @@ export interface ClaimRequest {
   capacity: number;
 }
 
+export interface ClaimResult {
+  jobs: ClaimedJob[];
+  /** Rate-limited entrypoints whose runnable jobs this claim left waiting for tokens. */
+  rateLimited: string[];
+}
+
 export interface ClaimedJob {
   id: number;
   entrypoint: string;
@@ -89,6 +95,15 @@ export interface ClaimedJob {
   rescues: number;
   createdAt: Date;
   cancelRequested: boolean;
+  /** How long it was runnable (enqueued, due or retried) before this claim, by the database clock. */
+  queuedMs: number;
+}
+
+export interface CanceledJob {
+  id: number;
+  entrypoint: string;
+  /** Running: flagged, and ends canceled in its worker. Otherwise removed from the queue now. */
+  running: boolean;
 }
 
 export type CompletionOutcome = 'successful' | 'exception' | 'canceled' | 'retry';
@@ -104,6 +119,8 @@ export interface SerializedError {
 export interface Completion {
   id: number;
   attempt: number;
+  /** For the worker's own accounting (metrics); the backend goes by id and attempt. */
+  entrypoint: string;
   outcome: CompletionOutcome;
   durationMs: number;
   error?: SerializedError;

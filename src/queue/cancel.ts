@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/driver.js';
 import type { SchemaNames } from '../db/schema-names.js';
 import { prepared } from '../db/statement.js';
+import type { CanceledJob } from './backend.js';
 import { notifyIdsInChunks } from './notify.js';
 
 /**
@@ -17,24 +18,24 @@ export function cancelQuery(n: SchemaNames) {
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at)
        SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at FROM removed
-       RETURNING job_id
+       RETURNING job_id, entrypoint
      ), flagged AS (
        UPDATE ${n.jobs} SET cancel_requested = true, updated_at = now()
        WHERE id = ANY ($1::bigint[]) AND status = 'picked'
-       RETURNING id
+       RETURNING id, entrypoint
      ), cancel_notices AS (
        ${notifyIdsInChunks(n.channel, 'cancel', 'flagged', 'id')}
      ), done_notices AS (
        ${notifyIdsInChunks(n.doneChannel, 'done', 'logged', 'job_id')}
      )
      -- A FROM-less SELECT evaluates every subquery, so the notices are always sent.
-     SELECT (SELECT array_agg(id) FROM flagged) AS flagged,
-            (SELECT array_agg(job_id) FROM logged) AS removed,
+     SELECT (SELECT json_agg(json_build_object('id', id, 'entrypoint', entrypoint, 'running', true)) FROM flagged) AS flagged,
+            (SELECT json_agg(json_build_object('id', job_id, 'entrypoint', entrypoint, 'running', false)) FROM logged) AS removed,
             (SELECT count(*) FROM cancel_notices) + (SELECT count(*) FROM done_notices) AS notices`,
   );
-  return async (db: Queryable, ids: readonly number[]): Promise<number[]> => {
+  return async (db: Queryable, ids: readonly number[]): Promise<CanceledJob[]> => {
     if (ids.length === 0) return [];
-    const [row] = await db.query<{ flagged: string[] | null; removed: string[] | null }>(statement, [ids]);
-    return [...(row?.flagged ?? []), ...(row?.removed ?? [])].map(Number).sort((a, b) => a - b);
+    const [row] = await db.query<{ flagged: CanceledJob[] | null; removed: CanceledJob[] | null }>(statement, [ids]);
+    return [...(row?.flagged ?? []), ...(row?.removed ?? [])].sort((a, b) => a.id - b.id);
   };
 }

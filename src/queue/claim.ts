@@ -1,10 +1,11 @@
 import type { Queryable } from '../db/driver.js';
 import type { SchemaNames } from '../db/schema-names.js';
 import { prepared } from '../db/statement.js';
-import type { ClaimedJob, ClaimRequest } from './backend.js';
+import type { ClaimRequest, ClaimResult } from './backend.js';
 
 interface JobRow {
-  id: string;
+  /** NULL: not a job, but an entrypoint held back by its rate limit (see claim_jobs). */
+  id: string | null;
   entrypoint: string;
   priority: number;
   payload: unknown;
@@ -13,16 +14,18 @@ interface JobRow {
   rescues: number;
   created_at: Date;
   cancel_requested: boolean;
+  queued_ms: number;
 }
 
 /** One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs in migration 1). */
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
-    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues, created_at, cancel_requested
+    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues, created_at, cancel_requested,
+            greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS queued_ms
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
   );
-  return async (db: Queryable, req: ClaimRequest): Promise<ClaimedJob[]> => {
+  return async (db: Queryable, req: ClaimRequest): Promise<ClaimResult> => {
     const rows = await db.query<JobRow>(statement, [
       req.workerId,
       req.entrypoints.map((e) => e.name),
@@ -31,16 +34,25 @@ export function claimQuery(n: SchemaNames) {
       req.entrypoints.map((e) => e.burst),
       req.capacity,
     ]);
-    return rows.map((r) => ({
-      id: Number(r.id),
-      entrypoint: r.entrypoint,
-      priority: r.priority,
-      payload: r.payload,
-      headers: r.headers,
-      attempt: r.attempts,
-      rescues: r.rescues,
-      createdAt: r.created_at,
-      cancelRequested: r.cancel_requested,
-    }));
+    const result: ClaimResult = { jobs: [], rateLimited: [] };
+    for (const r of rows) {
+      if (r.id === null) {
+        result.rateLimited.push(r.entrypoint);
+        continue;
+      }
+      result.jobs.push({
+        id: Number(r.id),
+        entrypoint: r.entrypoint,
+        priority: r.priority,
+        payload: r.payload,
+        headers: r.headers,
+        attempt: r.attempts,
+        rescues: r.rescues,
+        createdAt: r.created_at,
+        cancelRequested: r.cancel_requested,
+        queuedMs: r.queued_ms,
+      });
+    }
+    return result;
   };
 }

@@ -39,7 +39,8 @@ export function rescueQuery(n: SchemaNames) {
        FOR UPDATE OF j SKIP LOCKED
      ), rescued AS (
        -- An id array plans as primary-key lookups, whatever the row estimate of "stale".
-       UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, rescues = j.rescues + 1, updated_at = now()
+       UPDATE ${n.jobs} AS j SET status = 'queued', worker_id = NULL, heartbeat = NULL, rescues = j.rescues + 1,
+                                 execute_after = now(), updated_at = now()
        FROM stale
        WHERE j.id = ANY (ARRAY(SELECT id FROM stale)) AND j.id = stale.id
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, stale.lost_worker
@@ -53,14 +54,15 @@ export function rescueQuery(n: SchemaNames) {
      ), wake AS (
        ${notifyEnqueued(n.channel, 'rescued')}
      )
-     SELECT count(*)::integer AS rescued, (SELECT count(*) FROM wake) AS notices FROM rescued`,
+     SELECT entrypoint, count(*)::integer AS rescued, (SELECT count(*) FROM wake) AS notices FROM rescued GROUP BY entrypoint`,
   );
-  return async (db: Queryable, policies: readonly RescuePolicy[]): Promise<number> => {
-    if (policies.length === 0) return 0;
-    const [row] = await db.query<{ rescued: number }>(statement, [
+  /** Returns how many jobs were rescued, per entrypoint. */
+  return async (db: Queryable, policies: readonly RescuePolicy[]): Promise<Map<string, number>> => {
+    if (policies.length === 0) return new Map();
+    const rows = await db.query<{ entrypoint: string; rescued: number }>(statement, [
       policies.map((p) => p.entrypoint),
       policies.map((p) => p.rescueAfterMs),
     ]);
-    return row?.rescued ?? 0;
+    return new Map(rows.map((r) => [r.entrypoint, r.rescued]));
   };
 }

@@ -17,7 +17,8 @@ export function releaseQuery(n: SchemaNames) {
        UPDATE ${n.jobs} AS j
        SET status = 'queued', worker_id = NULL, heartbeat = NULL, updated_at = now(),
            attempts = j.attempts - CASE WHEN r.started THEN 0 ELSE 1 END,
-           rescues = j.rescues + CASE WHEN r.started THEN 1 ELSE 0 END
+           rescues = j.rescues + CASE WHEN r.started THEN 1 ELSE 0 END,
+           execute_after = CASE WHEN r.started THEN now() ELSE j.execute_after END
        FROM input AS r
        WHERE j.id = ANY ($2::bigint[]) AND j.id = r.id AND j.worker_id = $1 AND j.status = 'picked'
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, r.started

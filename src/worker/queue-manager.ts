@@ -5,6 +5,8 @@ import { ConfigError, JobAbandonedSignal, JobCanceledSignal, PermanentJobError, 
 import type { Job, JobContext } from '../job.js';
 import { toJsonText } from '../json-text.js';
 import type { Logger } from '../logger.js';
+import { noInstruments, type Instruments } from '../observability/instruments.js';
+import { startJobSpan, type JobSpan } from '../observability/tracing.js';
 import type { ClaimedJob, Completion, QueueBackend } from '../queue/backend.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Maintenance } from './maintenance.js';
@@ -31,6 +33,7 @@ interface Running {
   entry: ResolvedEntrypoint;
   controller: AbortController;
   startedAt: number;
+  span: JobSpan;
   /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
   abandoned: boolean;
 }
@@ -72,15 +75,17 @@ export class QueueManager {
   private stopping: Promise<void> | undefined;
   private abandonNow: (() => void) | undefined;
   private readonly hasLimits: boolean;
+  private readonly instruments: Instruments;
 
   constructor(
     private readonly backend: QueueBackend,
     private readonly entrypoints: ReadonlyMap<string, ResolvedEntrypoint>,
     private readonly options: WorkerOptions,
     private readonly logger: Logger,
-    /** Started after the worker and stopped before it: cron schedules, log pruning. */
-    private readonly services: { scheduler?: Scheduler; maintenance?: Maintenance } = {},
+    /** Started after the worker and stopped before it: cron schedules, log pruning. And metrics. */
+    private readonly services: { scheduler?: Scheduler; maintenance?: Maintenance; instruments?: Instruments } = {},
   ) {
+    this.instruments = services.instruments ?? noInstruments;
     this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
     this.completions = new CompletionWriter({
       write: (batch) => this.backend.complete(this.workerId, batch),
@@ -88,7 +93,9 @@ export class QueueManager {
       logger,
       onWritten: (batch, accepted) => {
         for (const c of batch) {
-          if (!accepted.has(c.id)) {
+          if (accepted.has(c.id)) {
+            this.instruments.recorded(c.entrypoint, c.outcome, c.durationMs);
+          } else {
             this.logger.warn({ jobId: c.id, attempt: c.attempt }, 'pgqueuer: outcome ignored, the job was taken over by another worker');
           }
         }
@@ -213,11 +220,7 @@ export class QueueManager {
       clearTimeout(timer);
     }
     const abandoned = [...this.running.values()];
-    for (const r of abandoned) {
-      r.abandoned = true;
-      r.controller.abort(new JobAbandonedSignal(r.job.id, 'shutdown'));
-    }
-    this.running.clear();
+    for (const r of abandoned) this.abandon(r, new JobAbandonedSignal(r.job.id, 'shutdown'));
     await this.releaseQuietly(abandoned.map((r) => ({ id: r.job.id, started: true })));
 
     await this.completions.drain(Date.now() + Math.max(5_000, this.options.heartbeatIntervalMs));
@@ -282,7 +285,8 @@ export class QueueManager {
   private async claim(capacity: number): Promise<void> {
     let jobs: ClaimedJob[];
     try {
-      jobs = await this.backend.claim({
+      let rateLimited: string[];
+      ({ jobs, rateLimited } = await this.backend.claim({
         workerId: this.workerId,
         capacity,
         entrypoints: [...this.entrypoints.values()].map((e) => ({
@@ -291,8 +295,9 @@ export class QueueManager {
           ratePerSecond: e.ratePerSecond,
           burst: e.burst,
         })),
-      });
+      }));
       this.claimFailures = 0;
+      for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
     } catch (err) {
       this.claimFailures++;
       const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));
@@ -346,8 +351,16 @@ export class QueueManager {
       });
       return;
     }
-    const running: Running = { job, entry, controller: new AbortController(), startedAt: performance.now(), abandoned: false };
+    const running: Running = {
+      job,
+      entry,
+      controller: new AbortController(),
+      startedAt: performance.now(),
+      span: startJobSpan(job),
+      abandoned: false,
+    };
     this.running.set(job.id, running);
+    this.instruments.started(job.entrypoint, job.queuedMs);
     const view: Job = {
       id: job.id,
       entrypoint: job.entrypoint,
@@ -358,7 +371,7 @@ export class QueueManager {
       createdAt: job.createdAt,
     };
     const ctx: JobContext = { signal: running.controller.signal, logger: this.logger };
-    (async () => entry.handler(view, ctx))().then(
+    running.span.run(async () => entry.handler(view, ctx)).then(
       (result) => this.finish(running, { ok: true, result }),
       (error: unknown) => this.finish(running, { ok: false, error }),
     );
@@ -367,30 +380,35 @@ export class QueueManager {
   private finish(running: Running, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): void {
     if (running.abandoned) return;
     this.running.delete(running.job.id);
-    const { job, entry } = running;
+    const { job, span } = running;
     const durationMs = performance.now() - running.startedAt;
+    this.instruments.stopped(job.entrypoint);
     this.averageHandlerMs = this.averageHandlerMs === undefined ? durationMs : this.averageHandlerMs + (durationMs - this.averageHandlerMs) * 0.1;
+    const [completion, error] = this.judge(running, outcome);
+    if (error instanceof ValidationError) this.instruments.validationFailed(job.entrypoint, error.what, 'worker');
+    // A cancellation is what was asked for, not a failure of the job.
+    span.end(completion.outcome, completion.outcome === 'canceled' ? undefined : error);
+    this.record(job, { ...completion, durationMs });
+    this.afterFinish();
+  }
+
+  /** What a handler's return or throw means for its job, and the error to report if any. */
+  private judge(
+    { job, entry, controller }: Running,
+    outcome: { ok: true; result: unknown } | { ok: false; error: unknown },
+  ): [Omit<Completion, 'id' | 'attempt' | 'entrypoint' | 'durationMs'>, unknown] {
     if (outcome.ok) {
-      let result: string | undefined;
+      if (outcome.result === undefined) return [{ outcome: 'successful' }, undefined];
       try {
-        result = outcome.result === undefined ? undefined : toJsonText(outcome.result, 'result', this.options.maxResultBytes);
+        return [{ outcome: 'successful', result: toJsonText(outcome.result, 'result', this.options.maxResultBytes) }, undefined];
       } catch (err) {
-        this.record(job, { outcome: 'exception', durationMs, error: serializeError(err) });
-        return this.afterFinish();
+        return [{ outcome: 'exception', error: serializeError(err) }, err];
       }
-      this.record(job, { outcome: 'successful', durationMs, result });
-      return this.afterFinish();
     }
     const error = serializeError(outcome.error);
-    const canceled = running.controller.signal.reason instanceof JobCanceledSignal;
-    if (canceled) {
-      this.record(job, { outcome: 'canceled', durationMs, error });
-    } else if (isPermanent(outcome.error) || job.attempt - job.rescues >= entry.retry.maxAttempts) {
-      this.record(job, { outcome: 'exception', durationMs, error });
-    } else {
-      this.record(job, { outcome: 'retry', durationMs, error, retryDelayMs: retryDelayMs(entry.retry, job.attempt) });
-    }
-    this.afterFinish();
+    if (controller.signal.reason instanceof JobCanceledSignal) return [{ outcome: 'canceled', error }, outcome.error];
+    if (isPermanent(outcome.error) || job.attempt - job.rescues >= entry.retry.maxAttempts) return [{ outcome: 'exception', error }, outcome.error];
+    return [{ outcome: 'retry', error, retryDelayMs: retryDelayMs(entry.retry, job.attempt) }, outcome.error];
   }
 
   private afterFinish(): void {
@@ -399,8 +417,17 @@ export class QueueManager {
     this.claimNext();
   }
 
-  private record(job: ClaimedJob, outcome: Omit<Completion, 'id' | 'attempt'>): void {
-    this.completions.add({ id: job.id, attempt: job.attempt, ...outcome });
+  private record(job: ClaimedJob, outcome: Omit<Completion, 'id' | 'attempt' | 'entrypoint'>): void {
+    this.completions.add({ id: job.id, attempt: job.attempt, entrypoint: job.entrypoint, ...outcome });
+  }
+
+  /** Lets go of a running handler: its job was given back or taken over, its outcome is not ours. */
+  private abandon(running: Running, reason: JobAbandonedSignal): void {
+    running.abandoned = true;
+    this.running.delete(running.job.id);
+    running.controller.abort(reason);
+    this.instruments.stopped(running.job.entrypoint);
+    running.span.end('abandoned', reason);
   }
 
   /** A canceled job that is still only claimed ahead ends here, without running. */
@@ -442,9 +469,7 @@ export class QueueManager {
         const running = this.running.get(id);
         if (running && !heldIds.has(id)) {
           // Our heartbeat came too late and another worker owns the job now.
-          running.abandoned = true;
-          this.running.delete(id);
-          running.controller.abort(new JobAbandonedSignal(id, 'lost'));
+          this.abandon(running, new JobAbandonedSignal(id, 'lost'));
           this.logger.warn({ jobId: id }, 'pgqueuer: job was rescued by another worker while running here');
         }
       }
@@ -453,8 +478,9 @@ export class QueueManager {
       const rescued = await this.backend.rescue(
         [...this.entrypoints.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs })),
       );
-      if (rescued > 0) {
-        this.logger.warn({ rescued }, 'pgqueuer: returned jobs of unresponsive workers to the queue');
+      if (rescued.size > 0) {
+        this.instruments.rescued(rescued);
+        this.logger.warn({ rescued: Object.fromEntries(rescued) }, 'pgqueuer: returned jobs of unresponsive workers to the queue');
         this.wake();
       }
     } catch (err) {

@@ -8,7 +8,7 @@ import { createClient } from '../../examples/shop/src/pgq.generated.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { makeProject, repoRoot } from '../support/project.js';
 import { openQueue } from '../support/queue.js';
-import { within } from '../support/wait.js';
+import { until, within } from '../support/wait.js';
 import { spawn } from 'node:child_process';
 
 const cli = join(repoRoot, 'src/cli/main.ts');
@@ -53,14 +53,17 @@ describe('pgq run', () => {
     const logDir = mkdtempSync(join(tmpdir(), 'pgq-imports-'));
     const importLog = join(logDir, 'imports.log');
     const worker = pgqProcess(
-      ['run', 'examples/shop/src/worker.ts'],
+      ['run', 'examples/shop/src/worker.ts', '--metrics-port', '0'],
       { DATABASE_URL: db.url, PGQ_IMPORT_LOG: importLog },
       ['--import', join(repoRoot, 'test/fixtures/record-imports.mjs')],
     );
     try {
       await within(worker.waitFor(/worker from examples\/shop\/src\/worker\.ts running/), 20_000, 'the worker to start');
+      const metricsUrl = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(worker.stderr())![1]!;
       const handle = await createClient(producer).enqueue.resizeImage({ key: 'k', widths: [100] });
       assert.deepEqual(await handle.result({ timeoutMs: 15_000 }), { variants: ['k@100w'] });
+      // --metrics-port serves the worker's metrics; the outcome is counted once its write returns.
+      await until(async () => (await (await fetch(metricsUrl)).text()).includes('pgqueuer_jobs_completed_total{entrypoint="resizeImage"} 1'), 5_000, 'the completion in the metrics');
       worker.child.kill('SIGTERM');
       assert.equal(await within(worker.exited, 15_000, 'the worker to exit'), 0);
       const loaded = readFileSync(importLog, 'utf8').split('\n');

@@ -116,6 +116,9 @@ DECLARE
   lim record;
   running integer;
   available double precision;
+  throttled text[] := '{}';
+  marker ${n.jobs}%ROWTYPE;
+  limited text;
 BEGIN
   -- Due deferred jobs join the runnable set first; the claim below (a new statement, so a new
   -- snapshot) sees them. "id = ANY (ARRAY(...))" here and below: the planner cannot know how
@@ -150,6 +153,7 @@ BEGIN
         tokens = least(lim.burst, b.tokens + lim.rate * greatest(0, extract(epoch FROM clock_timestamp() - b.refreshed_at))),
         refreshed_at = greatest(b.refreshed_at, clock_timestamp())
       RETURNING tokens INTO available;
+      IF floor(available) < caps[lim.i] THEN throttled := throttled || lim.name; END IF;
       caps[lim.i] := least(caps[lim.i], floor(available)::integer);
     END IF;
   END LOOP;
@@ -188,6 +192,15 @@ BEGIN
     ) AS taken
     WHERE b.entrypoint = taken.entrypoint;
   END IF;
+
+  -- Entrypoints whose tokens ran out while runnable jobs remain: reported to the worker (for
+  -- its rate-limit metric) as rows with a NULL id and only the entrypoint set.
+  FOREACH limited IN ARRAY throttled LOOP
+    IF EXISTS (SELECT 1 FROM ${n.jobs} AS j WHERE j.entrypoint = limited AND j.status = 'queued' AND j.execute_after <= now()) THEN
+      marker.entrypoint := limited;
+      RETURN NEXT marker;
+    END IF;
+  END LOOP;
 END $$;
 `,
 };

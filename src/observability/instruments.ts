@@ -1,0 +1,37 @@
+import type { CompletionOutcome } from '../queue/backend.js';
+
+/**
+ * What the engine reports as it works, for metrics. The engine calls these and knows nothing
+ * of Prometheus; `PgqMetrics` implements them with prom-client, `noInstruments` ignores them.
+ */
+export interface Instruments {
+  /** Jobs this process enqueued (after the insert committed or, in a transaction, was sent). */
+  enqueued(entrypoints: readonly string[]): void;
+  /** A payload or result was rejected by its job's schema. */
+  validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void;
+  /** A handler started, `queuedMs` after the job became runnable. */
+  started(entrypoint: string, queuedMs: number): void;
+  /** A handler returned or threw (its outcome is not recorded yet). */
+  stopped(entrypoint: string): void;
+  /** An outcome the database accepted: counted once, by the process that recorded it. */
+  recorded(entrypoint: string, outcome: CompletionOutcome, durationMs: number): void;
+  /** Queued or deferred jobs this process canceled (running ones are counted when they end). */
+  canceled(entrypoints: readonly string[]): void;
+  /** Jobs this process's maintenance returned to the queue from lost workers. */
+  rescued(counts: ReadonlyMap<string, number>): void;
+  /** A claim found runnable jobs of a rate-limited entrypoint held back by its token bucket. */
+  rateLimited(entrypoint: string): void;
+}
+
+const ignore = (): void => {};
+
+export const noInstruments: Instruments = {
+  enqueued: ignore,
+  validationFailed: ignore,
+  started: ignore,
+  stopped: ignore,
+  recorded: ignore,
+  canceled: ignore,
+  rescued: ignore,
+  rateLimited: ignore,
+};

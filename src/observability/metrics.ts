@@ -1,0 +1,196 @@
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { CompletionOutcome } from '../queue/backend.js';
+import type { QueueSizeRow } from '../job.js';
+import type { Instruments } from './instruments.js';
+
+export interface MetricsOptions {
+  /**
+   * Register pgqueuer's metrics here (e.g. prom-client's default `register`, to serve them with
+   * your own). Default: a registry of this instance, `pgq.metrics.registry`. Instances sharing a
+   * registry share its metrics, so both a producer and a worker in one process can use it.
+   */
+  registry?: Registry;
+}
+
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
+
+/** Where the queue-depth gauge reads from when scraped: any open instance of the registry. */
+type DepthSource = () => Promise<QueueSizeRow[]>;
+const depthSources = new WeakMap<Registry, Set<DepthSource>>();
+
+/**
+ * pgqueuer's Prometheus metrics (prom-client). Counters and histograms count what this process
+ * did; `pgqueuer_queue_depth` is read from the database at scrape time, so every instance
+ * reports the same global depth (aggregate it with max(), not sum()).
+ */
+export class PgqMetrics implements Instruments {
+  readonly registry: Registry;
+  private readonly enqueuedTotal;
+  private readonly startedTotal;
+  private readonly outcomeTotals: Record<CompletionOutcome, Counter<'entrypoint'>>;
+  private readonly rescuedTotal;
+  private readonly rateLimitWaits;
+  private readonly validationFailures;
+  private readonly duration;
+  private readonly queueWait;
+  private readonly inFlight;
+  private readonly depthSource: DepthSource | undefined;
+  /** Label-bound children per entrypoint: a hot path must not hash label objects per job. */
+  private readonly bound = new Map<string, BoundMetrics>();
+
+  constructor(options: MetricsOptions, depth: DepthSource | undefined, logger: Logger) {
+    const registry = (this.registry = options.registry ?? new Registry());
+    const counter = (name: string, help: string) =>
+      shared(registry, name, () => new Counter({ name, help, labelNames: ['entrypoint'] as const, registers: [registry] }));
+    this.enqueuedTotal = counter('pgqueuer_jobs_enqueued_total', 'Jobs enqueued by this process.');
+    this.startedTotal = counter('pgqueuer_jobs_started_total', 'Handlers started by this process.');
+    this.outcomeTotals = {
+      successful: counter('pgqueuer_jobs_completed_total', 'Jobs that ended successful, recorded by this process.'),
+      exception: counter('pgqueuer_jobs_failed_total', 'Jobs that ended failed (no attempts left, or a permanent error), recorded by this process.'),
+      retry: counter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
+      canceled: counter('pgqueuer_jobs_canceled_total', 'Jobs that ended canceled: running ones where they ran, queued ones where cancel() was called.'),
+    };
+    this.rescuedTotal = counter('pgqueuer_jobs_rescued_total', 'Jobs of lost workers (no heartbeat) returned to the queue by this process.');
+    this.rateLimitWaits = counter('pgqueuer_rate_limit_waits_total', 'Claims in which runnable jobs waited for their entrypoint\'s rate limit.');
+    this.validationFailures = shared(registry, 'pgqueuer_validation_failures_total', () =>
+      new Counter({
+        name: 'pgqueuer_validation_failures_total',
+        help: 'Payloads or results rejected by their job schema: at enqueue (nothing stored) or in the worker (the job fails).',
+        labelNames: ['entrypoint', 'what', 'where'] as const,
+        registers: [registry],
+      }),
+    );
+    this.duration = shared(registry, 'pgqueuer_job_duration_seconds', () =>
+      new Histogram({
+        name: 'pgqueuer_job_duration_seconds',
+        help: 'Handler run time, by outcome (successful, exception, retry, canceled).',
+        labelNames: ['entrypoint', 'outcome'] as const,
+        buckets: DURATION_BUCKETS,
+        registers: [registry],
+      }),
+    );
+    this.queueWait = shared(registry, 'pgqueuer_job_queue_wait_seconds', () =>
+      new Histogram({
+        name: 'pgqueuer_job_queue_wait_seconds',
+        help: 'Time from a job becoming runnable (enqueued, or its deferred time) to its claim.',
+        labelNames: ['entrypoint'] as const,
+        buckets: WAIT_BUCKETS,
+        registers: [registry],
+      }),
+    );
+    this.inFlight = shared(registry, 'pgqueuer_jobs_in_flight', () =>
+      new Gauge({ name: 'pgqueuer_jobs_in_flight', help: 'Handlers running in this process.', labelNames: ['entrypoint'] as const, registers: [registry] }),
+    );
+
+    const sources = depthSources.get(registry) ?? new Set<DepthSource>();
+    depthSources.set(registry, sources);
+    shared(registry, 'pgqueuer_queue_depth', () =>
+      new Gauge({
+        name: 'pgqueuer_queue_depth',
+        help: 'Live jobs in the database by entrypoint and status (scheduled, queued, picked), read at scrape time.',
+        labelNames: ['entrypoint', 'status'] as const,
+        registers: [registry],
+        async collect() {
+          const source = sources.values().next().value;
+          if (!source) return;
+          let rows: QueueSizeRow[];
+          try {
+            rows = await source();
+          } catch (err) {
+            // A scrape must not fail as a whole because the database is away: the gauge is left
+            // out (absent, not zero) and the other metrics are still served.
+            logger.warn({ err }, 'pgqueuer: reading the queue depth for metrics failed');
+            this.reset();
+            return;
+          }
+          const totals = new Map<string, { entrypoint: string; status: string; count: number }>();
+          for (const row of rows) {
+            const key = `${row.entrypoint}\u0000${row.status}`;
+            const total = totals.get(key) ?? { entrypoint: row.entrypoint, status: row.status, count: 0 };
+            total.count += row.count;
+            totals.set(key, total);
+          }
+          this.reset();
+          for (const t of totals.values()) this.set({ entrypoint: t.entrypoint, status: t.status }, t.count);
+        },
+      }),
+    );
+    this.depthSource = depth;
+    if (depth) sources.add(depth);
+  }
+
+  /** Stops reading the depth through this instance (its connections are closing). */
+  detach(): void {
+    if (this.depthSource) depthSources.get(this.registry)?.delete(this.depthSource);
+  }
+
+  enqueued(entrypoints: readonly string[]): void {
+    for (const e of entrypoints) this.of(e).enqueued.inc();
+  }
+
+  validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void {
+    this.validationFailures.labels(entrypoint, what, where).inc();
+  }
+
+  started(entrypoint: string, queuedMs: number): void {
+    const m = this.of(entrypoint);
+    m.started.inc();
+    m.inFlight.inc();
+    m.queueWait.observe(Math.max(0, queuedMs) / 1000);
+  }
+
+  stopped(entrypoint: string): void {
+    this.of(entrypoint).inFlight.dec();
+  }
+
+  recorded(entrypoint: string, outcome: CompletionOutcome, durationMs: number): void {
+    const m = this.of(entrypoint);
+    m.outcomes[outcome].inc();
+    m.duration[outcome].observe(durationMs / 1000);
+  }
+
+  canceled(entrypoints: readonly string[]): void {
+    for (const e of entrypoints) this.of(e).outcomes.canceled.inc();
+  }
+
+  rescued(counts: ReadonlyMap<string, number>): void {
+    for (const [entrypoint, n] of counts) this.rescuedTotal.labels(entrypoint).inc(n);
+  }
+
+  rateLimited(entrypoint: string): void {
+    this.rateLimitWaits.labels(entrypoint).inc();
+  }
+
+  private of(entrypoint: string): BoundMetrics {
+    let m = this.bound.get(entrypoint);
+    if (!m) {
+      const outcomes = Object.keys(this.outcomeTotals) as CompletionOutcome[];
+      m = {
+        enqueued: this.enqueuedTotal.labels(entrypoint),
+        started: this.startedTotal.labels(entrypoint),
+        inFlight: this.inFlight.labels(entrypoint),
+        queueWait: this.queueWait.labels(entrypoint),
+        outcomes: Object.fromEntries(outcomes.map((o) => [o, this.outcomeTotals[o].labels(entrypoint)])) as BoundMetrics['outcomes'],
+        duration: Object.fromEntries(outcomes.map((o) => [o, this.duration.labels(entrypoint, o)])) as BoundMetrics['duration'],
+      };
+      this.bound.set(entrypoint, m);
+    }
+    return m;
+  }
+}
+
+interface BoundMetrics {
+  enqueued: Counter.Internal;
+  started: Counter.Internal;
+  inFlight: Gauge.Internal<'entrypoint'>;
+  queueWait: Histogram.Internal<'entrypoint'>;
+  outcomes: Record<CompletionOutcome, Counter.Internal>;
+  duration: Record<CompletionOutcome, Histogram.Internal<'entrypoint' | 'outcome'>>;
+}
+
+/** The registry's metric of that name if another instance created it, else a new one. */
+function shared<M extends Metric>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}

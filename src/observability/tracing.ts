@@ -1,0 +1,102 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
+import type { JobHeaders } from '../job.js';
+
+/**
+ * OpenTelemetry tracing through @opentelemetry/api only: with no SDK registered every call
+ * here is a no-op, so nothing is forced on users; with one, enqueues and jobs show up as spans.
+ * Attribute names follow OTel's messaging conventions.
+ */
+const tracer = () => trace.getTracer('pgqueuer');
+
+const SYSTEM = 'pgqueuer';
+
+/**
+ * Runs an enqueue inside a PRODUCER span and hands `send` the trace context to store in each
+ * job's headers (e.g. `traceparent`, as the registered propagator writes it; empty without one).
+ */
+export async function tracedEnqueue<T>(
+  entrypoints: readonly string[],
+  send: (traceHeaders: Record<string, string>) => Promise<T>,
+  ids: (result: T) => readonly number[],
+): Promise<T> {
+  const distinct = [...new Set(entrypoints)];
+  const destination = distinct.length === 1 ? distinct[0]! : '(several)';
+  const attributes: Attributes = {
+    'messaging.system': SYSTEM,
+    'messaging.operation.type': 'send',
+    'messaging.operation.name': 'enqueue',
+    'messaging.destination.name': destination,
+  };
+  if (entrypoints.length !== 1) attributes['messaging.batch.message_count'] = entrypoints.length;
+  const span = tracer().startSpan(`send ${destination}`, { kind: SpanKind.PRODUCER, attributes });
+  try {
+    const carrier: Record<string, string> = {};
+    if (span.isRecording()) propagation.inject(trace.setSpan(context.active(), span), carrier);
+    const result = await context.with(trace.setSpan(context.active(), span), () => send(carrier));
+    const sent = ids(result);
+    if (sent.length === 1) span.setAttribute('messaging.message.id', String(sent[0]));
+    return result;
+  } catch (err) {
+    fail(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * Starts the CONSUMER span of one attempt of a job. It is the root of its own trace and links
+ * to the producer's span (from the job's headers): a job may run days after it was enqueued,
+ * and retried, so parenting every attempt under the request that enqueued it would make that
+ * request's trace never end.
+ */
+export function startJobSpan(job: { id: number; entrypoint: string; attempt: number; headers: JobHeaders }): JobSpan {
+  const producer = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, job.headers ?? {}));
+  const span = tracer().startSpan(
+    `process ${job.entrypoint}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: producer ? [{ context: producer }] : [],
+      attributes: {
+        'messaging.system': SYSTEM,
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': job.entrypoint,
+        'messaging.message.id': String(job.id),
+        'pgqueuer.job.attempt': job.attempt,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  return new JobSpan(span);
+}
+
+export class JobSpan {
+  constructor(private readonly span: Span) {}
+
+  /** Runs the handler with this span active, so spans the handler starts are its children. */
+  run<T>(fn: () => T): T {
+    return context.with(trace.setSpan(ROOT_CONTEXT, this.span), fn);
+  }
+
+  end(outcome: string, error?: unknown): void {
+    this.span.setAttribute('pgqueuer.job.outcome', outcome);
+    if (error !== undefined) fail(this.span, error);
+    this.span.end();
+  }
+}
+
+function fail(span: Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  span.setAttribute('error.type', error.name);
+}
