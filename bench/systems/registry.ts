@@ -8,9 +8,9 @@ import type { System } from './system.js';
  * so graphile-worker tuned gets `concurrentJobs` 32 and pg-boss a `batchSize` of 32 (pg-boss runs
  * a fetched batch as one handler call).
  *
- * pgqueuer tuned: concurrency 64 doubles the claim batch (pgqueuer claims when half its slots
- * are free), which was the best end-to-end drain among 32/48/64/80/96/128/256 here; above ~100
- * the worker outruns its completion writes and the drain's tail gets longer, not shorter.
+ * pgqueuer tuned: concurrency 64, twice the handler slots. Before the worker claimed ahead of
+ * its slots this was the best drain among 32…256 (bigger claims); with claim-ahead the defaults
+ * come within a few percent of it, which this row keeps showing.
  */
 const LOADERS: Record<string, () => Promise<System>> = {
   pgqueuer: async () => (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer', 'pgqueuer'),

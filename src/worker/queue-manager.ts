@@ -41,6 +41,11 @@ interface Running {
 const CLAIM_RETRY_MIN_MS = 100;
 /** Prefetch holds about this much work per slot, by the recent average handler duration. */
 const PREFETCH_HORIZON_MS = 50;
+/**
+ * And at most this many jobs. Claims of a few hundred rows cost far less per job than claims
+ * of a few dozen (measured: 26k -> 37k no-op jobs/s from 32 to 256), and gains stop beyond.
+ */
+const MAX_PREFETCH = 256;
 /** Runs of one job lost with their worker before it is failed instead of run again. */
 export const MAX_RESCUES = 5;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
@@ -256,13 +261,13 @@ export class QueueManager {
 
   /**
    * How many jobs to hold claimed ahead of the free slots: about PREFETCH_HORIZON_MS of work
-   * at the current pace, at most one more batch of `concurrency`. Fast handlers get big claims
+   * at the current pace, at most MAX_PREFETCH. Fast handlers get big claims
    * (few round trips); slow ones get none, so no job waits in one worker while another idles.
    */
   private prefetchTarget(): number {
     if (this.averageHandlerMs === undefined) return 0;
     const perSlot = PREFETCH_HORIZON_MS / Math.max(this.averageHandlerMs, 0.01);
-    return Math.min(this.options.concurrency, Math.floor(this.options.concurrency * perSlot));
+    return Math.min(MAX_PREFETCH, Math.floor(this.options.concurrency * perSlot));
   }
 
   private claimNext(): void {
