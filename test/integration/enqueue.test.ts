@@ -207,6 +207,9 @@ describe('payloads that cannot be stored', () => {
     ['NaN', { n: [1, Number.NaN] }, /payload\.n\[1\] is NaN/],
     ['a cycle', cyclic, /payload\.self refers back to itself/],
     ['a NUL character', { text: 'a\u0000b' }, /payload\.text contains the NUL character/],
+    // Half of an emoji (a string cut in the middle): jsonb refuses it.
+    ['an unpaired surrogate', { text: `cut ${'\u{1F600}'.slice(0, 1)}` }, /payload\.text contains an unpaired UTF-16 surrogate/],
+    ['a toJSON that returns what JSON cannot store', { v: { toJSON: () => 'a\u0000b' } }, /payload\.v contains the NUL character/],
     ['a Map', { m: new Map() }, /payload\.m is a Map/],
     ['a function', { f: () => 1 }, /payload\.f is a function/],
   ];

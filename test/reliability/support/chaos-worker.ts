@@ -1,0 +1,58 @@
+/**
+ * A worker process for the chaos suite. Its handler records each run in the ledger table
+ * (chaos_exec) before doing its "work", marks it done after, and returns. Prints "ready" once
+ * running and "stopped" after a graceful stop.
+ *
+ *   DATABASE_URL      the test database
+ *   WORKER_TAG        this process's name in the ledger
+ *   CHAOS_SEED        seeds the handler's random work time and self-kills
+ *   WORK_MAX_MS       each run takes 0..WORK_MAX_MS ms (default 5)
+ *   DIE_MID_HANDLER   probability per run of SIGKILLing itself between recording and returning
+ *   DIE_COMPLETING    probability per run of SIGKILLing itself 0-2 ms after returning, while
+ *                     the outcome is being batched or written
+ *   CRON              a 6-field cron spec: also run the schedule "tick" (recorded in chaos_ticks)
+ *   CONCURRENCY       default 8
+ */
+import pg from 'pg';
+import { PgQueuer } from '../../../src/index.js';
+import { random } from './ledger.js';
+
+const tag = process.env.WORKER_TAG ?? `w${process.pid}`;
+const rand = random(Number(process.env.CHAOS_SEED ?? 1) ^ process.pid);
+const workMaxMs = Number(process.env.WORK_MAX_MS ?? 5);
+const dieMidHandler = Number(process.env.DIE_MID_HANDLER ?? 0);
+const dieCompleting = Number(process.env.DIE_COMPLETING ?? 0);
+
+const ledger = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+ledger.on('error', () => {});
+const pgq = await PgQueuer.connect(process.env.DATABASE_URL, {
+  concurrency: Number(process.env.CONCURRENCY ?? 8),
+  pollIntervalMs: 200,
+  heartbeatIntervalMs: 200,
+  shutdownTimeoutMs: 10_000,
+  metrics: false,
+});
+const die = (): void => {
+  process.kill(process.pid, 'SIGKILL');
+};
+
+pgq.entrypoint('chaos', { rescueAfterMs: 1_000, retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } }, async (job) => {
+  const { k } = job.payload as { k: string };
+  await ledger.query('INSERT INTO chaos_exec (k, job_id, attempt, worker) VALUES ($1, $2, $3, $4)', [k, job.id, job.attempt, tag]);
+  if (rand() < dieMidHandler) die();
+  if (workMaxMs > 0) await new Promise((resolve) => setTimeout(resolve, rand() * workMaxMs));
+  await ledger.query('UPDATE chaos_exec SET done = true WHERE job_id = $1 AND attempt = $2', [job.id, job.attempt]);
+  if (rand() < dieCompleting) setTimeout(die, rand() * 2);
+});
+
+if (process.env.CRON) {
+  pgq.schedule('tick', process.env.CRON, async ({ scheduledAt }) => {
+    await ledger.query('INSERT INTO chaos_ticks (scheduled_at, worker) VALUES ($1, $2)', [scheduledAt, tag]);
+  });
+}
+
+const running = pgq.run();
+process.stdout.write('ready\n');
+await running;
+await ledger.end();
+process.stdout.write('stopped\n');
