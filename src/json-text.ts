@@ -1,4 +1,5 @@
 import { PayloadError } from './errors.js';
+import { hasLoneSurrogate } from './lone-surrogates.js';
 
 /**
  * Encodes a value as JSON text for a jsonb column, refusing what JSON.stringify would silently
@@ -20,7 +21,7 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) fail(path, 'contains the NUL character (\\u0000), which PostgreSQL jsonb cannot store');
-      if (!value.isWellFormed()) fail(path, 'contains an unpaired UTF-16 surrogate (a broken character), which PostgreSQL jsonb cannot store');
+      if (hasLoneSurrogate(value)) fail(path, 'contains an unpaired UTF-16 surrogate (a broken character), which PostgreSQL jsonb cannot store');
       return;
     case 'number':
       if (!Number.isFinite(value)) fail(path, `is ${value}, which JSON cannot represent`);
@@ -56,7 +57,7 @@ function check(value: unknown, path: string, ancestors: Set<object>): void {
   } else {
     for (const [key, item] of Object.entries(obj)) {
       if (key.includes('\u0000')) fail(path, 'has a key containing the NUL character (\\u0000)');
-      if (!key.isWellFormed()) fail(path, 'has a key containing an unpaired UTF-16 surrogate');
+      if (hasLoneSurrogate(key)) fail(path, 'has a key containing an unpaired UTF-16 surrogate');
       check(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, ancestors);
     }
   }

@@ -72,9 +72,9 @@ export class CompletionWriter {
           this.refused = false;
           await this.isolate();
         } else {
-          this.options.onWritten(batch, await this.options.write(batch));
+          const accepted = await this.options.write(batch);
+          this.written(batch, accepted);
         }
-        this.writing = [];
         this.failures = 0;
       } catch (err) {
         this.buffer.unshift(...this.writing);
@@ -111,7 +111,7 @@ export class CompletionWriter {
     while (this.writing.length > 0) {
       const completion = this.writing[0]!;
       try {
-        this.options.onWritten([completion], await this.options.write([completion]));
+        this.written([completion], await this.options.write([completion]));
       } catch (err) {
         if (!isDataError(err)) throw err;
         const stripped: Completion = {
@@ -125,15 +125,24 @@ export class CompletionWriter {
         };
         this.options.logger.error({ err, jobId: completion.id }, 'pgqueuer: the database refused a job outcome; recording it without its result and error');
         try {
-          this.options.onWritten([stripped], await this.options.write([stripped]));
+          this.written([stripped], await this.options.write([stripped]));
         } catch (again) {
           if (!isDataError(again)) throw again;
           // Not even that fits: give up on it. Unheartbeated, the job is rescued and run again,
           // at most MAX_RESCUES times.
           this.options.logger.error({ err: again, jobId: completion.id }, 'pgqueuer: the database refused a job outcome twice; the job will be rescued');
+          this.writing = this.writing.slice(1);
         }
       }
-      this.writing = this.writing.slice(1);
     }
+  }
+
+  /**
+   * Drops written outcomes from `writing` *before* telling the worker: it frees their slots by
+   * pendingCount, and a worker told while they still count would not claim again until its poll.
+   */
+  private written(done: readonly Completion[], accepted: Set<number>): void {
+    this.writing = this.writing.slice(done.length);
+    this.options.onWritten(done, accepted);
   }
 }

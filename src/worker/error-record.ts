@@ -1,3 +1,4 @@
+import { replaceLoneSurrogates } from '../lone-surrogates.js';
 import type { SerializedError } from '../queue/backend.js';
 
 const MAX_MESSAGE = 10_000;
@@ -32,9 +33,9 @@ function describe(value: unknown): string {
 
 function clean(text: string, max: number): string {
   const stripped = text.replaceAll('\u0000', '\\u0000');
-  // Cutting may split a surrogate pair; toWellFormed() turns any half into U+FFFD.
+  // Cutting may split a surrogate pair: any half left alone becomes U+FFFD.
   const cut = stripped.length > max ? `${stripped.slice(0, max)}… (${stripped.length - max} more characters)` : stripped;
-  return cut.toWellFormed();
+  return replaceLoneSurrogates(cut);
 }
 
 function safeDetails(details: unknown): unknown {
@@ -44,7 +45,7 @@ function safeDetails(details: unknown): unknown {
     // Escaped lone surrogates (\udXXX with no partner) are as unstorable as NUL: both are
     // replaced after parsing, where they are plain characters again.
     return JSON.parse(text.replaceAll('\\u0000', '\\\\u0000'), (_key, value: unknown) =>
-      typeof value === 'string' ? value.toWellFormed() : value,
+      typeof value === 'string' ? replaceLoneSurrogates(value) : value,
     );
   } catch {
     return undefined;

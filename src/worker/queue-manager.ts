@@ -289,6 +289,7 @@ export class QueueManager {
 
   private async claim(capacity: number): Promise<void> {
     let jobs: ClaimedJob[];
+    const t0 = performance.now();
     try {
       let rateLimited: string[];
       ({ jobs, rateLimited } = await this.backend.claim({
@@ -302,6 +303,7 @@ export class QueueManager {
         })),
       }));
       this.claimFailures = 0;
+      this.logger.debug({ requested: capacity, claimed: jobs.length, ms: Math.round(performance.now() - t0) }, 'pgqueuer: claimed');
       for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
     } catch (err) {
       this.claimFailures++;

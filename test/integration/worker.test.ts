@@ -62,6 +62,18 @@ describe('claiming and running', () => {
     assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.jobs WHERE entrypoint = 'exactly_once'`)).rows[0].n, 0);
   });
 
+  test('a busy worker claims again as soon as its outcomes are written, not at its next poll', async () => {
+    // No poll for a minute: only the written outcomes can trigger the claims after the first.
+    const worker = await openQueue(db.url, { pollIntervalMs: 60_000 });
+    const total = 3_000;
+    const allDone = countdown(total);
+    worker.entrypoint('no_poll_needed', async () => allDone.tick());
+    const stop = startWorker(worker);
+    await producer.enqueueMany(Array.from({ length: total }, () => ({ entrypoint: 'no_poll_needed', payload: {} })));
+    await within(allDone.done, 30_000, `${total} jobs without a poll`);
+    await stop();
+  });
+
   test('higher priority first, then oldest first', async () => {
     const priorities = [0, 5, 1, 5, 3, 0, 9];
     const ids = [];
