@@ -407,7 +407,6 @@ export class PgQueuer {
         this.metrics?.enqueued(entrypoints);
         return ids;
       },
-      (ids) => ids,
     );
   }
 

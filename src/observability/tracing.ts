@@ -23,11 +23,10 @@ const SYSTEM = 'pgqueuer';
  * Runs an enqueue inside a PRODUCER span and hands `send` the trace context to store in each
  * job's headers (e.g. `traceparent`, as the registered propagator writes it; empty without one).
  */
-export async function tracedEnqueue<T>(
+export async function tracedEnqueue(
   entrypoints: readonly string[],
-  send: (traceHeaders: Record<string, string>) => Promise<T>,
-  ids: (result: T) => readonly number[],
-): Promise<T> {
+  send: (traceHeaders: Record<string, string>) => Promise<number[]>,
+): Promise<number[]> {
   const distinct = [...new Set(entrypoints)];
   const destination = distinct.length === 1 ? distinct[0]! : '(several)';
   const attributes: Attributes = {
@@ -41,10 +40,9 @@ export async function tracedEnqueue<T>(
   try {
     const carrier: Record<string, string> = {};
     if (span.isRecording()) propagation.inject(trace.setSpan(context.active(), span), carrier);
-    const result = await context.with(trace.setSpan(context.active(), span), () => send(carrier));
-    const sent = ids(result);
-    if (sent.length === 1) span.setAttribute('messaging.message.id', String(sent[0]));
-    return result;
+    const ids = await context.with(trace.setSpan(context.active(), span), () => send(carrier));
+    if (ids.length === 1) span.setAttribute('messaging.message.id', String(ids[0]));
+    return ids;
   } catch (err) {
     fail(span, err);
     throw err;
