@@ -12,6 +12,7 @@
  *                     the outcome is being batched or written
  *   CRON              a 6-field cron spec: also run the schedule "tick" (recorded in chaos_ticks)
  *   CONCURRENCY       default 8
+ *   RESCUE_AFTER_MS   default 1000: jobs of killed workers come back quickly
  */
 import pg from 'pg';
 import { PgQueuer } from '../../../src/index.js';
@@ -36,7 +37,7 @@ const die = (): void => {
   process.kill(process.pid, 'SIGKILL');
 };
 
-pgq.entrypoint('chaos', { rescueAfterMs: 1_000, retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } }, async (job) => {
+pgq.entrypoint('chaos', { rescueAfterMs: Number(process.env.RESCUE_AFTER_MS ?? 1_000), retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } }, async (job) => {
   const { k } = job.payload as { k: string };
   await ledger.query('INSERT INTO chaos_exec (k, job_id, attempt, worker) VALUES ($1, $2, $3, $4)', [k, job.id, job.attempt, tag]);
   if (rand() < dieMidHandler) die();
