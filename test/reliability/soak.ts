@@ -72,7 +72,12 @@ const chaos = (async () => {
         await fleet.kill(victim);
       } else if (dice < 0.8 && victim) {
         events.restarts++;
-        await fleet.terminate(victim);
+        try {
+          await fleet.terminate(victim);
+        } catch (err) {
+          // It may kill itself (DIE_*) while stopping: still replaced below.
+          if (!/SIGKILL/.test(String(err))) throw err;
+        }
         supervise(await fleet.start());
       } else {
         events.connectionKills++;
