@@ -25,10 +25,11 @@ after(async () => {
   await db.drop();
 });
 
+/** Log entries by job, each job's in the order they were written ("id" below is the job's). */
 async function logRows(entrypoint: string) {
   const { rows } = await db.pool.query(
     `SELECT job_id::int AS id, status, attempt, error, result, picked_at, finished_at
-     FROM pgqueuer.job_log WHERE entrypoint = $1 ORDER BY id`,
+     FROM pgqueuer.job_log WHERE entrypoint = $1 ORDER BY job_log.job_id, job_log.id`,
     [entrypoint],
   );
   return rows;
