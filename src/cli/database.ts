@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { withDriver } from '../admin.js';
 import { poolConfig } from '../db/connection.js';
 import type { Driver } from '../db/driver.js';
@@ -19,22 +18,16 @@ export interface DatabaseTuning {
  * which the queue API does not expose; fails with the usual one-line error when the schema is
  * missing or outdated, and always closes the connections.
  */
-export async function withDatabase<T>(
+export function withDatabase<T>(
   options: GlobalOptions,
   fn: (driver: Driver, names: SchemaNames) => Promise<T>,
   tuning: DatabaseTuning = {},
 ): Promise<T> {
-  const pool = new pg.Pool({
-    ...poolConfig(connectionOf(options)),
-    max: 2,
-    ...(tuning.queryTimeoutMs ? { query_timeout: tuning.queryTimeoutMs } : {}),
+  const connection = connectionOf(options);
+  // withDriver opens (and closes) a small pool of its own from this configuration.
+  const config = tuning.queryTimeoutMs ? { ...poolConfig(connection), query_timeout: tuning.queryTimeoutMs } : connection;
+  return withDriver(config, { schema: schemaOf(options) }, async (driver, names) => {
+    await assertInstalled(driver, names);
+    return fn(driver, names);
   });
-  try {
-    return await withDriver(pool, { schema: schemaOf(options) }, async (driver, names) => {
-      await assertInstalled(driver, names);
-      return fn(driver, names);
-    });
-  } finally {
-    await pool.end().catch(() => {});
-  }
 }

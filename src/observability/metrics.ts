@@ -37,8 +37,6 @@ export class PgqMetrics implements Instruments {
   private readonly queueWait;
   private readonly inFlight;
   private readonly depthSource: DepthSource | undefined;
-  /** Label-bound children per entrypoint: a hot path must not hash label objects per job. */
-  private readonly bound = new Map<string, BoundMetrics>();
 
   constructor(options: MetricsOptions, depth: DepthSource | undefined, logger: Logger) {
     const registry = (this.registry = options.registry ?? new Registry());
@@ -127,67 +125,39 @@ export class PgqMetrics implements Instruments {
   }
 
   enqueued(entrypoints: readonly string[]): void {
-    for (const e of entrypoints) this.of(e).enqueued.inc();
+    for (const entrypoint of entrypoints) this.enqueuedTotal.inc({ entrypoint });
   }
 
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void {
-    this.validationFailures.labels(entrypoint, what, where).inc();
+    this.validationFailures.inc({ entrypoint, what, where });
   }
 
   started(entrypoint: string, queuedMs: number): void {
-    const m = this.of(entrypoint);
-    m.started.inc();
-    m.inFlight.inc();
-    m.queueWait.observe(Math.max(0, queuedMs) / 1000);
+    this.startedTotal.inc({ entrypoint });
+    this.inFlight.inc({ entrypoint });
+    this.queueWait.observe({ entrypoint }, Math.max(0, queuedMs) / 1000);
   }
 
   stopped(entrypoint: string): void {
-    this.of(entrypoint).inFlight.dec();
+    this.inFlight.dec({ entrypoint });
   }
 
   recorded(entrypoint: string, outcome: CompletionOutcome, durationMs: number): void {
-    const m = this.of(entrypoint);
-    m.outcomes[outcome].inc();
-    m.duration[outcome].observe(durationMs / 1000);
+    this.outcomeTotals[outcome].inc({ entrypoint });
+    this.duration.observe({ entrypoint, outcome }, durationMs / 1000);
   }
 
   canceled(entrypoints: readonly string[]): void {
-    for (const e of entrypoints) this.of(e).outcomes.canceled.inc();
+    for (const entrypoint of entrypoints) this.outcomeTotals.canceled.inc({ entrypoint });
   }
 
   rescued(counts: ReadonlyMap<string, number>): void {
-    for (const [entrypoint, n] of counts) this.rescuedTotal.labels(entrypoint).inc(n);
+    for (const [entrypoint, n] of counts) this.rescuedTotal.inc({ entrypoint }, n);
   }
 
   rateLimited(entrypoint: string): void {
-    this.rateLimitWaits.labels(entrypoint).inc();
+    this.rateLimitWaits.inc({ entrypoint });
   }
-
-  private of(entrypoint: string): BoundMetrics {
-    let m = this.bound.get(entrypoint);
-    if (!m) {
-      const outcomes = Object.keys(this.outcomeTotals) as CompletionOutcome[];
-      m = {
-        enqueued: this.enqueuedTotal.labels(entrypoint),
-        started: this.startedTotal.labels(entrypoint),
-        inFlight: this.inFlight.labels(entrypoint),
-        queueWait: this.queueWait.labels(entrypoint),
-        outcomes: Object.fromEntries(outcomes.map((o) => [o, this.outcomeTotals[o].labels(entrypoint)])) as BoundMetrics['outcomes'],
-        duration: Object.fromEntries(outcomes.map((o) => [o, this.duration.labels(entrypoint, o)])) as BoundMetrics['duration'],
-      };
-      this.bound.set(entrypoint, m);
-    }
-    return m;
-  }
-}
-
-interface BoundMetrics {
-  enqueued: Counter.Internal;
-  started: Counter.Internal;
-  inFlight: Gauge.Internal<'entrypoint'>;
-  queueWait: Histogram.Internal<'entrypoint'>;
-  outcomes: Record<CompletionOutcome, Counter.Internal>;
-  duration: Record<CompletionOutcome, Histogram.Internal<'entrypoint' | 'outcome'>>;
 }
 
 /** The registry's metric of that name if another instance created it, else a new one. */

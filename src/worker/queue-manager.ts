@@ -7,7 +7,7 @@ import { toJsonText } from '../json-text.js';
 import type { Logger } from '../logger.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { startJobSpan, type JobSpan } from '../observability/tracing.js';
-import type { ClaimedJob, Completion, QueueBackend } from '../queue/backend.js';
+import type { ClaimedJob, ClaimResult, Completion, EntrypointClaimPolicy, QueueBackend, RescuePolicy } from '../queue/backend.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Maintenance } from './maintenance.js';
 import { CompletionWriter } from './completion-writer.js';
@@ -81,6 +81,9 @@ export class QueueManager {
   private abandonNow: (() => void) | undefined;
   private readonly hasLimits: boolean;
   private readonly instruments: Instruments;
+  /** What every claim and rescue sweep sends about the entrypoints: fixed once running. */
+  private readonly claimPolicies: EntrypointClaimPolicy[];
+  private readonly rescuePolicies: RescuePolicy[];
 
   constructor(
     private readonly backend: QueueBackend,
@@ -91,7 +94,10 @@ export class QueueManager {
     private readonly services: { scheduler?: Scheduler; maintenance?: Maintenance; instruments?: Instruments } = {},
   ) {
     this.instruments = services.instruments ?? noInstruments;
-    this.hasLimits = [...entrypoints.values()].some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
+    const entries = [...entrypoints.values()];
+    this.hasLimits = entries.some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
+    this.claimPolicies = entries.map((e) => ({ name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst }));
+    this.rescuePolicies = entries.map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs }));
     this.completions = new CompletionWriter({
       write: (batch) => this.backend.complete(this.workerId, batch),
       maxBatch: 500,
@@ -288,23 +294,11 @@ export class QueueManager {
   }
 
   private async claim(capacity: number): Promise<void> {
-    let jobs: ClaimedJob[];
+    let claimed: ClaimResult;
     const t0 = performance.now();
     try {
-      let rateLimited: string[];
-      ({ jobs, rateLimited } = await this.backend.claim({
-        workerId: this.workerId,
-        capacity,
-        entrypoints: [...this.entrypoints.values()].map((e) => ({
-          name: e.name,
-          concurrencyLimit: e.concurrencyLimit,
-          ratePerSecond: e.ratePerSecond,
-          burst: e.burst,
-        })),
-      }));
+      claimed = await this.backend.claim({ workerId: this.workerId, capacity, entrypoints: this.claimPolicies });
       this.claimFailures = 0;
-      this.logger.debug({ requested: capacity, claimed: jobs.length, ms: Math.round(performance.now() - t0) }, 'pgqueuer: claimed');
-      for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
     } catch (err) {
       this.claimFailures++;
       const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));
@@ -314,6 +308,9 @@ export class QueueManager {
       setTimeout(() => this.claimNext(), delay);
       return;
     }
+    const { jobs, rateLimited } = claimed;
+    this.logger.debug({ requested: capacity, claimed: jobs.length, ms: Math.round(performance.now() - t0) }, 'pgqueuer: claimed');
+    for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
     if (this.state !== 'running') {
       // Stop was called while the claim was in flight: these never started.
       await this.releaseQuietly(jobs.map((j) => ({ id: j.id, started: false })));
@@ -482,9 +479,7 @@ export class QueueManager {
       }
       if (this.running.size === 0 && this.state === 'stopping') this.resolveDrained?.();
       if (this.state !== 'running') return;
-      const rescued = await this.backend.rescue(
-        [...this.entrypoints.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs })),
-      );
+      const rescued = await this.backend.rescue(this.rescuePolicies);
       if (rescued.size > 0) {
         this.instruments.rescued(rescued);
         this.logger.warn({ rescued: Object.fromEntries(rescued) }, 'pgqueuer: returned jobs of unresponsive workers to the queue');

@@ -2,26 +2,16 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { PgQueuer } from '../../src/index.js';
 import { createClient } from '../../examples/shop/src/pgq.generated.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { makeProject, repoRoot } from '../support/project.js';
-import { openQueue } from '../support/queue.js';
 import { until, within } from '../support/wait.js';
 import { spawn } from 'node:child_process';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
 const cli = join(repoRoot, 'src/cli/main.ts');
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 /** `pgq <args>` as a child process with extra node flags, following its stderr lines. */
 function pgqProcess(args: string[], env: Record<string, string>, nodeFlags: string[] = [], cwd = repoRoot) {

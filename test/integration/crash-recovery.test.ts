@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError, PgQueuer } from '../../src/index.js';
 import { spawnTs } from '../support/child.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, deferred, until, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
 const childWorker = fileURLToPath(new URL('../fixtures/child-worker.ts', import.meta.url));
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 async function logOf(id: number) {
   const { rows } = await db.pool.query(

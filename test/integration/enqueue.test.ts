@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ConfigError, DuplicateJobError, PayloadError, PgQueuer, StateError } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, recordingPool, type TestDatabase } from '../support/database.js';
 import { FAST, openQueue, startWorker } from '../support/queue.js';
 import { deferred, within } from '../support/wait.js';
 
@@ -47,13 +47,7 @@ describe('enqueue', () => {
   });
 
   test('enqueueMany writes a batch in one statement and returns ids in input order', async () => {
-    const queries: string[] = [];
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const original = pool.query.bind(pool);
-    pool.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
-      queries.push(typeof config === 'string' ? config : (config.text ?? ''));
-      return (original as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const { pool, statements: queries } = recordingPool(db.url, 2);
     const producer = await PgQueuer.fromPool(pool);
     try {
       queries.length = 0;

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { PgQueuer, type EntrypointOptions } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, test } from 'node:test';
+import type { EntrypointOptions } from '../../src/index.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 /**
  * Runs `total` jobs of `entrypoint` on two worker instances (each with room for 16 at once)

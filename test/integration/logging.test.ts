@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { pino } from 'pino';
-import { consoleLogger, PgQueuer } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { consoleLogger } from '../../src/index.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, until, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 /** Collects what is written to stdout, stderr and the console while `work` runs. */
 async function output(work: () => Promise<void>): Promise<string[]> {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { bindClient, bindHandlers, ConfigError, defineJobs, PermanentJobError, ValidationError } from '../../src/index.js';
+import { bindClient, bindHandlers, ConfigError, defineJobs, PermanentJobError, PgQueuer, ValidationError } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, deferred, until, within } from '../support/wait.js';
@@ -168,13 +169,15 @@ describe('registries and options', () => {
   });
 
   test('a scrape while the database is away still serves the counters', async () => {
-    const pgq = await openQueue(db.url);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pgq = await PgQueuer.fromPool(pool);
     await pgq.enqueue('away', {});
-    const registry = pgq.metrics!.registry;
-    await pgq.stop(); // its pool is closed: the depth cannot be read
-    const samples = parse(await registry.metrics());
+    // The instance is still open, but its connections are gone: reading the depth fails.
+    await pool.end();
+    const samples = parse(await pgq.metrics!.registry.metrics());
     assert.equal(samples.get('pgqueuer_jobs_enqueued_total{entrypoint="away"}'), 1);
     assert.equal(samples.get('pgqueuer_queue_depth{entrypoint="away",status="queued"}'), undefined);
+    await pgq.stop();
   });
 
   test('bad options and a busy port are clear errors; metrics: false has no server', async () => {

@@ -3,15 +3,15 @@
  * files run in processes of their own), the way an application registers its exporter.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { DuplicateJobError, type PgQueuer } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { DuplicateJobError } from '../../src/index.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, until, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
 const exporter = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
@@ -19,16 +19,7 @@ propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const app = trace.getTracer('the-app');
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 beforeEach(() => exporter.reset());
 
 const spans = (name: string): ReadableSpan[] => exporter.getFinishedSpans().filter((s) => s.name === name);

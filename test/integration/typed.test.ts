@@ -3,7 +3,7 @@
  * (examples/shop/src/pgq.generated.ts, kept current by `npm run generate:check`).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   ConfigError,
   FINGERPRINT_HEADER,
@@ -15,20 +15,11 @@ import {
   type Logger,
 } from '../../src/index.js';
 import { createClient, registerHandlers, type Handlers } from '../../examples/shop/src/pgq.generated.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, deferred, until, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 async function count(where: string, params: unknown[] = []): Promise<number> {
   return (await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.jobs WHERE ${where}`, params)).rows[0].n;

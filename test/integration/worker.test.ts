@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
+import { describe, test } from 'node:test';
 import {
   ConfigError,
   JobAbandonedSignal,
@@ -10,20 +9,12 @@ import {
   StateError,
   type Job,
 } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordingPool } from '../support/database.js';
 import { FAST, openQueue, startWorker } from '../support/queue.js';
 import { countdown, deferred, until, within } from '../support/wait.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
 
-let db: TestDatabase;
-let producer: PgQueuer;
-before(async () => {
-  db = await createTestDatabase();
-  producer = await openQueue(db.url);
-});
-after(async () => {
-  await producer.stop();
-  await db.drop();
-});
+useFileDatabase();
 
 /** Log entries by job, each job's in the order they were written ("id" below is the job's). */
 async function logRows(entrypoint: string) {
@@ -141,13 +132,7 @@ describe('claiming and running', () => {
   });
 
   test('completions and claims are batched: far fewer statements than jobs', async () => {
-    const statements: string[] = [];
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    const original = pool.query.bind(pool);
-    pool.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
-      statements.push(typeof config === 'string' ? config : (config.text ?? ''));
-      return (original as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const { pool, statements } = recordingPool(db.url);
     const total = 1_000;
     await producer.enqueueMany(Array.from({ length: total }, (_, i) => ({ entrypoint: 'batched', payload: { i } })));
     const worker = await PgQueuer.fromPool(pool, { ...FAST, heartbeatIntervalMs: 10_000 });
@@ -168,13 +153,7 @@ describe('claiming and running', () => {
 
 describe('an idle worker', () => {
   test('does not poll faster than its poll interval (nothing scheduled, nothing queued)', async () => {
-    const statements: string[] = [];
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    const original = pool.query.bind(pool);
-    pool.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
-      statements.push(typeof config === 'string' ? config : (config.text ?? ''));
-      return (original as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const { pool, statements } = recordingPool(db.url);
     const worker = await PgQueuer.fromPool(pool, { pollIntervalMs: 1_000, heartbeatIntervalMs: 100 });
     worker.entrypoint('idle_entrypoint', async () => {});
     const stop = startWorker(worker);

@@ -14,7 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embed
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { deferred, until, within } from '../support/wait.js';
 import { Fleet, type FleetWorker } from './support/fleet.js';
-import { Ledger, LEDGER_SCHEMA, random, seedFor, type Verdict } from './support/ledger.js';
+import { Ledger, LEDGER_SCHEMA, random, recordRun, seedFor, type Verdict } from './support/ledger.js';
 
 const databases: TestDatabase[] = [];
 after(async () => {
@@ -67,10 +67,7 @@ function assertSound(t: TestContext, verdict: Verdict, seed: number): void {
 
 /** The chaos worker's handler, in this process: records the run in the ledger, then returns. */
 function ledgerHandler(ledger: pg.Pool, tag: string) {
-  return async (job: Job): Promise<void> => {
-    const { k } = job.payload as { k: string };
-    await ledger.query('INSERT INTO chaos_exec (k, job_id, attempt, worker, done) VALUES ($1, $2, $3, $4, true)', [k, job.id, job.attempt, tag]);
-  };
+  return (job: Job): Promise<void> => recordRun(ledger, job, tag, true);
 }
 const CHAOS_ENTRYPOINT = { rescueAfterMs: 1_000, retry: { maxAttempts: 100, initialDelayMs: 20, maxDelayMs: 250 } };
 

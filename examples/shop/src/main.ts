@@ -4,7 +4,7 @@
  * happened and exits 0.
  */
 import { install, startEmbeddedPostgres } from 'pgqueuer';
-import { reports } from './handlers/salesReport.js';
+import { firstReport } from './handlers/salesReport.js';
 import { ledger } from './handlers/recordOrder.js';
 import { produce } from './producer.js';
 import createWorker from './worker.js';
@@ -20,7 +20,7 @@ try {
   const running = worker.run();
   await produce(databaseUrl);
   // Let the schedule tick at least once before stopping.
-  while (reports.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  await firstReport;
   await worker.stop();
   await running;
 

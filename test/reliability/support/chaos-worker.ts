@@ -16,7 +16,7 @@
  */
 import pg from 'pg';
 import { PgQueuer } from '../../../src/index.js';
-import { random } from './ledger.js';
+import { random, recordRun } from './ledger.js';
 
 const tag = process.env.WORKER_TAG ?? `w${process.pid}`;
 const rand = random(Number(process.env.CHAOS_SEED ?? 1) ^ process.pid);
@@ -38,8 +38,7 @@ const die = (): void => {
 };
 
 pgq.entrypoint('chaos', { rescueAfterMs: Number(process.env.RESCUE_AFTER_MS ?? 1_000), retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } }, async (job) => {
-  const { k } = job.payload as { k: string };
-  await ledger.query('INSERT INTO chaos_exec (k, job_id, attempt, worker) VALUES ($1, $2, $3, $4)', [k, job.id, job.attempt, tag]);
+  await recordRun(ledger, job, tag);
   if (rand() < dieMidHandler) die();
   if (workMaxMs > 0) await new Promise((resolve) => setTimeout(resolve, rand() * workMaxMs));
   await ledger.query('UPDATE chaos_exec SET done = true WHERE job_id = $1 AND attempt = $2', [job.id, job.attempt]);

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS chaos_ticks (
 );
 `;
 
+/** What a chaos handler writes first: this run of the job, by this worker. */
+export async function recordRun(db: pg.Pool, job: { id: number; attempt: number; payload: unknown }, worker: string, done = false): Promise<void> {
+  const { k } = job.payload as { k: string };
+  await db.query('INSERT INTO chaos_exec (k, job_id, attempt, worker, done) VALUES ($1, $2, $3, $4, $5)', [k, job.id, job.attempt, worker, done]);
+}
+
 export type EnqueueOutcome = 'ok' | 'failed' | 'indeterminate';
 
 export interface Verdict {
