@@ -1,4 +1,4 @@
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { startEmbeddedPostgres } from '../src/postgres/embedded.js';
 
 export interface BenchServer {
   url: string;

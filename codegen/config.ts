@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PgqConfig } from '../src/config.js';
 import { CodegenError } from './errors.js';
-import { importModule } from '../src/cli/load-module.js';
+import { importModule } from '../src/load-module.js';
 
 export interface GenerateFlags extends PgqConfig {
   /** Path of the config file; default `pgq.config.ts` (or .mts/.js/.mjs) in the working directory, if present. */

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { isJobsSchema, type JobDefinition } from '../src/schema/define-jobs.js';
 import { fingerprint, payloadJsonSchema, resultJsonSchema } from '../src/schema/json-schema.js';
 import { CodegenError } from './errors.js';
-import { importModule } from '../src/cli/load-module.js';
+import { importModule } from '../src/load-module.js';
 
 /** What the generator knows of one job, from running the schema module. */
 export interface JobInfo {

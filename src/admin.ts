@@ -1,12 +1,12 @@
 import pg from 'pg';
-import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './db/connection.js';
-import type { Driver } from './db/driver.js';
-import * as migrations from './db/migrations/runner.js';
-import { PgDriver } from './db/pg-driver.js';
-import { schemaNames, type SchemaNames } from './db/schema-names.js';
+import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './postgres/connection.js';
+import type { Driver } from './postgres/driver.js';
+import * as migrations from './postgres/migrations/runner.js';
+import { PgDriver } from './postgres/pg-driver.js';
+import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
 
-export type { InstallReport, VerifyReport } from './db/migrations/runner.js';
+export type { InstallReport, VerifyReport } from './postgres/migrations/runner.js';
 
 export interface AdminOptions {
   /** Schema holding pgqueuer's tables. Default "pgqueuer". */

@@ -7,12 +7,12 @@ export {
   type ScheduleOptions,
   type ScheduleTick,
 } from './pgqueuer.js';
-export type { ScheduleRow } from './queue/schedules.js';
-export type { LiveJob } from './queue/backend.js';
+export type { ScheduleRow } from './postgres/statements/schedules.js';
+export type { LiveJob } from './port/queue-backend.js';
 export type { Clock } from './memory/clock.js';
 export { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
 export type { MissedTickPolicy } from './scheduler/scheduler.js';
-export type { WorkerOptions } from './worker/queue-manager.js';
+export type { WorkerOptions } from './worker/worker.js';
 export type {
   EnqueueManyItem,
   EnqueueOptions,
@@ -27,7 +27,7 @@ export type {
   RateLimit,
   RetryPolicy,
   TransactionClient,
-} from './job.js';
+} from './types.js';
 export {
   ConfigError,
   ConnectionError,
@@ -57,4 +57,4 @@ export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type
 export { bindClient, bindHandlers, type EnqueueItem, type JobHandle, type ScheduleHandlerFn, type TypedEnqueue } from './schema/bind.js';
 export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';
 export { defineConfig, type PgqConfig } from './config.js';
-export { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedPostgres } from './db/embedded.js';
+export { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedPostgres } from './postgres/embedded.js';

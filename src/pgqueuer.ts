@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './db/connection.js';
-import { assertInstalled, install } from './db/migrations/runner.js';
-import { PgDriver } from './db/pg-driver.js';
-import { schemaNames, type SchemaNames } from './db/schema-names.js';
+import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './postgres/connection.js';
+import { assertInstalled, install } from './postgres/migrations/runner.js';
+import { PgDriver } from './postgres/pg-driver.js';
+import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { ConfigError, StateError, ValidationError } from './errors.js';
 import type {
   EnqueueManyItem,
@@ -12,17 +12,17 @@ import type {
   JobHandler,
   QueueSizeRow,
   TransactionClient,
-} from './job.js';
+} from './types.js';
 import { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
 import { toJsonText } from './json-text.js';
 import { silentLogger, type Logger } from './logger.js';
-import type { EnqueueRow, LiveJob, QueueBackend, ScheduleRow } from './queue/backend.js';
-import { PgBackend } from './queue/pg-backend.js';
+import type { EnqueueRow, LiveJob, QueueBackend, ScheduleRow } from './port/queue-backend.js';
+import { PgBackend } from './postgres/pg-backend.js';
 import { MemoryBackend } from './memory/memory-backend.js';
 import type { Clock } from './memory/clock.js';
 import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointName, type ResolvedEntrypoint } from './worker/entrypoint-config.js';
-import { Maintenance } from './worker/maintenance.js';
-import { QueueManager, type WorkerOptions } from './worker/queue-manager.js';
+import { Maintenance } from './maintenance/retention.js';
+import { QueueManager, type WorkerOptions } from './worker/worker.js';
 import { parseCron } from './scheduler/cron-spec.js';
 import { PgqMetrics, type MetricsOptions } from './observability/metrics.js';
 import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';

@@ -4,7 +4,7 @@ import { integerAtLeast } from './arguments.js';
 import type { GlobalOptions } from './context.js';
 import { renderFrame } from './dashboard-frame.js';
 import { runLiveDashboard } from './dashboard-live.js';
-import { dashboardReader } from './dashboard-snapshot.js';
+import { dashboardReader } from '../postgres/ops/dashboard-snapshot.js';
 import { withDatabase } from './database.js';
 import { fitWidth } from './terminal-text.js';
 

@@ -1,4 +1,4 @@
-import type { DashboardSnapshot } from './dashboard-snapshot.js';
+import type { DashboardSnapshot } from '../postgres/ops/dashboard-snapshot.js';
 import { formatTable } from './table.js';
 import { formatInstant, formatSeconds, printable } from './terminal-text.js';
 

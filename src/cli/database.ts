@@ -1,8 +1,8 @@
 import { withDriver } from '../admin.js';
-import { poolConfig } from '../db/connection.js';
-import type { Driver } from '../db/driver.js';
-import { assertInstalled } from '../db/migrations/runner.js';
-import type { SchemaNames } from '../db/schema-names.js';
+import { poolConfig } from '../postgres/connection.js';
+import type { Driver } from '../postgres/driver.js';
+import { assertInstalled } from '../postgres/migrations/runner.js';
+import type { SchemaNames } from '../postgres/schema-names.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 
 export interface DatabaseTuning {

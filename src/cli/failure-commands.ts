@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { failuresQuery } from '../queue/failures.js';
-import { requeueQuery } from '../queue/requeue.js';
+import { failuresQuery } from '../postgres/statements/failures.js';
+import { requeueQuery } from '../postgres/statements/requeue.js';
 import { integerAtLeast, jobIds } from './arguments.js';
 import type { GlobalOptions } from './context.js';
 import { withDatabase } from './database.js';

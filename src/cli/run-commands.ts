@@ -2,12 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { install } from '../admin.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
+import { startEmbeddedPostgres } from '../postgres/embedded.js';
 import { ConfigError } from '../errors.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 import { integerAtLeast } from './arguments.js';
-import { importModule } from './load-module.js';
+import { importModule } from '../load-module.js';
 
 interface RunCliOptions {
   export: string;

@@ -1,7 +1,7 @@
 import { JobNotFoundError, StateError, WaitTimeoutError } from '../errors.js';
-import type { FinalStatus } from '../job.js';
+import type { FinalStatus } from '../types.js';
 import type { Logger } from '../logger.js';
-import type { JobOutcome, QueueBackend, SerializedError } from '../queue/backend.js';
+import type { JobOutcome, QueueBackend, SerializedError } from '../port/queue-backend.js';
 
 export interface WaitOptions {
   /** Give up after this long with a `WaitTimeoutError` (the job is left alone). Default: wait on. */

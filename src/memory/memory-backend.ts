@@ -1,5 +1,5 @@
 import { ConfigError, DuplicateJobError } from '../errors.js';
-import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../job.js';
+import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../types.js';
 import type {
   CanceledJob,
   ClaimRequest,
@@ -19,7 +19,7 @@ import type {
   SerializedError,
   WorkerInfo,
   WorkEvents,
-} from '../queue/backend.js';
+} from '../port/queue-backend.js';
 import { systemClock, type Clock } from './clock.js';
 
 interface JobRecord {

@@ -1,4 +1,4 @@
-import type { CompletionOutcome } from '../queue/backend.js';
+import type { CompletionOutcome } from '../port/queue-backend.js';
 
 /**
  * What the engine reports as it works, for metrics. The engine calls these and knows nothing

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { Logger } from '../logger.js';
-import type { CompletionOutcome } from '../queue/backend.js';
-import type { QueueSizeRow } from '../job.js';
+import type { CompletionOutcome } from '../port/queue-backend.js';
+import type { QueueSizeRow } from '../types.js';
 import type { Instruments } from './instruments.js';
 
 export interface MetricsOptions {

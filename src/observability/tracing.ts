@@ -8,7 +8,7 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
-import type { JobHeaders } from '../job.js';
+import type { JobHeaders } from '../types.js';
 
 /**
  * OpenTelemetry tracing through @opentelemetry/api only: with no SDK registered every call

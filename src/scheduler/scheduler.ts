@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { QueueBackend, ScheduleRow } from '../queue/backend.js';
+import type { QueueBackend, ScheduleRow } from '../port/queue-backend.js';
 import { latestRun, nextRun, type CronSpec } from './cron-spec.js';
 
 /** What to do with ticks that passed while no worker ran the schedule. */

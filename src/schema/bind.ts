@@ -1,6 +1,6 @@
 import type { WaitOptions } from '../completion/completion-watcher.js';
 import { ConfigError, JobCanceledError, JobFailedError, SchemaDefinitionError, UnknownJobError } from '../errors.js';
-import type { EnqueueOptions, EntrypointOptions, Job, JobContext, TransactionClient } from '../job.js';
+import type { EnqueueOptions, EntrypointOptions, Job, JobContext, TransactionClient } from '../types.js';
 import { toJsonText } from '../json-text.js';
 import type { PgQueuer, ScheduleTick } from '../pgqueuer.js';
 import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';

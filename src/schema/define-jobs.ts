@@ -1,6 +1,6 @@
 import type { ZodObject, ZodType } from 'zod';
 import { InvalidCronError, SchemaDefinitionError } from '../errors.js';
-import type { RateLimit, RetryPolicy } from '../job.js';
+import type { RateLimit, RetryPolicy } from '../types.js';
 import { parseCron } from '../scheduler/cron-spec.js';
 import { resolveEntrypoint } from '../worker/entrypoint-config.js';
 

@@ -4,15 +4,15 @@
  */
 import type { z, ZodType } from 'zod';
 import { StateError, UnknownJobError } from '../errors.js';
-import type { Job, JobContext, JobHeaders } from '../job.js';
+import type { Job, JobContext, JobHeaders } from '../types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PgQueuer } from '../pgqueuer.js';
-import type { LiveJob } from '../queue/backend.js';
+import type { LiveJob } from '../port/queue-backend.js';
 import { checkResult, encodePayload, parseStoredPayload, type TypedEnqueue } from '../schema/bind.js';
 import type { JobDefinitions, JobsSchema } from '../schema/define-jobs.js';
 
 export { TestClock } from './test-clock.js';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedOptions } from '../db/embedded.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedOptions } from '../postgres/embedded.js';
 
 /** Workers started by drain(), with how their run() ended (if it has). */
 const started = new WeakMap<PgQueuer, { settled: boolean; error?: unknown }>();

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
-import type { Completion } from '../queue/backend.js';
-import { isDataError } from './data-error.js';
+import type { Completion } from '../port/queue-backend.js';
+import { isDataError } from '../postgres/data-error.js';
 
 export interface CompletionWriterOptions {
   write(batch: readonly Completion[]): Promise<Set<number>>;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { EntrypointOptions, JobHandler } from '../job.js';
+import type { EntrypointOptions, JobHandler } from '../types.js';
 
 export interface ResolvedRetry {
   maxAttempts: number;

@@ -1,5 +1,5 @@
 import { replaceLoneSurrogates } from '../lone-surrogates.js';
-import type { SerializedError } from '../queue/backend.js';
+import type { SerializedError } from '../port/queue-backend.js';
 
 const MAX_MESSAGE = 10_000;
 const MAX_STACK = 20_000;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { install, PgQueuer } from '../../src/index.js';
 import { renderFrame } from '../../src/cli/dashboard-frame.js';
-import type { DashboardSnapshot } from '../../src/cli/dashboard-snapshot.js';
+import type { DashboardSnapshot } from '../../src/postgres/ops/dashboard-snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { repoRoot } from '../support/project.js';
 import { pgqMain, runPgq } from '../support/pgq-cli.js';

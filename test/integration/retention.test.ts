@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { ConfigError, PgQueuer, type Logger } from '../../src/index.js';
-import { schemaNames } from '../../src/db/schema-names.js';
+import { schemaNames } from '../../src/postgres/schema-names.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { countdown, until, within } from '../support/wait.js';

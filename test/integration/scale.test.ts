@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Queryable, Statement } from '../../src/db/driver.js';
-import { schemaNames } from '../../src/db/schema-names.js';
+import type { Queryable, Statement } from '../../src/postgres/driver.js';
+import { schemaNames } from '../../src/postgres/schema-names.js';
 import { install } from '../../src/index.js';
-import { claimQuery } from '../../src/queue/claim.js';
-import { enqueueQuery } from '../../src/queue/enqueue.js';
-import { rescueQuery } from '../../src/queue/heartbeat.js';
-import { nextDueQuery } from '../../src/queue/inspect.js';
+import { claimQuery } from '../../src/postgres/statements/claim.js';
+import { enqueueQuery } from '../../src/postgres/statements/enqueue.js';
+import { rescueQuery } from '../../src/postgres/statements/heartbeat.js';
+import { nextDueQuery } from '../../src/postgres/statements/inspect.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const names = schemaNames();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { install, PgQueuer, SchemaNotInstalledError, SchemaVersionError, uninstall, verify, ConfigError } from '../../src/index.js';
-import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { MIGRATIONS } from '../../src/postgres/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { deferred, within } from '../support/wait.js';

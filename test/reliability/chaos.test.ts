@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { DuplicateJobError, PgQueuer, type Job } from '../../src/index.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres/embedded.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { deferred, until, within } from '../support/wait.js';
 import { Fleet, type FleetWorker } from './support/fleet.js';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PgQueuer } from '../../src/index.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { startEmbeddedPostgres } from '../../src/postgres/embedded.js';
 import { Fleet, type FleetWorker } from './support/fleet.js';
 import { Ledger, LEDGER_SCHEMA, random, seedFor } from './support/ledger.js';
 

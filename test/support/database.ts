@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/postgres/embedded.js';
 
 /**
  * The test database harness. The server is `PGQ_TEST_DATABASE_URL` or `DATABASE_URL` when

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeTarget, isConnectionFailure, poolConfig } from '../../src/db/connection.js';
+import { describeTarget, isConnectionFailure, poolConfig } from '../../src/postgres/connection.js';
 
 test('the target in error messages never shows the password', () => {
   assert.equal(describeTarget({ connectionString: 'postgres://app:s3cret@db.internal:6543/jobs?sslmode=require' }), 'postgres://app@db.internal:6543/jobs');

@@ -1,10 +1,10 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { failuresQuery, type FailureRow } from '../queue/failures.js';
-import { queueDepthQuery, type QueueDepthRow } from '../queue/queue-depth.js';
-import { databaseNowQuery, readSchedulesQuery, type ScheduleRow } from '../queue/schedules.js';
-import { throughputQuery, type ThroughputRow } from '../queue/throughput.js';
-import { workerListQuery, type WorkerRow } from '../queue/worker-list.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { failuresQuery, type FailureRow } from '../statements/failures.js';
+import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
+import { databaseNowQuery, readSchedulesQuery, type ScheduleRow } from '../statements/schedules.js';
+import { throughputQuery, type ThroughputRow } from '../statements/throughput.js';
+import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
 
 /** Everything one dashboard frame shows, read at (about) one database instant. */
 export interface DashboardSnapshot {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { QueueBackend, RetentionPolicy } from '../queue/backend.js';
+import type { QueueBackend, RetentionPolicy } from '../port/queue-backend.js';
 
 /** How many batches one round may delete before yielding to the next interval. */
 const MAX_BATCHES_PER_ROUND = 100;

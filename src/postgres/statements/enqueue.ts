@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { prepared } from '../db/statement.js';
-import { DuplicateJobError } from '../errors.js';
-import type { EnqueueRow } from './backend.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { prepared } from '../statement.js';
+import { DuplicateJobError } from '../../errors.js';
+import type { EnqueueRow } from '../../port/queue-backend.js';
 
 /**
  * Inserts a whole batch in one statement. The batch travels as a single JSON parameter (fast

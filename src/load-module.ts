@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PgQueuerError } from '../errors.js';
+import { PgQueuerError } from './errors.js';
 
 /**
  * Imports a user module: JavaScript natively, TypeScript through tsx (an optional peer

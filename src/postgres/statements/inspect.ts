@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { prepared } from '../db/statement.js';
-import type { JobHeaders, JobStatus, QueueSizeRow } from '../job.js';
-import type { LiveJob } from './backend.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { prepared } from '../statement.js';
+import type { JobHeaders, JobStatus, QueueSizeRow } from '../../types.js';
+import type { LiveJob } from '../../port/queue-backend.js';
 
 export function queueSizeQuery(n: SchemaNames) {
   const statement = prepared(

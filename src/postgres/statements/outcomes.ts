@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { prepared } from '../db/statement.js';
-import type { FinalStatus } from '../job.js';
-import type { JobOutcome, SerializedError } from './backend.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { prepared } from '../statement.js';
+import type { FinalStatus } from '../../types.js';
+import type { JobOutcome, SerializedError } from '../../port/queue-backend.js';
 
 /** Final outcomes from the log (the newest terminal entry per job) plus which ids are still live. */
 export function outcomesQuery(n: SchemaNames) {

@@ -1,10 +1,10 @@
-import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../job.js';
-import type { RetentionPolicy } from './retention.js';
-import type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
+import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../types.js';
+import type { RetentionPolicy } from '../postgres/statements/retention.js';
+import type { FireTick, ScheduleRegistration, ScheduleRow } from '../postgres/statements/schedules.js';
 
-export type { RetentionPolicy } from './retention.js';
+export type { RetentionPolicy } from '../postgres/statements/retention.js';
 
-export type { FireTick, ScheduleRegistration, ScheduleRow } from './schedules.js';
+export type { FireTick, ScheduleRegistration, ScheduleRow } from '../postgres/statements/schedules.js';
 
 /**
  * The storage port of the queue: what the worker and the public API need from a backend.

@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { prepared } from '../db/statement.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { prepared } from '../statement.js';
 
 export interface ScheduleRegistration {
   name: string;

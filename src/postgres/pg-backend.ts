@@ -1,18 +1,18 @@
-import type { Driver } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import type { TransactionClient } from '../job.js';
-import type { CompletionEvents, QueueBackend, WorkEvents } from './backend.js';
-import { cancelQuery } from './cancel.js';
-import { claimQuery } from './claim.js';
-import { completeQuery } from './complete.js';
-import { enqueueQuery } from './enqueue.js';
-import { heartbeatQuery, rescueQuery } from './heartbeat.js';
-import { listJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './inspect.js';
-import { outcomesQuery } from './outcomes.js';
-import { releaseQuery } from './release.js';
-import { pruneQuery } from './retention.js';
-import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './schedules.js';
-import { registerWorkerQuery, unregisterWorkerQuery } from './workers.js';
+import type { Driver } from './driver.js';
+import type { SchemaNames } from './schema-names.js';
+import type { TransactionClient } from '../types.js';
+import type { CompletionEvents, QueueBackend, WorkEvents } from '../port/queue-backend.js';
+import { cancelQuery } from './statements/cancel.js';
+import { claimQuery } from './statements/claim.js';
+import { completeQuery } from './statements/complete.js';
+import { enqueueQuery } from './statements/enqueue.js';
+import { heartbeatQuery, rescueQuery } from './statements/heartbeat.js';
+import { listJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './statements/inspect.js';
+import { outcomesQuery } from './statements/outcomes.js';
+import { releaseQuery } from './statements/release.js';
+import { pruneQuery } from './statements/retention.js';
+import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './statements/schedules.js';
+import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers.js';
 
 /** The PostgreSQL backend: the queries of this folder bound to one schema and one driver. */
 export class PgBackend implements QueueBackend {

@@ -1,7 +1,7 @@
-import type { Queryable } from '../db/driver.js';
-import type { SchemaNames } from '../db/schema-names.js';
-import { prepared } from '../db/statement.js';
-import type { JobStatus } from '../job.js';
+import type { Queryable } from '../driver.js';
+import type { SchemaNames } from '../schema-names.js';
+import { prepared } from '../statement.js';
+import type { JobStatus } from '../../types.js';
 
 export interface QueueDepthRow {
   entrypoint: string;
