@@ -1,6 +1,6 @@
 /**
  * Renders a results file as a PNG (and an SVG beside it): one panel per figure, a bar per
- * system at its median, a tick per run. `npm run bench -- --chart` calls this after a run;
+ * system at its median, a tick per run. `npm run bench` calls this after a run (unless --no-chart);
  * `npx tsx bench/chart.ts bench/results/<file>.json [out.png]` renders any earlier run.
  *
  * The PNG is rasterised here with a built-in bitmap font (bench/chart/), because this machine
@@ -13,14 +13,18 @@ import { textWidth, type Scene, type Shape } from './chart/scene.js';
 import { renderSvg } from './chart/svg.js';
 import { METRICS, type MetricId } from './metrics.js';
 import type { BenchOptions } from './options.js';
-import { format, formatRatio } from './report.js';
+import { format, formatRatio, type Environment, type Skipped } from './report.js';
 import type { Summary } from './summary.js';
 
 interface ResultsFile {
   startedAt: string;
   options: BenchOptions;
-  environment: { cpus: number; server: string; serverVersion?: number };
+  /** `server`/`serverVersion`: results files written before the environment was recorded in full. */
+  environment: { cpus: number; server?: string; serverVersion?: number } & Partial<Environment>;
   systems: Array<{ id: string; label: string }>;
+  skipped?: Skipped[];
+  /** Scenarios a system does not run, with the reason. */
+  notMeasured?: Skipped[];
   summary: Summary;
 }
 
@@ -65,24 +69,25 @@ function layout(results: ResultsFile): Scene {
     shapes.push({ kind: 'text', x, y, text: s, size, fill, anchor, bold });
   };
   const o = results.options;
-  const version = results.environment.serverVersion;
-  const pgVersion = version ? `PostgreSQL ${Math.floor(version / 10000)}.${version % 100}` : 'PostgreSQL';
   text(MARGIN, MARGIN, 'pgqueuer vs peers', 3, COLORS.text, 'start', true);
-  text(
-    MARGIN,
-    MARGIN + 34,
-    `${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · median of ${o.runs} run${o.runs === 1 ? '' : 's'} · ${pgVersion} (${results.environment.server.replace(/ \(.*\)$/, '')}) · ${results.environment.cpus} CPUs`,
-    2,
-    COLORS.muted,
-  );
-  text(MARGIN, MARGIN + 58, 'bars: median · ticks: each run · *: a run was cut short by the time cap · orange: pgqueuer · grey: raw-SQL ceiling', 2, COLORS.muted);
+  // One line each, so that none runs past the right edge (the font is 12 px a character).
+  const lines: Array<[string, string]> = [
+    [`${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · median of ${o.runs} run${o.runs === 1 ? '' : 's'} · ${results.environment.cpus} CPUs`, COLORS.muted],
+    ...servers(results).map((line): [string, string] => [line, COLORS.muted]),
+    ['bars: median · ticks: each run · *: a run was cut short by the time cap · orange: pgqueuer · grey: raw-SQL ceiling', COLORS.muted],
+    ...(results.skipped ?? []).map((s): [string, string] => [`skipped ${s.label}: ${s.reason}`, COLORS.pgqueuer]),
+    ...(results.notMeasured ?? []).map((s): [string, string] => [`${s.label}: ${s.reason}`, COLORS.muted]),
+  ];
+  const perLine = Math.floor((WIDTH - 2 * MARGIN) / textWidth('x', 2));
+  const wrapped = lines.flatMap(([line, color]) => wrap(line, perLine).map((part): [string, string] => [part, color]));
+  wrapped.forEach(([line, color], i) => text(MARGIN, MARGIN + 34 + i * 24, line, 2, color));
 
   const systems = results.systems;
   const labelWidth = Math.max(...systems.map((s) => textWidth(s.label, 2))) + 12;
   const panelWidth = (WIDTH - 2 * MARGIN - (COLUMNS - 1) * GAP) / COLUMNS;
   const panelHeight = 2 * PAD + 52 + systems.length * ROW + 18;
   const metrics = CHARTED.filter((id) => results.summary[id]);
-  let top = MARGIN + 90;
+  let top = MARGIN + 42 + wrapped.length * 24;
   metrics.forEach((id, index) => {
     const col = index % COLUMNS;
     const y0 = top + Math.floor(index / COLUMNS) * (panelHeight + GAP);
@@ -133,6 +138,38 @@ function layout(results: ResultsFile): Scene {
   top = height - MARGIN - 4;
   text(MARGIN, top - 12, '(pgq÷peer): pgqueuer\'s median divided by the peer\'s', 2, COLORS.muted);
   return { width: WIDTH, height: height + 16, background: '#f8f9fa', shapes };
+}
+
+/** ["PostgreSQL 18.4, embedded: fsync=off synchronous_commit=on ...", "Redis 7.0.15 (bullmq): appendonly=no ..."] */
+function servers(results: ResultsFile): string[] {
+  const env = results.environment;
+  if (!env.postgres) {
+    const v = env.serverVersion;
+    return [`${v ? `PostgreSQL ${Math.floor(v / 10000)}.${v % 100}` : 'PostgreSQL'} (${(env.server ?? '').replace(/ \(.*\)$/, '')})`];
+  }
+  const settings = (s: Record<string, string>): string =>
+    Object.entries(s)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+  const pg = env.postgres;
+  const { max_wal_size: _, ...shown } = pg.settings;
+  return [
+    `PostgreSQL ${pg.version.split(' ')[0]}, ${pg.source}: ${settings(shown)}`,
+    ...Object.entries(env.stores ?? {}).map(([id, store]) => `${store.name} ${store.version} (${id}): ${settings(store.settings)}`),
+  ];
+}
+
+/** Breaks `line` at spaces into pieces of at most `width` characters (a longer word stays whole). */
+function wrap(line: string, width: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      out.push(current);
+      current = `  ${word}`;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  return [...out, current];
 }
 
 interface Scale {

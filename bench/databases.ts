@@ -18,20 +18,25 @@ export interface ScratchDatabase {
  */
 export class Databases {
   private readonly templates = new Map<string, Promise<string>>();
+  /** Which system each database was made for, so that what it keeps outside PostgreSQL goes with it. */
+  private readonly owners = new Map<string, System>();
   private readonly prefix = `pgqbench_${process.pid}`;
   private serial = 0;
 
   private constructor(
     private readonly admin: pg.Client,
     private readonly serverUrl: string,
-    readonly serverVersion: number,
+    readonly server: PostgresInfo,
   ) {}
+
+  get serverVersion(): number {
+    return this.server.versionNum;
+  }
 
   static async open(serverUrl: string): Promise<Databases> {
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
-    const { rows } = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-    return new Databases(admin, serverUrl, Number(rows[0]!.v));
+    return new Databases(admin, serverUrl, await describeServer(admin));
   }
 
   urlOf(database: string): string {
@@ -53,6 +58,8 @@ export class Databases {
     // large templates (PostgreSQL 15 added the choice and made WAL_LOG the default).
     const strategy = this.serverVersion >= 150000 ? ' STRATEGY FILE_COPY' : '';
     await this.admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${strategy}`);
+    this.owners.set(name, system);
+    await system.store?.clone(this.urlOf(template), this.urlOf(name));
     return { url: this.urlOf(name), drop: () => this.drop(name) };
   }
 
@@ -75,6 +82,7 @@ export class Databases {
       [`${this.prefix}\\_%`],
     );
     for (const { datname } of rows) await this.drop(datname).catch(() => {});
+    for (const store of new Set([...this.owners.values()].map((s) => s.store))) await store?.close();
     await this.admin.end();
   }
 
@@ -91,12 +99,13 @@ export class Databases {
   private async makeTemplate(system: System, count: number): Promise<string> {
     const name = `${this.prefix}_tpl_${slug(system.family)}_${count}`;
     await this.admin.query(`CREATE DATABASE ${ident(name)}`);
+    this.owners.set(name, system);
     const url = this.urlOf(name);
     await system.install(url);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      if (count > 0) await system.seed(client, count);
+      if (count > 0) await system.seed(client, count, url);
       await client.query('VACUUM ANALYZE');
     } finally {
       await client.end();
@@ -107,7 +116,32 @@ export class Databases {
   private async drop(name: string): Promise<void> {
     const force = this.serverVersion >= 130000 ? ' WITH (FORCE)' : '';
     await this.admin.query(`DROP DATABASE IF EXISTS ${ident(name)}${force}`);
+    const store = this.owners.get(name)?.store;
+    this.owners.delete(name);
+    await store?.drop(this.urlOf(name));
   }
+}
+
+/** The server's version and the settings that decide what a commit costs. */
+export interface PostgresInfo {
+  version: string;
+  versionNum: number;
+  settings: Record<(typeof SETTINGS)[number], string>;
+}
+
+const SETTINGS = ['fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_level', 'max_wal_size'] as const;
+
+async function describeServer(client: pg.Client): Promise<PostgresInfo> {
+  const { rows } = await client.query<{ name: string; value: string }>(
+    `SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name`,
+    [['server_version', 'server_version_num', ...SETTINGS]],
+  );
+  const value = Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  return {
+    version: value.server_version!,
+    versionNum: Number(value.server_version_num),
+    settings: Object.fromEntries(SETTINGS.map((name) => [name, value[name]!])) as PostgresInfo['settings'],
+  };
 }
 
 function slug(s: string): string {

@@ -35,20 +35,22 @@ const HELP = `npm run bench -- [options]
   --jobs N            jobs drained and enqueued in batches (default 50000)
   --batch-size N      jobs per batch enqueue call (default 1000)
   --single-jobs N     jobs enqueued one at a time (default 2000)
-  --latency-samples N enqueue-to-start samples (default 300)
+  --latency-samples N enqueue-to-start samples (default 200)
   --shallow N         small backlog of the depth scenario (default 10000)
   --deep N            large backlog of the depth scenario (default 1000000)
   --depth-sample N    jobs drained from each backlog (default 5000)
-  --cap-seconds N     longest one drain / latency loop / single enqueue is timed (default 10)
-  --quick             smoke test in about two minutes: 2 runs, 10k jobs, 200k deep backlog,
-                      300 latency samples → 100, 2 s cap (any flag given still wins)
-  --chart             also render bench/results/<timestamp>.png (and .svg)
+  --cap-seconds N     longest one drain / latency loop / single enqueue is timed (default 5)
+  --quick             smoke test in 2-4 minutes: 2 runs, 10k jobs, 200k deep backlog,
+                      100 latency samples, 500 single enqueues, 2 s cap (any flag given still wins)
+  --no-chart          do not render bench/results/<timestamp>.png (and .svg) beside the JSON
   --out DIR           where results go (default bench/results)
 
 DATABASE_URL: use that server (a database per system per run is created and dropped there);
-otherwise an embedded PostgreSQL is started for the run.`;
+otherwise an embedded PostgreSQL is started for the run.
+REDIS_URL: the Redis BullMQ runs on (default redis://127.0.0.1:6379); when none answers, the
+BullMQ column is skipped with a note in the report.`;
 
-/** A smoke test of every scenario and system in about two minutes; not for quoting figures. */
+/** A smoke test of every scenario and system in a few minutes; not for quoting figures. */
 const QUICK: Partial<BenchOptions> = {
   runs: 2,
   jobs: 10_000,
@@ -76,11 +78,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'depth-sample': { type: 'string' },
       'cap-seconds': { type: 'string' },
       quick: { type: 'boolean', default: false },
-      chart: { type: 'boolean', default: false },
+      chart: { type: 'boolean', default: true },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
+    allowNegative: true,
   });
   if (values.help) {
     console.log(HELP);
@@ -107,11 +110,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     jobs: int('jobs', values.jobs, base.jobs ?? 50_000),
     batchSize: int('batch-size', values['batch-size'], 1_000),
     singleJobs: int('single-jobs', values['single-jobs'], base.singleJobs ?? 2_000),
-    latencySamples: int('latency-samples', values['latency-samples'], base.latencySamples ?? 300),
+    latencySamples: int('latency-samples', values['latency-samples'], base.latencySamples ?? 200),
     shallow: int('shallow', values.shallow, base.shallow ?? 10_000),
     deep: int('deep', values.deep, base.deep ?? 1_000_000),
     depthSample: int('depth-sample', values['depth-sample'], base.depthSample ?? 5_000),
-    capMs: int('cap-seconds', values['cap-seconds'], (base.capMs ?? 10_000) / 1000) * 1000,
+    capMs: int('cap-seconds', values['cap-seconds'], (base.capMs ?? 5_000) / 1000) * 1000,
     chart: values.chart,
     outDir: values.out ?? 'bench/results',
     quick: values.quick,

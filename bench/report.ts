@@ -1,11 +1,44 @@
+import type { PostgresInfo } from './databases.js';
 import { METRICS, type MetricDefinition } from './metrics.js';
 import type { BenchOptions } from './options.js';
+import type { BenchServer } from './server.js';
 import { ratio, type Cell, type Summary, type TargetCheck } from './summary.js';
+import type { StoreInfo } from './systems/system.js';
 
 export interface SystemInfo {
   id: string;
   label: string;
   settings: string;
+}
+
+/** What the figures were measured on: the PostgreSQL server and any other server a peer uses. */
+export interface Environment {
+  postgres: Pick<BenchServer, 'source' | 'address' | 'description'> & PostgresInfo;
+  /** By system id (bullmq: its Redis). */
+  stores: Record<string, StoreInfo>;
+}
+
+/** A requested system left out of the run, and why (BullMQ without a Redis). */
+export interface Skipped {
+  id: string;
+  label: string;
+  reason: string;
+}
+
+/** The head of the report: which servers, with which settings, and what was skipped. */
+export function renderEnvironment(env: Environment, skipped: readonly Skipped[]): string {
+  const pg = env.postgres;
+  const settings = (s: Record<string, string>): string =>
+    Object.entries(s)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+  const where = pg.source === 'embedded' ? `embedded, ${pg.description.replace(/^embedded PostgreSQL /, '')}` : 'DATABASE_URL';
+  const lines = [`PostgreSQL ${pg.version} (${where}) at ${pg.address}`, `  ${settings(pg.settings)}`];
+  for (const [id, store] of Object.entries(env.stores)) {
+    lines.push(`${store.name} ${store.version} at ${store.address} (for ${id})`, `  ${settings(store.settings)}`);
+  }
+  for (const s of skipped) lines.push(`SKIPPED ${s.label} (${s.id}): ${s.reason}`);
+  return lines.join('\n');
 }
 
 /**
@@ -35,7 +68,7 @@ export function renderTable(summary: Summary, systems: readonly SystemInfo[], op
 }
 
 export function renderTargets(checks: readonly TargetCheck[]): string {
-  const mark = { met: 'MET   ', missed: 'MISSED', 'not measured': 'n/a   ' } as const;
+  const mark = { met: 'MET   ', missed: 'MISSED', 'not measured': 'n/a   ', 'not applicable': 'n/a   ' } as const;
   return checks.map((c) => `  ${mark[c.status]}  ${c.target}: ${c.measured}`).join('\n');
 }
 

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: measures pgqueuer against its peers on one PostgreSQL server, prints one
- * table of medians and ratios, and writes the raw figures to bench/results/<timestamp>.json
- * (with --chart, a PNG and an SVG beside it). See bench/README.md for what each figure means.
+ * `npm run bench`: measures pgqueuer against its peers on one PostgreSQL server (and BullMQ on
+ * Redis), prints the server and its settings and one table of medians and ratios, and writes the
+ * raw figures to bench/results/<timestamp>.json with a PNG (and an SVG) chart beside it
+ * (--no-chart to skip). See bench/README.md for what each figure means.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -11,7 +12,7 @@ import { renderChart } from './chart.js';
 import { Databases } from './databases.js';
 import { METRICS, type Sample } from './metrics.js';
 import { parseOptions } from './options.js';
-import { renderSettings, renderTable, renderTargets, type SystemInfo } from './report.js';
+import { renderEnvironment, renderSettings, renderTable, renderTargets, type Environment, type Skipped, type SystemInfo } from './report.js';
 import { depthScenario } from './scenarios/depth.js';
 import { drainScenario } from './scenarios/drain.js';
 import { enqueueScenario } from './scenarios/enqueue.js';
@@ -20,16 +21,17 @@ import type { Scenario } from './scenarios/scenario.js';
 import { startServer } from './server.js';
 import { checkTargets, summarize } from './summary.js';
 import { loadSystem } from './systems/registry.js';
-import type { System } from './systems/system.js';
+import type { StoreInfo, System } from './systems/system.js';
 
 const SCENARIOS: readonly Scenario[] = [drainScenario, enqueueScenario, latencyScenario, depthScenario];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios = SCENARIOS.filter((s) => s.selectedBy.some((id) => options.scenarios.includes(id)));
-  const systems = await Promise.all(options.systems.map(loadSystem));
   const began = performance.now();
   const startedAt = new Date();
+  const { systems, stores, skipped } = await availableSystems(await Promise.all(options.systems.map(loadSystem)));
+  for (const s of skipped) log(`skipped ${s.label}: ${s.reason}`);
 
   const server = await startServer();
   let databases: Databases | undefined;
@@ -43,28 +45,40 @@ async function main(): Promise<void> {
   });
 
   const samples: Sample[] = [];
+  let environment: Environment | undefined;
   try {
     databases = await Databases.open(server.url);
-    log(`server: ${server.description}, PostgreSQL ${databases.serverVersion}`);
+    environment = {
+      postgres: { source: server.source, address: server.address, description: server.description, ...databases.server },
+      stores,
+    };
+    log(renderEnvironment(environment, []).replaceAll('\n', '\n[bench] '));
     log(`systems: ${systems.map((s) => s.id).join(', ')}; scenarios: ${options.scenarios.join(', ')}; runs: ${options.runs}`);
 
     // Seeding (up to a million rows per system) happens before any timing; systems of one
-    // family (a tuned variant and its base) share templates.
+    // family (a tuned variant and its base) share templates. Two templates are built at a time
+    // (each seeding is one server backend, and this is a 2-core machine), biggest first.
     const families = [...new Map(systems.map((s) => [s.family, s])).values()];
-    for (const system of families) {
-      for (const count of new Set(scenarios.flatMap((s) => s.backlogs(options)))) {
-        const t = performance.now();
-        await databases.prepare(system, count);
-        log(`prepared ${system.family} template with ${count.toLocaleString('en')} jobs (${seconds(t)})`);
-      }
-    }
+    const counts = [...new Set(scenarios.flatMap((s) => s.backlogs(options)))].sort((a, b) => b - a);
+    const pending = counts.flatMap((count) => families.map((system) => ({ system, count })));
+    const seedingStarted = performance.now();
+    await Promise.all(
+      [1, 2].map(async () => {
+        for (let next = pending.shift(); next; next = pending.shift()) {
+          const t = performance.now();
+          await databases!.prepare(next.system, next.count);
+          log(`prepared ${next.system.family} template with ${next.count.toLocaleString('en')} jobs (${seconds(t)})`);
+        }
+      }),
+    );
+    log(`templates ready (${seconds(seedingStarted)})`);
 
     for (let run = 1; run <= options.runs; run++) {
       // Rotate the order every run, so no system always goes first (cold caches) or last.
       const order = systems.map((_, i) => systems[(i + run - 1) % systems.length]!);
       for (const scenario of scenarios) {
         for (const system of order) {
-          if (sharesProducer(scenario, system, systems)) continue;
+          if (sharesProducer(scenario, system, systems) || skipReason(scenario, system)) continue;
           const t = performance.now();
           const figures = await scenario.measure(system, { options, databases, run });
           for (const f of figures) samples.push({ run, system: system.id, ...f });
@@ -83,11 +97,19 @@ async function main(): Promise<void> {
 
   const selected = samples.filter((s) => options.scenarios.includes(METRICS.find((m) => m.id === s.metric)!.scenario));
   const summary = summarize(selected);
-  const targets = checkTargets(summary, options);
+  const targets = checkTargets(summary, options, environment?.postgres.settings.fsync === 'on');
   const infos: SystemInfo[] = systems.map((s) => ({ id: s.id, label: s.label, settings: s.settings }));
+  const notMeasured = scenarios.flatMap((scenario) =>
+    systems.flatMap((s) => {
+      const reason = skipReason(scenario, s);
+      return reason ? [{ id: s.id, label: s.label, reason: `${scenario.selectedBy.join('+')} not measured: ${reason}` }] : [];
+    }),
+  );
 
+  console.log(`\n${renderEnvironment(environment!, skipped)}`);
   console.log(`\n${renderTable(summary, infos, options)}`);
   console.log('\n* a run was cut short by the time cap (--cap-seconds); the figure covers the jobs or samples done by then.');
+  for (const n of notMeasured) console.log(`- ${n.label}: ${n.reason}`);
   console.log(`\nsettings:\n${renderSettings(infos)}`);
   console.log(`\ntargets (pgqueuer, medians):\n${renderTargets(targets)}`);
 
@@ -103,10 +125,11 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       cpuModel: cpus()[0]?.model,
       memoryGb: Math.round(totalmem() / 2 ** 30),
-      server: server.description,
-      serverVersion: databases?.serverVersion,
+      ...environment,
     },
     systems: infos,
+    skipped,
+    notMeasured,
     summary,
     targets,
     samples,
@@ -120,9 +143,37 @@ async function main(): Promise<void> {
 }
 
 /**
+ * Systems with a server of their own (BullMQ: Redis) are asked for it first; one that does not
+ * answer is left out of the run with the reason, instead of failing the whole benchmark.
+ */
+async function availableSystems(all: readonly System[]): Promise<{ systems: System[]; stores: Record<string, StoreInfo>; skipped: Skipped[] }> {
+  const systems: System[] = [];
+  const stores: Record<string, StoreInfo> = {};
+  const skipped: Skipped[] = [];
+  for (const system of all) {
+    if (!system.store) {
+      systems.push(system);
+      continue;
+    }
+    try {
+      stores[system.id] = await system.store.describe();
+      systems.push(system);
+    } catch (err) {
+      skipped.push({ id: system.id, label: system.label, reason: err instanceof Error ? err.message : String(err) });
+      await system.store.close();
+    }
+  }
+  return { systems, stores, skipped };
+}
+
+/**
  * A tuned variant whose producer is the same code as another measured system's (the tuning is
  * worker-side) is not measured twice for enqueue: it reports that system's figures of the run.
  */
+function skipReason(scenario: Scenario, system: System): string | undefined {
+  return scenario.selectedBy.map((id) => system.skips?.[id]).find(Boolean);
+}
+
 function sharesProducer(scenario: Scenario, system: System, systems: readonly System[]): boolean {
   return scenario === enqueueScenario && !!system.sameProducerAs && systems.some((s) => s.id === system.sameProducerAs);
 }

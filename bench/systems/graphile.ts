@@ -13,7 +13,7 @@ export interface GraphileTuning {
 }
 
 /**
- * graphile-worker 0.17. Without `tuning` it runs with its defaults: `concurrentJobs` 1, no local
+ * graphile-worker 0.18. Without `tuning` it runs with its defaults: `concurrentJobs` 1, no local
  * queue (one `get_job` round trip per job), completions unbatched, `maxPoolSize` 10.
  */
 export function graphileSystem(id: string, label: string, tuning?: GraphileTuning): System {
