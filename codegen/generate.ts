@@ -34,11 +34,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const jobs = await loadSchema(config.schema, cwd);
   const types = await printJobTypes(
     config.schema,
-    jobs.filter((j) => j.definition.schedule === undefined).map((j) => ({
-      name: j.name,
-      hasPayload: true,
-      hasResult: j.definition.result !== undefined,
-    })),
+    jobs.filter((j) => j.definition.schedule === undefined).map((j) => ({ name: j.name, hasResult: j.definition.result !== undefined })),
   );
   const shown = (path: string) => relative(cwd, path).replaceAll('\\', '/') || path;
 

@@ -5,12 +5,12 @@ import { render } from './templates.js';
 import type { JobTypes, PrintedType } from './type-printer.js';
 
 /** `sendEmail` → `SendEmail`, for type names. */
-export function pascal(name: string): string {
+function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 /** A relative module specifier from one file to another, as ESM wants it (`./x.js`). */
-export function moduleSpecifier(fromFile: string, toFile: string): string {
+function moduleSpecifier(fromFile: string, toFile: string): string {
   let spec = relative(dirname(fromFile), toFile).replaceAll('\\', '/');
   spec = spec.replace(/\.(c|m)?tsx?$/, (ext) => ext.replace('t', 'j'));
   return spec.startsWith('.') ? spec : `./${spec}`;
@@ -68,8 +68,8 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
     blocks.push(
       render('job-types.ts.tpl', {
         name: job.name,
-        payloadDeclaration: declare(`${T}Payload`, t.payload!, payloadDocs),
-        parsedDeclaration: declareOrAlias(`${T}Parsed`, t.parsed!, { name: `${T}Payload`, type: t.payload! }, payloadDocs),
+        payloadDeclaration: declare(`${T}Payload`, t.payload, payloadDocs),
+        parsedDeclaration: declareOrAlias(`${T}Parsed`, t.parsed, { name: `${T}Payload`, type: t.payload }, payloadDocs),
         resultDeclaration: hasResult
           ? [
               declare(`${T}Result`, t.result!),

@@ -4,8 +4,10 @@ import { CodegenError } from './errors.js';
 
 /** The TypeScript text of one job's types, flattened to plain object types. */
 export interface JobTypes {
-  payload?: PrintedType;
-  parsed?: PrintedType;
+  /** What producers send (the payload schema's input). */
+  payload: PrintedType;
+  /** What the handler sees (the payload schema's output: defaults and transforms applied). */
+  parsed: PrintedType;
   /** What `job.result()` resolves with (the result schema's output). */
   result?: PrintedType;
   /** What the handler returns (the result schema's input). */
@@ -28,7 +30,7 @@ export interface PrintedMember {
  */
 export async function printJobTypes(
   schemaPath: string,
-  jobs: ReadonlyArray<{ name: string; hasPayload: boolean; hasResult: boolean }>,
+  jobs: ReadonlyArray<{ name: string; hasResult: boolean }>,
 ): Promise<Map<string, JobTypes>> {
   let morph: typeof import('ts-morph');
   try {
@@ -64,10 +66,8 @@ export async function printJobTypes(
     `type Jobs = (typeof schema)['jobs'];`,
   ];
   for (const [i, job] of jobs.entries()) {
-    if (job.hasPayload) {
-      lines.push(`type P${i} = Flat<z.input<Jobs['${job.name}']['payload']>>;`);
-      lines.push(`type O${i} = Flat<z.output<Jobs['${job.name}']['payload']>>;`);
-    }
+    lines.push(`type P${i} = Flat<z.input<Jobs['${job.name}']['payload']>>;`);
+    lines.push(`type O${i} = Flat<z.output<Jobs['${job.name}']['payload']>>;`);
     if (job.hasResult) {
       lines.push(`type R${i} = Flat<z.output<Jobs['${job.name}']['result']>>;`);
       lines.push(`type I${i} = Flat<z.input<Jobs['${job.name}']['result']>>;`);
@@ -96,11 +96,7 @@ export async function printJobTypes(
 
   const result = new Map<string, JobTypes>();
   for (const [i, job] of jobs.entries()) {
-    const types: JobTypes = {};
-    if (job.hasPayload) {
-      types.payload = print(`P${i}`);
-      types.parsed = print(`O${i}`);
-    }
+    const types: JobTypes = { payload: print(`P${i}`), parsed: print(`O${i}`) };
     if (job.hasResult) {
       types.result = print(`R${i}`);
       types.resultInput = print(`I${i}`);

@@ -2,29 +2,38 @@ import pg from 'pg';
 import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './postgres/connection.js';
 import type { Driver } from './postgres/driver.js';
 import * as migrations from './postgres/migrations/runner.js';
+import { PgOperator } from './postgres/ops/operator.js';
 import { PgDriver } from './postgres/pg-driver.js';
 import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
+import type { InstallReport, VerifyReport } from './types.js';
 
-export type { InstallReport, VerifyReport } from './postgres/migrations/runner.js';
+export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator, Requeued } from './postgres/ops/operator.js';
 
 export interface AdminOptions {
   /** Schema holding pgqueuer's tables. Default "pgqueuer". */
   schema?: string;
+  /**
+   * Give up on a query after this long (client side). For long-running views: over a dead
+   * network a query would otherwise wait for the OS's TCP timeout, freezing the view silently.
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
  * Opens a short-lived driver on `connection` (or uses your pool), runs `fn`, closes what it
  * opened, and turns connection failures into one clear `ConnectionError`.
  */
-export async function withDriver<T>(
+async function withDriver<T>(
   connection: ConnectionInput | pg.Pool,
   options: AdminOptions,
   fn: (driver: Driver, names: SchemaNames) => Promise<T>,
 ): Promise<T> {
   const names = schemaNames(options.schema);
   const ownsPool = !(connection instanceof pg.Pool);
-  const pool = connection instanceof pg.Pool ? connection : new pg.Pool({ ...poolConfig(connection), max: 2 });
+  const pool = connection instanceof pg.Pool
+    ? connection
+    : new pg.Pool({ ...poolConfig(connection), max: 2, ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}) });
   const driver = new PgDriver(pool, { ownsPool, preparedStatements: false, logger: silentLogger });
   try {
     return await fn(driver, names);
@@ -36,7 +45,7 @@ export async function withDriver<T>(
 }
 
 /** Creates or upgrades pgqueuer's schema. Idempotent and safe to run from many processes at once. */
-export function install(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<migrations.InstallReport> {
+export function install(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<InstallReport> {
   return withDriver(connection, options, (driver, names) => migrations.install(driver, names));
 }
 
@@ -46,6 +55,18 @@ export function uninstall(connection?: ConnectionInput | pg.Pool, options: Admin
 }
 
 /** Reports whether the schema is installed, up to date and complete, naming each problem. */
-export function verify(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<migrations.VerifyReport> {
+export function verify(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<VerifyReport> {
   return withDriver(connection, options, (driver, names) => migrations.verify(driver, names));
+}
+
+/**
+ * Runs `fn` with the operator's reads and actions (the log's failures, retrying them, the
+ * dashboard's snapshot) on an installed schema: fails with `SchemaNotInstalledError` /
+ * `SchemaVersionError` first, and always closes the connections. For the CLI.
+ */
+export function withOperator<T>(connection: ConnectionInput, options: AdminOptions, fn: (operator: PgOperator) => Promise<T>): Promise<T> {
+  return withDriver(connection, options, async (driver, names) => {
+    await migrations.assertInstalled(driver, names);
+    return fn(new PgOperator(driver, names));
+  });
 }

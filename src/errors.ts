@@ -1,3 +1,5 @@
+import type { JobError } from './types.js';
+
 /**
  * Every error pgqueuer throws on purpose is a `PgQueuerError`, so callers can tell them from
  * their own failures with one `instanceof`, and each subclass carries the facts a caller needs
@@ -78,23 +80,33 @@ export class InvalidCronError extends ConfigError {
   }
 }
 
-/** A job definition in the schema file is invalid; `job` names it. */
+/** A job definition in the schema file is invalid; `entrypoint` names it. */
 export class SchemaDefinitionError extends ConfigError {
   constructor(
-    readonly job: string,
+    readonly entrypoint: string,
     problem: string,
   ) {
-    super(`job "${job}": ${problem}`);
+    super(`job "${entrypoint}": ${problem}`);
+  }
+
+  /** @deprecated renamed `entrypoint`. */
+  get job(): string {
+    return this.entrypoint;
   }
 }
 
 /** No job of that name is declared in the schema file. */
 export class UnknownJobError extends PgQueuerError {
   constructor(
-    readonly job: string,
+    readonly entrypoint: string,
     known: readonly string[],
   ) {
-    super(`no job "${job}" is declared in the schema (declared: ${known.join(', ') || 'none'})`);
+    super(`no job "${entrypoint}" is declared in the schema (declared: ${known.join(', ') || 'none'})`);
+  }
+
+  /** @deprecated renamed `entrypoint`. */
+  get job(): string {
+    return this.entrypoint;
   }
 }
 
@@ -111,13 +123,18 @@ export interface ValidationIssue {
  */
 export class ValidationError extends PgQueuerError {
   constructor(
-    readonly job: string,
+    readonly entrypoint: string,
     readonly what: 'payload' | 'result',
     readonly issues: readonly ValidationIssue[],
     readonly jobId?: number,
   ) {
     const listed = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    super(`invalid ${what} for ${jobId === undefined ? '' : `job ${jobId} `}"${job}": ${listed}`);
+    super(`invalid ${what} for ${jobId === undefined ? '' : `job ${jobId} `}"${entrypoint}": ${listed}`);
+  }
+
+  /** @deprecated renamed `entrypoint`. */
+  get job(): string {
+    return this.entrypoint;
   }
 
   /** Stored with the job's log entry. */
@@ -135,8 +152,20 @@ export class StateError extends PgQueuerError {}
  */
 export class PermanentJobError extends PgQueuerError {}
 
+/**
+ * The base of the reasons a running job's `ctx.signal` is aborted with. Not a `PgQueuerError`:
+ * a handler that catches pgqueuer's errors (`catch (e) { if (e instanceof PgQueuerError) … }`)
+ * must not swallow its own abort by accident.
+ */
+export class PgQueuerSignal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** The reason a running job's `ctx.signal` is aborted when someone cancels the job. */
-export class JobCanceledSignal extends PgQueuerError {
+export class JobCanceledSignal extends PgQueuerSignal {
   constructor(readonly jobId: number) {
     super(`job ${jobId} was canceled`);
   }
@@ -146,7 +175,7 @@ export class JobCanceledSignal extends PgQueuerError {
  * The reason a running job's `ctx.signal` is aborted when the worker shuts down before the
  * handler finished, or loses the job to another worker (its heartbeat was too old).
  */
-export class JobAbandonedSignal extends PgQueuerError {
+export class JobAbandonedSignal extends PgQueuerSignal {
   constructor(
     readonly jobId: number,
     readonly why: 'shutdown' | 'lost',
@@ -157,14 +186,6 @@ export class JobAbandonedSignal extends PgQueuerError {
         : `job ${jobId} was taken over by another worker after its heartbeat expired`,
     );
   }
-}
-
-/** What a failed job left in its log entry. */
-export interface JobError {
-  name: string;
-  message: string;
-  stack?: string;
-  details?: unknown;
 }
 
 /** The awaited job ended as `exception`; `error` is what its last attempt threw. */

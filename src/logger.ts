@@ -1,13 +1,4 @@
-/**
- * The logging interface pgqueuer writes to: a subset of pino's, so a pino (or pino-like)
- * logger can be passed as is. pgqueuer is quiet unless given one.
- */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from './types.js';
 
 const ignore = (): void => {};
 

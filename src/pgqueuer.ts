@@ -1,79 +1,39 @@
 import pg from 'pg';
-import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './postgres/connection.js';
-import { assertInstalled, install } from './postgres/migrations/runner.js';
-import { PgDriver } from './postgres/pg-driver.js';
-import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
+import { CompletionWatcher } from './completion/completion-watcher.js';
+import { encodeJobs, type PayloadCheck } from './encode.js';
 import { ConfigError, StateError, ValidationError } from './errors.js';
+import { attachInternals } from './internals.js';
+import type { Service } from './lifecycle.js';
+import { Rescuer } from './maintenance/rescuer.js';
+import { Retention } from './maintenance/retention.js';
+import { MemoryBackend } from './memory/memory-backend.js';
+import { noInstruments } from './observability/instruments.js';
+import { PgqMetrics } from './observability/metrics.js';
+import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';
+import { tracedEnqueue } from './observability/tracing.js';
+import { resolveEntrypoint, resolveSchedule, resolveSettings, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
+import type { QueueBackend } from './port/queue-backend.js';
+import type { TickPayload } from './port/system-records.js';
+import { openPostgres, type ConnectionInput } from './postgres/open.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import type {
+  Clock,
   EnqueueManyItem,
   EnqueueOptions,
   EntrypointOptions,
-  JobContext,
+  JobCompletion,
   JobHandler,
+  LiveJob,
+  PgQueuerOptions,
   QueueSizeRow,
+  RunOptions,
+  ScheduleHandler,
+  ScheduleOptions,
+  ScheduleRow,
   TransactionClient,
+  WaitOptions,
 } from './types.js';
-import { CompletionWatcher, type JobCompletion, type WaitOptions } from './completion/completion-watcher.js';
-import { toJsonText } from './json-text.js';
-import { silentLogger, type Logger } from './logger.js';
-import type { EnqueueRow, LiveJob, QueueBackend, ScheduleRow } from './port/queue-backend.js';
-import { PgBackend } from './postgres/pg-backend.js';
-import { MemoryBackend } from './memory/memory-backend.js';
-import type { Clock } from './memory/clock.js';
-import { positiveInteger, positiveNumber, resolveEntrypoint, validateEntrypointName, type ResolvedEntrypoint } from './worker/entrypoint-config.js';
-import { Maintenance } from './maintenance/retention.js';
-import { QueueManager, type WorkerOptions } from './worker/worker.js';
-import { parseCron } from './scheduler/cron-spec.js';
-import { PgqMetrics, type MetricsOptions } from './observability/metrics.js';
-import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';
-import { tracedEnqueue } from './observability/tracing.js';
-import { Scheduler, type MissedTickPolicy, type ScheduleDefinition } from './scheduler/scheduler.js';
-
-export interface PgQueuerOptions extends Partial<WorkerOptions> {
-  /** Schema holding pgqueuer's tables. Default "pgqueuer". */
-  schema?: string;
-  /** Where pgqueuer logs (pino-compatible). Silent by default. */
-  logger?: Logger;
-  /** Largest payload accepted by enqueue, in bytes of JSON. Default 1 MiB. */
-  maxPayloadBytes?: number;
-  /** Prepare statements once per connection (default true); turn off behind old PgBouncer. */
-  preparedStatements?: boolean;
-  /** Install or upgrade the schema on connect instead of failing when it is missing. */
-  install?: boolean;
-  /**
-   * How long finished jobs (their log entries and results) are kept. Pruned by the workers,
-   * one at a time, every `intervalMs`. Default: 7 days, no row limit, every minute.
-   */
-  retention?: RetentionOptions;
-  /**
-   * Prometheus metrics (prom-client), on by default in a registry of this instance
-   * (`pgq.metrics.registry`); pass `{ registry }` to use yours, or false to turn them off.
-   */
-  metrics?: MetricsOptions | boolean;
-}
-
-export interface RetentionOptions {
-  /** Delete log entries older than this; null keeps them regardless of age. */
-  maxAgeMs?: number | null;
-  /** Keep at most this many log entries (the newest); null for no limit. */
-  maxRows?: number | null;
-  intervalMs?: number;
-}
-
-export interface RunOptions {
-  /** Stop gracefully on SIGTERM and SIGINT (a second signal abandons running jobs). Default true. */
-  handleSignals?: boolean;
-}
-
-const WORKER_DEFAULTS: WorkerOptions = {
-  concurrency: 32,
-  pollIntervalMs: 1_000,
-  heartbeatIntervalMs: 5_000,
-  shutdownTimeoutMs: 30_000,
-  maxResultBytes: 1024 * 1024,
-};
-const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
-const INT4_MAX = 2 ** 31 - 1;
+import { Worker } from './worker/worker.js';
 
 /**
  * One pgqueuer instance: a producer (enqueue, cancel, inspect) and, once entrypoints are
@@ -81,33 +41,26 @@ const INT4_MAX = 2 ** 31 - 1;
  */
 export class PgQueuer {
   private readonly handlers = new Map<string, ResolvedEntrypoint>();
-  private readonly schedules = new Map<string, ScheduleDefinition>();
-  private readonly workerOptions: WorkerOptions;
-  private readonly logger: Logger;
-  private readonly maxPayloadBytes: number;
-  private readonly retention: Required<RetentionOptions>;
-  private worker: QueueManager | undefined;
+  private readonly schedules = new Map<string, ResolvedSchedule>();
+  private readonly payloadChecks = new Map<string, PayloadCheck>();
+  private readonly mismatches = new Map<string, number>();
+  private readonly metricServers = new Set<MetricsServer>();
+  private worker: Worker | undefined;
   private watcher: CompletionWatcher | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly metricServers = new Set<MetricsServer>();
   /** Prometheus metrics of this instance; undefined when turned off with `metrics: false`. */
   readonly metrics: PgqMetrics | undefined;
-  /**
-   * Checks run on every payload enqueued to an entrypoint, installed when a schema file is
-   * bound (generated `createClient` / `registerHandlers`), so `pgq.enqueue` cannot bypass it.
-   * Each returns the JSON text to store.
-   */
-  private readonly payloadChecks = new Map<string, PayloadCheck>();
 
   protected constructor(
     private readonly backend: QueueBackend,
-    settings: Settings,
+    private readonly settings: Settings,
   ) {
-    this.logger = settings.logger;
-    this.workerOptions = settings.worker;
-    this.retention = settings.retention;
-    this.maxPayloadBytes = settings.maxPayloadBytes;
     this.metrics = settings.metrics === false ? undefined : new PgqMetrics(settings.metrics, () => backend.queueSize(), settings.logger);
+    attachInternals(this, {
+      setPayloadCheck: (entrypoint, check) => this.payloadChecks.set(entrypoint, check),
+      noteFingerprintMismatch: (entrypoint) => this.mismatches.set(entrypoint, (this.mismatches.get(entrypoint) ?? 0) + 1),
+      isDrained: () => this.isDrained(),
+    });
   }
 
   /**
@@ -116,8 +69,14 @@ export class PgQueuer {
    * when the database is unreachable.
    */
   static async connect(connection?: ConnectionInput, options: PgQueuerOptions = {}): Promise<PgQueuer> {
-    const config = poolConfig(connection);
-    return PgQueuer.open(new pg.Pool(config), true, options);
+    const settings = resolveSettings(options); // bad options fail before any connection is made
+    return new PgQueuer(await openPostgres(connection, options), settings);
+  }
+
+  /** Uses your `pg` pool. `stop()` leaves the pool open: it is yours to end. */
+  static async fromPool(pool: pg.Pool, options: PgQueuerOptions = {}): Promise<PgQueuer> {
+    const settings = resolveSettings(options);
+    return new PgQueuer(await openPostgres(pool, options), settings);
   }
 
   /**
@@ -131,45 +90,19 @@ export class PgQueuer {
     return new PgQueuer(new MemoryBackend(clock), resolveSettings(rest));
   }
 
-  /** Uses your `pg` pool. `stop()` leaves the pool open: it is yours to end. */
-  static async fromPool(pool: pg.Pool, options: PgQueuerOptions = {}): Promise<PgQueuer> {
-    return PgQueuer.open(pool, false, options);
-  }
-
-  private static async open(pool: pg.Pool, ownsPool: boolean, options: PgQueuerOptions): Promise<PgQueuer> {
-    let settings: Settings;
-    let names: SchemaNames;
-    try {
-      // Bad options fail before any connection is made.
-      settings = resolveSettings(options);
-      names = schemaNames(options.schema);
-    } catch (err) {
-      if (ownsPool) await pool.end();
-      throw err;
-    }
-    const driver = new PgDriver(pool, {
-      ownsPool,
-      preparedStatements: options.preparedStatements ?? true,
-      logger: options.logger ?? silentLogger,
-    });
-    try {
-      if (options.install) await install(driver, names);
-      else await assertInstalled(driver, names);
-      return new PgQueuer(new PgBackend(driver, names), settings);
-    } catch (err) {
-      await driver.close().catch(() => {});
-      throw isConnectionFailure(err) ? connectionError(err, pool.options) : err;
-    }
-  }
-
-  /** The schema names in use, for tools built on top (the CLI, tests). */
-  get schema(): SchemaNames | undefined {
-    return this.backend instanceof PgBackend ? this.backend.names : undefined;
-  }
-
   /** This worker's id, as recorded on the jobs it holds. */
   get workerId(): string | undefined {
     return this.worker?.workerId;
+  }
+
+  /** Whether `run()` is in progress. */
+  get isRunning(): boolean {
+    return this.worker?.isRunning ?? false;
+  }
+
+  /** Jobs seen by this worker whose producer had a different schema, counted per entrypoint. */
+  get fingerprintMismatches(): ReadonlyMap<string, number> {
+    return new Map(this.mismatches);
   }
 
   /** Registers the handler for jobs enqueued under `name`. */
@@ -192,57 +125,25 @@ export class PgQueuer {
   schedule(name: string, expression: string, handler: ScheduleHandler, options: ScheduleOptions = {}): this {
     if (this.worker) throw new StateError(`cannot add schedule "${name}": the worker is already running`);
     if (this.handlers.has(name)) throw new ConfigError(`"${name}" is already registered as an entrypoint or schedule`);
-    for (const key of Object.keys(options)) {
-      if (!SCHEDULE_OPTIONS.has(key)) throw new ConfigError(`schedule "${name}": unknown option "${key}" (known: ${[...SCHEDULE_OPTIONS].join(', ')})`);
-    }
-    const missed = options.missed ?? 'once';
-    if (missed !== 'once' && missed !== 'skip') throw new ConfigError(`schedule "${name}": missed must be "once" or "skip", got ${JSON.stringify(missed)}`);
-    const priority = options.priority ?? 0;
-    if (!Number.isInteger(priority)) throw new ConfigError(`schedule "${name}": priority must be an integer`);
-    const spec = parseCron(expression, options.timezone);
-    const entry = resolveEntrypoint(
-      name,
-      {
-        ...(options.allowOverlap ? {} : { concurrencyLimit: 1 }),
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.rescueAfterMs ? { rescueAfterMs: options.rescueAfterMs } : {}),
-      },
-      (job, ctx) => handler({ name, scheduledAt: new Date((job.payload as { scheduledAt: string }).scheduledAt) }, ctx),
+    const schedule = resolveSchedule(name, expression, options);
+    const entry = resolveEntrypoint(name, schedule.entrypoint, (job, ctx) =>
+      handler({ name, scheduledAt: new Date((job.payload as TickPayload).scheduledAt) }, ctx),
     );
     this.handlers.set(name, entry);
-    this.schedules.set(name, { name, spec, missed, priority });
+    this.schedules.set(name, schedule);
     return this;
   }
 
   /** Enqueues one job and returns its id. */
   async enqueue(entrypoint: string, payload: unknown, options: EnqueueOptions = {}): Promise<number> {
-    const [id] = await this.enqueueItems([{ ...options, entrypoint, payload }], options.client, () => 'payload');
+    const [id] = await this.write([{ ...options, entrypoint, payload }], options.client, () => 'payload');
     return id!;
   }
 
   /** Enqueues many jobs in one statement, all or nothing. Ids come back in input order. */
   async enqueueMany(items: readonly EnqueueManyItem[], options: { client?: TransactionClient } = {}): Promise<number[]> {
     if (!Array.isArray(items)) throw new ConfigError('enqueueMany expects an array of { entrypoint, payload, ...options }');
-    return this.enqueueItems(items, options.client, (i) => `jobs[${i}].payload`);
-  }
-
-  /**
-   * Serves this instance's metrics for Prometheus on `http://host:port/metrics` (host
-   * 127.0.0.1 unless told otherwise). Closed by `stop()`, or by the returned handle.
-   */
-  async metricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-    this.assertOpen();
-    if (!this.metrics) throw new ConfigError('metrics are turned off for this instance (metrics: false)');
-    const server = await serveMetrics(this.metrics.registry, options);
-    this.metricServers.add(server);
-    return {
-      url: server.url,
-      port: server.port,
-      close: async () => {
-        this.metricServers.delete(server);
-        await server.close();
-      },
-    };
+    return this.write(items, options.client, (i) => `jobs[${i}].payload`);
   }
 
   /**
@@ -268,25 +169,6 @@ export class PgQueuer {
     return this.backend.listJobs(entrypoint, options.limit ?? 1_000);
   }
 
-  /**
-   * @internal For pgqueuer/testing's drain(): true when this worker holds nothing and no job
-   * of its entrypoints, and no tick of its schedules, is runnable now.
-   */
-  async isDrained(): Promise<boolean> {
-    if (!this.worker?.isRunning || !this.worker.isIdle) return false;
-    if ((await this.backend.pendingCount([...this.handlers.keys()])) > 0) return false;
-    if (this.schedules.size > 0) {
-      const { rows, dbNow } = await this.backend.readSchedules([...this.schedules.keys()]);
-      if (rows.some((r) => r.nextRun.getTime() <= dbNow.getTime())) return false;
-    }
-    return this.worker.isIdle;
-  }
-
-  /** Whether `run()` is in progress. */
-  get isRunning(): boolean {
-    return this.worker?.isRunning ?? false;
-  }
-
   /** Live jobs counted per entrypoint, status and priority. */
   async queueSize(): Promise<QueueSizeRow[]> {
     this.assertOpen();
@@ -300,32 +182,32 @@ export class PgQueuer {
    */
   waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
     this.assertOpen();
-    return this.completions.waitFor(jobId(id), options);
+    return this.completions().waitFor(jobId(id), options);
   }
 
   /** `waitFor` for many ids over the same connection, resolved in the order given. */
   waitForAll(ids: readonly number[], options: WaitOptions = {}): Promise<JobCompletion[]> {
     this.assertOpen();
-    return this.completions.waitForAll(ids.map(jobId), options);
+    return this.completions().waitForAll(ids.map(jobId), options);
   }
 
-  /** The instance's completion watcher (one LISTEN connection for all waits), created on first use. */
-  get completions(): CompletionWatcher {
-    this.watcher ??= new CompletionWatcher(this.backend, this.workerOptions.pollIntervalMs, this.logger);
-    return this.watcher;
-  }
-
-  /** Jobs seen by this worker whose producer had a different schema, per entrypoint. */
-  readonly fingerprintMismatches = new Map<string, number>();
-
-  /** @internal Called by bound handlers when a job's schema fingerprint differs from the worker's. */
-  noteFingerprintMismatch(entrypoint: string): void {
-    this.fingerprintMismatches.set(entrypoint, (this.fingerprintMismatches.get(entrypoint) ?? 0) + 1);
-  }
-
-  /** @internal Used by bound schemas: validate and encode every payload of `entrypoint`. */
-  setPayloadCheck(entrypoint: string, check: PayloadCheck): void {
-    this.payloadChecks.set(entrypoint, check);
+  /**
+   * Serves this instance's metrics for Prometheus on `http://host:port/metrics` (host
+   * 127.0.0.1 unless told otherwise). Closed by `stop()`, or by the returned handle.
+   */
+  async metricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+    this.assertOpen();
+    if (!this.metrics) throw new ConfigError('metrics are turned off for this instance (metrics: false)');
+    const server = await serveMetrics(this.metrics.registry, options);
+    this.metricServers.add(server);
+    return {
+      url: server.url,
+      port: server.port,
+      close: async () => {
+        this.metricServers.delete(server);
+        await server.close();
+      },
+    };
   }
 
   /**
@@ -335,20 +217,13 @@ export class PgQueuer {
   async run(options: RunOptions = {}): Promise<void> {
     this.assertOpen();
     if (this.worker) throw new StateError('run() was already called on this instance');
-    const scheduler = this.schedules.size > 0 ? new Scheduler(this.backend, this.schedules, this.logger) : undefined;
-    const { intervalMs, ...policy } = this.retention;
-    const maintenance = new Maintenance(this.backend, policy, intervalMs, this.logger);
-    this.worker = new QueueManager(this.backend, this.handlers, this.workerOptions, this.logger, {
-      scheduler,
-      maintenance,
-      instruments: this.metrics,
-    });
+    const worker = (this.worker = this.createWorker());
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!this.stopping) {
-        this.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
+        this.settings.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
         void this.stop();
       } else {
-        this.worker?.abandonRunning();
+        worker.abandonRunning();
       }
     };
     const handleSignals = options.handleSignals ?? true;
@@ -357,7 +232,8 @@ export class PgQueuer {
       process.on('SIGINT', onSignal);
     }
     try {
-      await this.worker.run();
+      await worker.start();
+      await worker.done;
       await this.stopping;
     } catch (err) {
       await this.stop();
@@ -378,165 +254,61 @@ export class PgQueuer {
       } finally {
         this.metrics?.detach();
         await Promise.all([...this.metricServers].map((server) => server.close()));
-        await this.watcher?.close();
+        await this.watcher?.stop();
         await this.backend.close();
       }
     })();
     return this.stopping;
   }
 
-  private async enqueueItems(
-    items: readonly EnqueueManyItem[],
-    client: TransactionClient | undefined,
-    what: (index: number) => string,
-  ): Promise<number[]> {
-    this.assertOpen();
-    const entrypoints = items.map((item) => item?.entrypoint);
-    return tracedEnqueue(
-      entrypoints,
-      async (traceHeaders) => {
-        const rows = items.map((item, i) => {
-          try {
-            return this.toRow(item, what(i), traceHeaders);
-          } catch (err) {
-            if (err instanceof ValidationError) this.metrics?.validationFailed(item.entrypoint, err.what, 'enqueue');
-            throw err;
-          }
-        });
-        const ids = await this.backend.enqueue(rows, client);
-        this.metrics?.enqueued(entrypoints);
-        return ids;
-      },
-    );
+  /** The worker with its services, started in this order (and stopped in reverse): scheduler, rescuer, retention. */
+  private createWorker(): Worker {
+    const { logger, worker: options, retention } = this.settings;
+    const instruments = this.metrics ?? noInstruments;
+    const services: Service[] = [];
+    if (this.schedules.size > 0) services.push(new Scheduler(this.backend, this.schedules, logger));
+    const rescuePolicies = [...this.handlers.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs }));
+    services.push(new Rescuer(this.backend, rescuePolicies, options.heartbeatIntervalMs, logger, instruments, () => worker.wake()));
+    const { intervalMs, ...policy } = retention;
+    services.push(new Retention(this.backend, policy, intervalMs, logger));
+    const worker = new Worker(this.backend, this.handlers, options, logger, { services, instruments });
+    return worker;
   }
 
-  /** `traceHeaders`: the producer span's context, stored with the job unless its headers set the same keys. */
-  private toRow(item: EnqueueManyItem, what: string, traceHeaders: Record<string, string>): EnqueueRow {
-    validateEntrypointName(item.entrypoint);
-    const priority = item.priority ?? 0;
-    if (!Number.isInteger(priority) || Math.abs(priority) > INT4_MAX) {
-      throw new ConfigError(`priority must be an integer between ${-INT4_MAX} and ${INT4_MAX}, got ${JSON.stringify(priority)}`);
+  /** Encode everything first (a bad item writes nothing), then write inside the producer's span. */
+  private async write(items: readonly EnqueueManyItem[], client: TransactionClient | undefined, pathOf: (i: number) => string): Promise<number[]> {
+    this.assertOpen();
+    let rows;
+    try {
+      rows = encodeJobs(items, { maxPayloadBytes: this.settings.maxPayloadBytes, payloadCheck: (e) => this.payloadChecks.get(e) }, pathOf);
+    } catch (err) {
+      if (err instanceof ValidationError) this.metrics?.validationFailed(err.entrypoint, err.what, 'enqueue');
+      throw err;
     }
-    let executeAt: string | null = null;
-    let delayMs: number | null = null;
-    const after = item.executeAfter;
-    if (after instanceof Date) {
-      if (Number.isNaN(after.getTime())) throw new ConfigError('executeAfter is an invalid Date');
-      executeAt = after.toISOString();
-    } else if (after !== undefined) {
-      if (typeof after !== 'number' || !Number.isFinite(after) || after < 0) {
-        throw new ConfigError(`executeAfter must be a Date or milliseconds from now (≥ 0), got ${JSON.stringify(after)}`);
-      }
-      delayMs = after;
+    const ids = await tracedEnqueue(rows, (traced) => this.backend.enqueue(traced, client));
+    this.metrics?.enqueued(rows.map((r) => r.entrypoint));
+    return ids;
+  }
+
+  private completions(): CompletionWatcher {
+    this.watcher ??= new CompletionWatcher(this.backend, this.settings.worker.pollIntervalMs, this.settings.logger);
+    return this.watcher;
+  }
+
+  private async isDrained(): Promise<boolean> {
+    const worker = this.worker;
+    if (!worker?.isRunning || !worker.isIdle) return false;
+    if ((await this.backend.pendingCount([...this.handlers.keys()])) > 0) return false;
+    if (this.schedules.size > 0) {
+      const { rows, dbNow } = await this.backend.readSchedules([...this.schedules.keys()]);
+      if (rows.some((r) => r.nextRun.getTime() <= dbNow.getTime())) return false;
     }
-    const dedupeKey = item.dedupeKey ?? null;
-    if (dedupeKey !== null && (typeof dedupeKey !== 'string' || dedupeKey.length === 0 || dedupeKey.includes('\u0000'))) {
-      throw new ConfigError(`dedupeKey must be a non-empty string, got ${JSON.stringify(dedupeKey)}`);
-    }
-    let headers: string | null = null;
-    if (item.headers !== undefined) {
-      if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) {
-        throw new ConfigError('headers must be a plain object');
-      }
-    }
-    if (item.headers !== undefined || Object.keys(traceHeaders).length > 0) {
-      headers = toJsonText({ ...traceHeaders, ...item.headers }, 'headers', this.maxPayloadBytes);
-    }
-    const check = this.payloadChecks.get(item.entrypoint);
-    return {
-      entrypoint: item.entrypoint,
-      priority,
-      payload: check ? check(item.payload, what, this.maxPayloadBytes) : toJsonText(item.payload ?? null, what, this.maxPayloadBytes),
-      headers,
-      executeAt,
-      delayMs,
-      dedupeKey,
-    };
+    return worker.isIdle;
   }
 
   private assertOpen(): void {
     if (this.stopping) throw new StateError('this PgQueuer instance was stopped; create a new one');
   }
-}
-
-export interface ScheduleOptions {
-  /** IANA timezone the expression is read in. Default UTC. */
-  timezone?: string;
-  /** Ticks missed while no worker ran: run the latest once (default) or skip them. */
-  missed?: MissedTickPolicy;
-  /** Let a tick start while the previous one still runs. Default false. */
-  allowOverlap?: boolean;
-  retry?: EntrypointOptions['retry'];
-  rescueAfterMs?: number;
-  priority?: number;
-}
-
-/** What a schedule's handler gets for each tick. */
-export interface ScheduleTick {
-  name: string;
-  /** The tick's time by the schedule (not when the handler started). */
-  scheduledAt: Date;
-}
-
-export type ScheduleHandler = (tick: ScheduleTick, ctx: JobContext) => unknown;
-
-const SCHEDULE_OPTIONS = new Set(['timezone', 'missed', 'allowOverlap', 'retry', 'rescueAfterMs', 'priority']);
-
-/** Validates a payload and returns the JSON text to store; throws to refuse it. */
-export type PayloadCheck = (payload: unknown, what: string, maxBytes: number) => string;
-
-/** Every option checked and defaulted, once, before anything connects. */
-interface Settings {
-  logger: Logger;
-  worker: WorkerOptions;
-  retention: Required<RetentionOptions>;
-  maxPayloadBytes: number;
-  metrics: MetricsOptions | false;
-}
-
-function resolveSettings(options: PgQueuerOptions): Settings {
-  return {
-    logger: options.logger ?? silentLogger,
-    worker: resolveWorkerOptions(options),
-    retention: resolveRetention(options.retention ?? {}),
-    maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),
-    metrics: resolveMetrics(options.metrics),
-  };
-}
-
-function resolveMetrics(metrics: PgQueuerOptions['metrics']): MetricsOptions | false {
-  if (metrics === false) return false;
-  if (metrics === undefined || metrics === true) return {};
-  if (typeof metrics !== 'object' || metrics === null) throw new ConfigError('metrics must be false or { registry }');
-  for (const key of Object.keys(metrics)) {
-    if (key !== 'registry') throw new ConfigError(`metrics: unknown option "${key}" (known: registry)`);
-  }
-  if (metrics.registry !== undefined && typeof (metrics.registry as { metrics?: unknown }).metrics !== 'function') {
-    throw new ConfigError('metrics.registry must be a prom-client Registry');
-  }
-  return metrics;
-}
-
-const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };
-
-function resolveRetention(options: RetentionOptions): Required<RetentionOptions> {
-  const resolved = { ...RETENTION_DEFAULTS };
-  for (const key of Object.keys(options)) {
-    if (!(key in RETENTION_DEFAULTS)) throw new ConfigError(`retention: unknown option "${key}" (known: maxAgeMs, maxRows, intervalMs)`);
-  }
-  if (options.maxAgeMs !== undefined) resolved.maxAgeMs = options.maxAgeMs === null ? null : positiveNumber(options.maxAgeMs, 'retention.maxAgeMs');
-  if (options.maxRows !== undefined) resolved.maxRows = options.maxRows === null ? null : positiveInteger(options.maxRows, 'retention.maxRows');
-  if (options.intervalMs !== undefined) resolved.intervalMs = positiveNumber(options.intervalMs, 'retention.intervalMs');
-  return resolved;
-}
-
-function resolveWorkerOptions(options: PgQueuerOptions): WorkerOptions {
-  const resolved = { ...WORKER_DEFAULTS };
-  for (const key of Object.keys(WORKER_DEFAULTS) as Array<keyof WorkerOptions>) {
-    const value = options[key];
-    if (value !== undefined) resolved[key] = key === 'concurrency' ? positiveInteger(value, key) : positiveNumber(value, key);
-  }
-  return resolved;
 }
 
 function jobId(id: unknown): number {

@@ -1,7 +1,21 @@
-import type { Logger } from './logger.js';
+/**
+ * Every public type of pgqueuer's runtime, in one place. Modules import their public shapes
+ * from here; index.ts re-exports them. (The schema file's own types, `JobDefinition` and
+ * `JobsSchema`, live with `defineJobs` in schema/define-jobs.ts.)
+ */
+import type { Registry } from 'prom-client';
 
 /** JSON object stored beside a job's payload (trace context, schema fingerprints, your own tags). */
 export type JobHeaders = Record<string, unknown>;
+
+/**
+ * Where a live job is: `scheduled` (deferred, not due yet), `queued` (runnable), `picked`
+ * (claimed by a worker: running, or about to run in that worker). "Running" in these docs
+ * means `picked`.
+ */
+export type JobStatus = 'scheduled' | 'queued' | 'picked';
+/** How a job ended. Attempts before the last are logged `retried` or `rescued`. */
+export type FinalStatus = 'successful' | 'exception' | 'canceled';
 
 /** A job as its handler sees it. */
 export interface Job<Payload = unknown> {
@@ -14,6 +28,17 @@ export interface Job<Payload = unknown> {
   readonly headers: JobHeaders;
   /** When the job was enqueued (database time). */
   readonly createdAt: Date;
+}
+
+/**
+ * The logging interface pgqueuer writes to: a subset of pino's, so a pino (or pino-like)
+ * logger can be passed as is. pgqueuer is quiet unless given one.
+ */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 /** What a handler gets besides the job. */
@@ -79,16 +104,194 @@ export interface EntrypointOptions {
   serializedDispatch?: boolean;
   rateLimit?: RateLimit;
   retry?: RetryPolicy;
-  /** A picked job whose heartbeat is older than this goes back to the queue. Default 30 s. */
+  /** A running job whose heartbeat is older than this goes back to the queue. Default 30 s. */
   rescueAfterMs?: number;
 }
 
-export type JobStatus = 'scheduled' | 'queued' | 'picked';
-export type FinalStatus = 'successful' | 'exception' | 'canceled';
+/** A job's last error as the log keeps it. */
+export interface JobError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Extra facts, e.g. validation issues. */
+  details?: unknown;
+}
 
 export interface QueueSizeRow {
   entrypoint: string;
   status: JobStatus;
   priority: number;
   count: number;
+}
+
+/** A live job (scheduled, queued or running), as `listJobs` returns it. */
+export interface LiveJob {
+  id: number;
+  entrypoint: string;
+  status: JobStatus;
+  priority: number;
+  payload: unknown;
+  headers: JobHeaders;
+  executeAfter: Date;
+  dedupeKey: string | null;
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface WaitOptions {
+  /** Give up after this long with a `WaitTimeoutError` (the job is left alone). Default: wait on. */
+  timeoutMs?: number;
+}
+
+/** A finished job as `waitFor` reports it. */
+export interface JobCompletion<Result = unknown> {
+  id: number;
+  status: FinalStatus;
+  /** The handler's return value (for `successful`), as stored. */
+  result?: Result;
+  /** What the last attempt threw (for `exception`, and for `canceled` when it was running). */
+  error?: JobError;
+}
+
+/** The worker's own settings (all optional in `PgQueuerOptions`). */
+export interface WorkerOptions {
+  /** Handlers running at once in this worker. Default 32. */
+  concurrency: number;
+  /** Fallback poll when no notification arrives. Default 1,000 ms. */
+  pollIntervalMs: number;
+  /** How often running jobs' heartbeats are refreshed and stale jobs rescued. Default 5,000 ms. */
+  heartbeatIntervalMs: number;
+  /** How long `stop()` waits for running handlers before giving their jobs back. Default 30,000 ms. */
+  shutdownTimeoutMs: number;
+  /** Largest stored handler result, in bytes of JSON. Default 1 MiB. */
+  maxResultBytes: number;
+}
+
+export interface RetentionOptions {
+  /** Delete log entries older than this; null keeps them regardless of age. */
+  maxAgeMs?: number | null;
+  /** Keep at most this many log entries (the newest); null for no limit. */
+  maxRows?: number | null;
+  intervalMs?: number;
+}
+
+export interface MetricsOptions {
+  /**
+   * Register pgqueuer's metrics here (e.g. prom-client's default `register`, to serve them with
+   * your own). Default: a registry of this instance, `pgq.metrics.registry`. Instances sharing a
+   * registry share its metrics, so both a producer and a worker in one process can use it.
+   */
+  registry?: Registry;
+}
+
+export interface PgQueuerOptions extends Partial<WorkerOptions> {
+  /** Schema holding pgqueuer's tables. Default "pgqueuer". */
+  schema?: string;
+  /** Where pgqueuer logs (pino-compatible). Silent by default. */
+  logger?: Logger;
+  /** Largest payload accepted by enqueue, in bytes of JSON. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Prepare statements once per connection (default true); turn off behind old PgBouncer. */
+  preparedStatements?: boolean;
+  /** Install or upgrade the schema on connect instead of failing when it is missing. */
+  install?: boolean;
+  /**
+   * How long finished jobs (their log entries and results) are kept. Pruned by the workers,
+   * one at a time, every `intervalMs`. Default: 7 days, no row limit, every minute.
+   */
+  retention?: RetentionOptions;
+  /**
+   * Prometheus metrics (prom-client), on by default in a registry of this instance
+   * (`pgq.metrics.registry`); pass `{ registry }` to use yours, or false to turn them off.
+   */
+  metrics?: MetricsOptions | boolean;
+}
+
+export interface RunOptions {
+  /** Stop gracefully on SIGTERM and SIGINT (a second signal abandons running jobs). Default true. */
+  handleSignals?: boolean;
+}
+
+/** What to do with ticks that passed while no worker ran the schedule. */
+export type MissedTickPolicy = 'once' | 'skip';
+
+export interface ScheduleOptions {
+  /** IANA timezone the expression is read in. Default UTC. */
+  timezone?: string;
+  /** Ticks missed while no worker ran: run the latest once (default) or skip them. */
+  missed?: MissedTickPolicy;
+  /** Let a tick start while the previous one still runs. Default false. */
+  allowOverlap?: boolean;
+  retry?: RetryPolicy;
+  rescueAfterMs?: number;
+  priority?: number;
+}
+
+/** What a schedule's handler gets for each tick. */
+export interface ScheduleTick {
+  name: string;
+  /** The tick's time by the schedule (not when the handler started). */
+  scheduledAt: Date;
+}
+
+export type ScheduleHandler = (tick: ScheduleTick, ctx: JobContext) => unknown;
+
+/** A cron schedule as stored (also ones no running worker has any more). */
+export interface ScheduleRow {
+  name: string;
+  expression: string;
+  timezone: string;
+  missed: MissedTickPolicy;
+  nextRun: Date;
+  lastRun: Date | null;
+  registeredAt: Date;
+}
+
+/**
+ * Where the in-memory backend reads the time (PostgreSQL's now() in the real one). Tests pass
+ * a `TestClock` (pgqueuer/testing) to move time by hand; nothing global is patched.
+ */
+export interface Clock {
+  now(): Date;
+  /** Called when the time jumps (a test clock advanced), so workers re-check what is due. */
+  onChange?(listener: () => void): () => void;
+}
+
+/** What a typed enqueue (the generated client) returns: the job id, and a way to await its typed result. */
+export interface JobHandle<Result> {
+  readonly id: number;
+  /**
+   * Resolves with the handler's return value (checked by the job's `result` schema) once the
+   * job succeeded; rejects with `JobFailedError`, `JobCanceledError` or `WaitTimeoutError`.
+   */
+  result(options?: WaitOptions): Promise<Result>;
+}
+
+/** One job for `enqueue.<job>.many([...])`. */
+export interface EnqueueItem<Payload> extends Omit<EnqueueOptions, 'client'> {
+  payload: Payload;
+}
+
+export interface TypedEnqueue<Payload, Result> {
+  (payload: Payload, options?: EnqueueOptions): Promise<JobHandle<Result>>;
+  /** The entrypoint this function enqueues to. */
+  readonly entrypoint: string;
+  /** One statement for all items; all or nothing (validation included). */
+  many(items: readonly EnqueueItem<Payload>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result>[]>;
+}
+
+export interface InstallReport {
+  schema: string;
+  /** Versions applied by this call (empty when already up to date). */
+  applied: number[];
+  version: number;
+}
+
+export interface VerifyReport {
+  schema: string;
+  ok: boolean;
+  installedVersion: number | null;
+  latestVersion: number;
+  /** One line per problem, naming the missing or outdated object. */
+  problems: string[];
 }

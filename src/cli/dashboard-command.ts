@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { integerAtLeast } from './arguments.js';
-import type { GlobalOptions } from './context.js';
+import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 import { renderFrame } from './dashboard-frame.js';
 import { runLiveDashboard } from './dashboard-live.js';
-import { dashboardReader } from '../postgres/ops/dashboard-snapshot.js';
-import { withDatabase } from './database.js';
+import { withOperator } from '../admin.js';
 import { fitWidth } from './terminal-text.js';
 
 const LIVE_QUERY_TIMEOUT_MS = 10_000;
@@ -30,17 +29,16 @@ export function registerDashboardCommand(program: Command, globals: () => Global
         throw new ConfigError('the live dashboard needs an interactive terminal; pass --once to print a single frame');
       }
       // A refresh stuck on a dead network shows up as a failed refresh, and never blocks quitting for long.
-      const tuning = opts.once ? {} : { queryTimeoutMs: LIVE_QUERY_TIMEOUT_MS };
-      await withDatabase(globals(), async (driver, names) => {
-        const read = dashboardReader(names);
+      const options = { schema: schemaOf(globals()), ...(opts.once ? {} : { queryTimeoutMs: LIVE_QUERY_TIMEOUT_MS }) };
+      await withOperator(connectionOf(globals()), options, async (operator) => {
         if (opts.once) {
           // Cut to the terminal's width when there is one; a pipe gets whole lines.
           const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-          const lines = renderFrame(await read(driver), { staleAfterSeconds: opts.staleAfter });
+          const lines = renderFrame(await operator.snapshot(), { staleAfterSeconds: opts.staleAfter });
           process.stdout.write(lines.map((l) => `${fitWidth(l.text, width)}\n`).join(''));
           return;
         }
-        await runLiveDashboard(() => read(driver), { intervalMs: opts.interval, staleAfterSeconds: opts.staleAfter });
-      }, tuning);
+        await runLiveDashboard(() => operator.snapshot(), { intervalMs: opts.interval, staleAfterSeconds: opts.staleAfter });
+      });
     });
 }

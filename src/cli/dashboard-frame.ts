@@ -1,4 +1,4 @@
-import type { DashboardSnapshot } from '../postgres/ops/dashboard-snapshot.js';
+import type { DashboardSnapshot } from '../admin.js';
 import { formatTable } from './table.js';
 import { formatInstant, formatSeconds, printable } from './terminal-text.js';
 

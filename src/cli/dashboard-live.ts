@@ -1,4 +1,4 @@
-import type { DashboardSnapshot } from '../postgres/ops/dashboard-snapshot.js';
+import type { DashboardSnapshot } from '../admin.js';
 import { renderFrame } from './dashboard-frame.js';
 import { TerminalScreen } from './terminal-screen.js';
 

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { failuresQuery } from '../postgres/statements/failures.js';
-import { requeueQuery } from '../postgres/statements/requeue.js';
+import { withOperator } from '../admin.js';
 import { integerAtLeast, jobIds } from './arguments.js';
-import type { GlobalOptions } from './context.js';
-import { withDatabase } from './database.js';
+import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 import { formatTable } from './table.js';
 import { printable } from './terminal-text.js';
 
@@ -23,8 +21,8 @@ export function registerFailureCommands(program: Command, globals: () => GlobalO
     .option('--scan <n>', 'search the newest n log entries (bounds the cost on a large log)', integerAtLeast(1), 100_000)
     .option('--json', 'print JSON instead of a table')
     .action(async (opts: FailuresOptions) => {
-      const { failures, scanned } = await withDatabase(globals(), (driver, names) =>
-        failuresQuery(names)(driver, { limit: opts.limit, entrypoint: opts.entrypoint ?? null, scan: opts.scan }),
+      const { failures, scanned } = await withOperator(connectionOf(globals()), { schema: schemaOf(globals()) }, (operator) =>
+        operator.recentFailures({ limit: opts.limit, entrypoint: opts.entrypoint ?? null, scan: opts.scan }),
       );
       if (opts.json) {
         console.log(
@@ -65,7 +63,7 @@ export function registerFailureCommands(program: Command, globals: () => GlobalO
     )
     .action(async (ids: number[], opts: { json?: boolean }) => {
       const wanted = [...new Set(ids)];
-      const retried = await withDatabase(globals(), (driver, names) => requeueQuery(names)(driver, wanted));
+      const retried = await withOperator(connectionOf(globals()), { schema: schemaOf(globals()) }, (operator) => operator.retryFailed(wanted));
       const found = new Set(retried.map((r) => r.id));
       const notFound = wanted.filter((id) => !found.has(id));
       if (opts.json) {

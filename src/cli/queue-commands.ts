@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withQueue, type GlobalOptions } from './context.js';
+import { jobIds } from './arguments.js';
 import { formatTable } from './table.js';
-import { InvalidArgumentError } from 'commander';
 
 export function registerQueueCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -43,11 +43,7 @@ export function registerQueueCommands(program: Command, globals: () => GlobalOpt
   program
     .command('cancel')
     .description('cancel jobs: queued ones are removed, running ones are told to abort')
-    .argument('<id...>', 'job ids', (value: string, previous: number[] = []) => {
-      const id = Number(value);
-      if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError(`"${value}" is not a job id`);
-      return [...previous, id];
-    })
+    .argument('<id...>', 'job ids', jobIds)
     .action(async (ids: number[]) => {
       const found = await withQueue(globals(), (pgq) => pgq.cancel(ids));
       const missing = ids.filter((id) => !found.includes(id));

@@ -1,22 +1,8 @@
 import { JobNotFoundError, StateError, WaitTimeoutError } from '../errors.js';
-import type { FinalStatus } from '../types.js';
-import type { Logger } from '../logger.js';
-import type { JobOutcome, QueueBackend, SerializedError } from '../port/queue-backend.js';
-
-export interface WaitOptions {
-  /** Give up after this long with a `WaitTimeoutError` (the job is left alone). Default: wait on. */
-  timeoutMs?: number;
-}
-
-/** A finished job as `waitFor` reports it. */
-export interface JobCompletion<Result = unknown> {
-  id: number;
-  status: FinalStatus;
-  /** The handler's return value (for `successful`), as stored. */
-  result?: Result;
-  /** What the last attempt threw (for `exception`, and for `canceled` when it was running). */
-  error?: SerializedError;
-}
+import type { Service } from '../lifecycle.js';
+import type { QueueBackend } from '../port/queue-backend.js';
+import type { JobOutcome, Subscription } from '../port/rows.js';
+import type { JobCompletion, Logger, WaitOptions } from '../types.js';
 
 interface Waiter {
   resolve(completion: JobCompletion): void;
@@ -29,13 +15,13 @@ interface Waiter {
  * says which jobs finished; their outcomes are then read in one query per batch. Polling
  * covers notifications lost while the connection was down, so a wait never hangs on one.
  */
-export class CompletionWatcher {
+export class CompletionWatcher implements Service {
   private readonly waiters = new Map<number, Set<Waiter>>();
-  private subscription: Promise<{ close(): Promise<void> }> | undefined;
+  private subscription: Promise<Subscription> | undefined;
   private readonly pending = new Set<number>();
   private fetching: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private stopped = false;
 
   constructor(
     private readonly backend: QueueBackend,
@@ -45,8 +31,8 @@ export class CompletionWatcher {
 
   /** Resolves once job `id` finished (successful, exception or canceled). */
   async waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
-    if (this.closed) throw new StateError('this completion watcher was closed');
-    await this.ensureSubscribed();
+    if (this.stopped) throw new StateError('this completion watcher was stopped');
+    await this.start();
     return new Promise<JobCompletion>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: undefined };
       if (options.timeoutMs !== undefined) {
@@ -69,8 +55,9 @@ export class CompletionWatcher {
     return Promise.all(ids.map((id) => this.waitFor(id, options)));
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  /** Stops listening; waits still pending reject with a `StateError`. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.pollTimer);
     for (const [id, set] of this.waiters) {
       for (const w of set) {
@@ -84,7 +71,8 @@ export class CompletionWatcher {
     await (await subscription?.catch(() => undefined))?.close();
   }
 
-  private ensureSubscribed(): Promise<unknown> {
+  /** Subscribes to completion notifications; the first wait does it when nobody did. */
+  async start(): Promise<void> {
     this.subscription ??= this.backend.subscribeCompletions({
       done: (ids) => this.fetch(ids.filter((id) => this.waiters.has(id))),
       reconnected: () => this.fetch([...this.waiters.keys()]),
@@ -92,7 +80,7 @@ export class CompletionWatcher {
     this.subscription.catch(() => {
       this.subscription = undefined; // the next waitFor tries again
     });
-    return this.subscription;
+    await this.subscription;
   }
 
   private startPolling(): void {
@@ -105,7 +93,7 @@ export class CompletionWatcher {
     if (this.pending.size === 0 || this.fetching) return;
     this.fetching = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.pending.size > 0 && !this.closed) {
+      while (this.pending.size > 0 && !this.stopped) {
         const batch = [...this.pending];
         this.pending.clear();
         try {

@@ -1,5 +1,7 @@
-import type { Logger } from '../logger.js';
-import type { QueueBackend, RetentionPolicy } from '../port/queue-backend.js';
+import type { Service } from '../lifecycle.js';
+import type { QueueBackend } from '../port/queue-backend.js';
+import type { RetentionPolicy } from '../port/rows.js';
+import type { Logger } from '../types.js';
 
 /** How many batches one round may delete before yielding to the next interval. */
 const MAX_BATCHES_PER_ROUND = 100;
@@ -8,7 +10,7 @@ const MAX_BATCHES_PER_ROUND = 100;
  * Prunes the job log on an interval. Every worker runs one; the prune statement's try-lock
  * lets only one of them work at a time, the others skip the round.
  */
-export class Maintenance {
+export class Retention implements Service {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
 
@@ -19,7 +21,7 @@ export class Maintenance {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.policy.maxAgeMs === null && this.policy.maxRows === null) return;
     this.timer = setInterval(() => {
       this.round ??= this.prune().finally(() => {

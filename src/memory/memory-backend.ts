@@ -1,5 +1,7 @@
 import { ConfigError, DuplicateJobError } from '../errors.js';
-import type { FinalStatus, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../types.js';
+import type { QueueBackend } from '../port/queue-backend.js';
+import { SYSTEM_ERRORS, tickPayload } from '../port/system-records.js';
+import type { Clock, FinalStatus, JobError, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../types.js';
 import type {
   CanceledJob,
   ClaimRequest,
@@ -11,16 +13,17 @@ import type {
   HeldJob,
   JobOutcome,
   LiveJob,
-  QueueBackend,
+  PruneResult,
+  ReleasedJob,
   RescuePolicy,
   RetentionPolicy,
   ScheduleRegistration,
   ScheduleRow,
-  SerializedError,
+  Subscription,
   WorkerInfo,
   WorkEvents,
-} from '../port/queue-backend.js';
-import { systemClock, type Clock } from './clock.js';
+} from '../port/rows.js';
+import { systemClock } from './clock.js';
 
 interface JobRecord {
   id: number;
@@ -47,7 +50,7 @@ interface LogRecord {
   entrypoint: string;
   status: FinalStatus | 'retried' | 'rescued';
   attempt: number;
-  error: SerializedError | null;
+  error: JobError | null;
   result: unknown;
   finishedAt: number;
 }
@@ -189,7 +192,7 @@ export class MemoryBackend implements QueueBackend {
       if (!job || job.status !== 'picked' || job.workerId !== workerId || job.attempts !== c.attempt) continue;
       accepted.add(job.id);
       const error = c.error ?? null;
-      if (c.outcome === 'retry' && !job.cancelRequested) {
+      if (c.outcome === 'retried' && !job.cancelRequested) {
         const delay = c.retryDelayMs ?? 0;
         job.status = delay > 0 ? 'scheduled' : 'queued';
         job.executeAfter = now + delay;
@@ -200,7 +203,7 @@ export class MemoryBackend implements QueueBackend {
         continue;
       }
       const status: FinalStatus =
-        job.cancelRequested && (c.outcome === 'retry' || c.outcome === 'exception') ? 'canceled' : (c.outcome as FinalStatus);
+        job.cancelRequested && (c.outcome === 'retried' || c.outcome === 'exception') ? 'canceled' : (c.outcome as FinalStatus);
       this.remove(job);
       this.appendLog(job, status, error, status === 'successful' && c.result !== undefined ? JSON.parse(c.result) : null, now);
       done.push(job.id);
@@ -231,7 +234,7 @@ export class MemoryBackend implements QueueBackend {
     for (const job of this.jobs.values()) {
       const limit = after.get(job.entrypoint);
       if (limit === undefined || job.status !== 'picked' || job.heartbeat === null || job.heartbeat >= now - limit) continue;
-      this.appendLog(job, 'rescued', { name: 'HeartbeatTimeout', message: 'the worker running this attempt stopped heartbeating; the job went back to the queue' }, null, now);
+      this.appendLog(job, 'rescued', SYSTEM_ERRORS.heartbeatTimeout, null, now);
       job.status = 'queued';
       job.workerId = null;
       job.heartbeat = null;
@@ -243,7 +246,7 @@ export class MemoryBackend implements QueueBackend {
     return rescued;
   }
 
-  async release(workerId: string, jobs: ReadonlyArray<{ id: number; started: boolean }>): Promise<void> {
+  async release(workerId: string, jobs: readonly ReleasedJob[]): Promise<void> {
     const now = this.now();
     const woken = new Set<string>();
     for (const { id, started } of jobs) {
@@ -252,7 +255,7 @@ export class MemoryBackend implements QueueBackend {
       if (started) {
         job.rescues++;
         job.executeAfter = now;
-        this.appendLog(job, 'rescued', { name: 'ShutdownTimeout', message: 'the worker shut down before the handler finished; the job went back to the queue' }, null, now);
+        this.appendLog(job, 'rescued', SYSTEM_ERRORS.shutdownTimeout, null, now);
       } else {
         job.attempts--;
       }
@@ -351,17 +354,17 @@ export class MemoryBackend implements QueueBackend {
     return { finished, live };
   }
 
-  async subscribeCompletions(events: CompletionEvents): Promise<{ close(): Promise<void> }> {
+  async subscribeCompletions(events: CompletionEvents): Promise<Subscription> {
     this.doneListeners.add(events);
     return { close: async () => void this.doneListeners.delete(events) };
   }
 
-  async subscribe(events: WorkEvents): Promise<{ close(): Promise<void> }> {
+  async subscribe(events: WorkEvents): Promise<Subscription> {
     this.workListeners.add(events);
     return { close: async () => void this.workListeners.delete(events) };
   }
 
-  async prune(policy: RetentionPolicy): Promise<{ held: boolean; deleted: number; more: boolean }> {
+  async prune(policy: RetentionPolicy): Promise<PruneResult> {
     const before = this.log.length;
     const cutoff = policy.maxAgeMs === null ? -Infinity : this.now() - policy.maxAgeMs;
     const keepFrom = policy.maxRows === null ? 0 : Math.max(0, this.log.length - policy.maxRows);
@@ -411,7 +414,7 @@ export class MemoryBackend implements QueueBackend {
       {
         entrypoint: tick.name,
         priority: tick.priority,
-        payload: JSON.stringify({ scheduledAt: tick.scheduledAt.toISOString() }),
+        payload: JSON.stringify(tickPayload(tick.scheduledAt)),
         headers: null,
         executeAt: null,
         delayMs: null,
@@ -440,7 +443,7 @@ export class MemoryBackend implements QueueBackend {
     if (job.dedupeKey !== null) this.dedupe.delete(dedupeKey(job.entrypoint, job.dedupeKey));
   }
 
-  private appendLog(job: JobRecord, status: LogRecord['status'], error: SerializedError | null, result: unknown, now: number): void {
+  private appendLog(job: JobRecord, status: LogRecord['status'], error: JobError | null, result: unknown, now: number): void {
     this.log.push({ id: this.nextLogId++, jobId: job.id, entrypoint: job.entrypoint, status, attempt: job.attempts, error, result, finishedAt: now });
   }
 

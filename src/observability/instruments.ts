@@ -1,4 +1,4 @@
-import type { CompletionOutcome } from '../port/queue-backend.js';
+import type { AttemptOutcome } from '../port/rows.js';
 
 /**
  * What the engine reports as it works, for metrics. The engine calls these and knows nothing
@@ -14,10 +14,10 @@ export interface Instruments {
   /** A handler returned or threw (its outcome is not recorded yet). */
   stopped(entrypoint: string): void;
   /** An outcome the database accepted: counted once, by the process that recorded it. */
-  recorded(entrypoint: string, outcome: CompletionOutcome, durationMs: number): void;
+  recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void;
   /** Queued or deferred jobs this process canceled (running ones are counted when they end). */
   canceled(entrypoints: readonly string[]): void;
-  /** Jobs this process's maintenance returned to the queue from lost workers. */
+  /** Jobs this process's rescuer returned to the queue from lost workers. */
   rescued(counts: ReadonlyMap<string, number>): void;
   /** A claim found runnable jobs of a rate-limited entrypoint held back by its token bucket. */
   rateLimited(entrypoint: string): void;

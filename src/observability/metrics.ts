@@ -1,17 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
-import type { Logger } from '../logger.js';
-import type { CompletionOutcome } from '../port/queue-backend.js';
-import type { QueueSizeRow } from '../types.js';
+import type { AttemptOutcome } from '../port/rows.js';
+import type { Logger, MetricsOptions, QueueSizeRow } from '../types.js';
 import type { Instruments } from './instruments.js';
-
-export interface MetricsOptions {
-  /**
-   * Register pgqueuer's metrics here (e.g. prom-client's default `register`, to serve them with
-   * your own). Default: a registry of this instance, `pgq.metrics.registry`. Instances sharing a
-   * registry share its metrics, so both a producer and a worker in one process can use it.
-   */
-  registry?: Registry;
-}
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
@@ -29,7 +19,7 @@ export class PgqMetrics implements Instruments {
   readonly registry: Registry;
   private readonly enqueuedTotal;
   private readonly startedTotal;
-  private readonly outcomeTotals: Record<CompletionOutcome, Counter<'entrypoint'>>;
+  private readonly outcomeTotals: Record<AttemptOutcome, Counter<'entrypoint'>>;
   private readonly rescuedTotal;
   private readonly rateLimitWaits;
   private readonly validationFailures;
@@ -47,7 +37,7 @@ export class PgqMetrics implements Instruments {
     this.outcomeTotals = {
       successful: counter('pgqueuer_jobs_completed_total', 'Jobs that ended successful, recorded by this process.'),
       exception: counter('pgqueuer_jobs_failed_total', 'Jobs that ended failed (no attempts left, or a permanent error), recorded by this process.'),
-      retry: counter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
+      retried: counter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
       canceled: counter('pgqueuer_jobs_canceled_total', 'Jobs that ended canceled: running ones where they ran, queued ones where cancel() was called.'),
     };
     this.rescuedTotal = counter('pgqueuer_jobs_rescued_total', 'Jobs of lost workers (no heartbeat) returned to the queue by this process.');
@@ -63,7 +53,7 @@ export class PgqMetrics implements Instruments {
     this.duration = shared(registry, 'pgqueuer_job_duration_seconds', () =>
       new Histogram({
         name: 'pgqueuer_job_duration_seconds',
-        help: 'Handler run time, by outcome (successful, exception, retry, canceled).',
+        help: 'Handler run time, by outcome (successful, exception, retried, canceled).',
         labelNames: ['entrypoint', 'outcome'] as const,
         buckets: DURATION_BUCKETS,
         registers: [registry],
@@ -142,7 +132,7 @@ export class PgqMetrics implements Instruments {
     this.inFlight.dec({ entrypoint });
   }
 
-  recorded(entrypoint: string, outcome: CompletionOutcome, durationMs: number): void {
+  recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void {
     this.outcomeTotals[outcome].inc({ entrypoint });
     this.duration.observe({ entrypoint, outcome }, durationMs / 1000);
   }

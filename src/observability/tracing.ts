@@ -8,6 +8,8 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
+import { withTraceHeaders } from '../encode.js';
+import type { EnqueueRow } from '../port/rows.js';
 import type { JobHeaders } from '../types.js';
 
 /**
@@ -20,14 +22,15 @@ const tracer = () => trace.getTracer('pgqueuer');
 const SYSTEM = 'pgqueuer';
 
 /**
- * Runs an enqueue inside a PRODUCER span and hands `send` the trace context to store in each
- * job's headers (e.g. `traceparent`, as the registered propagator writes it; empty without one).
+ * Writes encoded jobs inside a PRODUCER span, adding the span's context to each job's headers
+ * (e.g. `traceparent`, as the registered propagator writes it; nothing without one) so the
+ * jobs' CONSUMER spans can link to it.
  */
 export async function tracedEnqueue(
-  entrypoints: readonly string[],
-  send: (traceHeaders: Record<string, string>) => Promise<number[]>,
+  rows: readonly EnqueueRow[],
+  write: (rows: readonly EnqueueRow[]) => Promise<number[]>,
 ): Promise<number[]> {
-  const distinct = [...new Set(entrypoints)];
+  const distinct = [...new Set(rows.map((r) => r.entrypoint))];
   const destination = distinct.length === 1 ? distinct[0]! : '(several)';
   const attributes: Attributes = {
     'messaging.system': SYSTEM,
@@ -35,12 +38,13 @@ export async function tracedEnqueue(
     'messaging.operation.name': 'enqueue',
     'messaging.destination.name': destination,
   };
-  if (entrypoints.length !== 1) attributes['messaging.batch.message_count'] = entrypoints.length;
+  if (rows.length !== 1) attributes['messaging.batch.message_count'] = rows.length;
   const span = tracer().startSpan(`send ${destination}`, { kind: SpanKind.PRODUCER, attributes });
   try {
+    const active = trace.setSpan(context.active(), span);
     const carrier: Record<string, string> = {};
-    if (span.isRecording()) propagation.inject(trace.setSpan(context.active(), span), carrier);
-    const ids = await context.with(trace.setSpan(context.active(), span), () => send(carrier));
+    if (span.isRecording()) propagation.inject(active, carrier);
+    const ids = await context.with(active, () => write(withTraceHeaders(rows, carrier)));
     if (ids.length === 1) span.setAttribute('messaging.message.id', String(ids[0]));
     return ids;
   } catch (err) {

@@ -1,6 +1,9 @@
+import type { Subscription } from '../port/rows.js';
+import type { TransactionClient } from '../types.js';
+
 /**
- * The port between pgqueuer and a PostgreSQL client library. Everything above `db/` talks to
- * this interface, so the `pg` adapter is the only module that knows the `pg` package.
+ * The seam between pgqueuer's SQL and a PostgreSQL client library: the statements and the
+ * backend talk to this interface, so the `pg` adapter is the only module that knows `pg`.
  */
 
 /**
@@ -29,22 +32,13 @@ export interface ListenCallbacks {
   onError?(error: Error): void;
 }
 
-export interface Subscription {
-  close(): Promise<void>;
-}
-
 export interface Driver extends Queryable {
   /** Runs `fn` in a transaction on one connection; commits if it resolves, rolls back if not. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** LISTENs on the channels on a dedicated connection that reconnects by itself. */
   listen(channels: readonly string[], callbacks: ListenCallbacks): Promise<Subscription>;
   /** A queryable bound to the caller's own client (its open transaction). */
-  onClient(client: ClientLike): Queryable;
+  onClient(client: TransactionClient): Queryable;
   /** Releases what the driver opened. A pool passed in by the caller is left open. */
   close(): Promise<void>;
-}
-
-/** The part of a `pg` client (or pool client) pgqueuer uses when the caller hands one in. */
-export interface ClientLike {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }

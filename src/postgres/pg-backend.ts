@@ -1,7 +1,10 @@
+import { OutcomeRefusedError } from '../port/outcome-refused.js';
+import type { QueueBackend } from '../port/queue-backend.js';
+import type { CompletionEvents, Subscription, WorkEvents } from '../port/rows.js';
+import type { TransactionClient } from '../types.js';
+import { isDataError } from './data-error.js';
 import type { Driver } from './driver.js';
 import type { SchemaNames } from './schema-names.js';
-import type { TransactionClient } from '../types.js';
-import type { CompletionEvents, QueueBackend, WorkEvents } from '../port/queue-backend.js';
 import { cancelQuery } from './statements/cancel.js';
 import { claimQuery } from './statements/claim.js';
 import { completeQuery } from './statements/complete.js';
@@ -14,7 +17,7 @@ import { pruneQuery } from './statements/retention.js';
 import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './statements/schedules.js';
 import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers.js';
 
-/** The PostgreSQL backend: the queries of this folder bound to one schema and one driver. */
+/** The PostgreSQL adapter of the storage port: the statements of `statements/` bound to one schema and one driver. */
 export class PgBackend implements QueueBackend {
   private readonly q;
 
@@ -48,7 +51,14 @@ export class PgBackend implements QueueBackend {
   enqueue: QueueBackend['enqueue'] = (rows, client?: TransactionClient) =>
     this.q.enqueue(client ? this.driver.onClient(client) : this.driver, rows);
   claim: QueueBackend['claim'] = (req) => this.q.claim(this.driver, req);
-  complete: QueueBackend['complete'] = (workerId, completions) => this.q.complete(this.driver, workerId, completions);
+  complete: QueueBackend['complete'] = async (workerId, completions) => {
+    try {
+      return await this.q.complete(this.driver, workerId, completions);
+    } catch (err) {
+      if (isDataError(err)) throw new OutcomeRefusedError((err as Error).message, { cause: err });
+      throw err;
+    }
+  };
   heartbeat: QueueBackend['heartbeat'] = (workerId, ids) => this.q.heartbeat(this.driver, workerId, ids);
   rescue: QueueBackend['rescue'] = (policies) => this.q.rescue(this.driver, policies);
   release: QueueBackend['release'] = (workerId, jobs) => this.q.release(this.driver, workerId, jobs);
@@ -66,7 +76,7 @@ export class PgBackend implements QueueBackend {
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
 
-  async subscribe(events: WorkEvents): Promise<{ close(): Promise<void> }> {
+  async subscribe(events: WorkEvents): Promise<Subscription> {
     return this.driver.listen([this.names.channel], {
       onNotification: ({ payload }) => {
         let message: { t?: string; e?: string; d?: number; ids?: Array<number | string> };
@@ -83,7 +93,7 @@ export class PgBackend implements QueueBackend {
     });
   }
 
-  async subscribeCompletions(events: CompletionEvents): Promise<{ close(): Promise<void> }> {
+  async subscribeCompletions(events: CompletionEvents): Promise<Subscription> {
     return this.driver.listen([this.names.doneChannel], {
       onNotification: ({ payload }) => {
         try {

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import type { ClientLike, Driver, ListenCallbacks, Queryable, Statement, Subscription } from './driver.js';
-import type { Logger } from '../logger.js';
+import type { Subscription } from '../port/rows.js';
+import type { Logger, TransactionClient } from '../types.js';
+import type { Driver, ListenCallbacks, Queryable, Statement } from './driver.js';
 
 export interface PgDriverOptions {
   /** Close the pool on `close()`: true when pgqueuer created it. */
@@ -56,7 +57,7 @@ export class PgDriver implements Driver {
     }
   }
 
-  onClient(client: ClientLike): Queryable {
+  onClient(client: TransactionClient): Queryable {
     // The caller's client may belong to another pool or library; plain text queries work
     // everywhere, and a transactional enqueue is not the hot path.
     return {

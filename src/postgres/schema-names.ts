@@ -23,7 +23,7 @@ export interface SchemaNames {
   readonly lockSpace: number;
 }
 
-export const DEFAULT_SCHEMA = 'pgqueuer';
+const DEFAULT_SCHEMA = 'pgqueuer';
 
 const VALID = /^[a-z_][a-z0-9_]{0,47}$/;
 

@@ -1,16 +1,8 @@
-import type { Logger } from '../logger.js';
-import type { QueueBackend, ScheduleRow } from '../port/queue-backend.js';
-import { latestRun, nextRun, type CronSpec } from './cron-spec.js';
-
-/** What to do with ticks that passed while no worker ran the schedule. */
-export type MissedTickPolicy = 'once' | 'skip';
-
-export interface ScheduleDefinition {
-  name: string;
-  spec: CronSpec;
-  missed: MissedTickPolicy;
-  priority: number;
-}
+import type { Service } from '../lifecycle.js';
+import type { ResolvedSchedule } from '../options.js';
+import type { QueueBackend } from '../port/queue-backend.js';
+import type { Logger, ScheduleRow } from '../types.js';
+import { latestRun, nextRun } from './cron-spec.js';
 
 /** Re-read the schedules at least this often, even when the next tick is far away. */
 const MAX_SLEEP_MS = 30_000;
@@ -18,21 +10,21 @@ const MAX_SLEEP_MS = 30_000;
 const WAKE_MARGIN_MS = 2;
 const RETRY_MS = 1_000;
 /** A tick later than this counts as missed (workers were down) and the missed-tick policy applies. */
-export const MISSED_AFTER_MS = 5_000;
+const MISSED_AFTER_MS = 5_000;
 
 /**
  * Fires this worker's schedules. Every worker runs one; they race for each tick and the
  * compare-and-set in `fireTick` lets exactly one win. A tick becomes a job of the schedule's
  * entrypoint, so it gets the same retries, logs, heartbeats and rescue as any job.
  */
-export class Scheduler {
+export class Scheduler implements Service {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
     private readonly backend: QueueBackend,
-    private readonly schedules: ReadonlyMap<string, ScheduleDefinition>,
+    private readonly schedules: ReadonlyMap<string, ResolvedSchedule>,
     private readonly logger: Logger,
   ) {}
 
@@ -57,7 +49,7 @@ export class Scheduler {
   }
 
   /** Re-checks the schedules now (the clock jumped), instead of at the end of the sleep. */
-  poke(): void {
+  timeChanged(): void {
     if (this.stopped || !this.timer) return;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -98,33 +90,45 @@ export class Scheduler {
     return Math.max(0, sleepMs);
   }
 
-  private async fire(definition: ScheduleDefinition, row: ScheduleRow, dbNow: Date): Promise<Date> {
-    const lateness = dbNow.getTime() - row.nextRun.getTime();
-    let scheduledAt: Date | null;
-    let next: Date;
-    if (lateness <= MISSED_AFTER_MS) {
-      // On time, or a little late (a pause, a busy worker): run this tick and move to the
-      // following one, so every tick runs even if several are due now.
-      scheduledAt = row.nextRun;
-      next = nextRun(definition.spec, row.nextRun);
-    } else {
-      // Nobody ran the schedule for a while: run the latest tick once, or none under "skip",
-      // never the backlog.
-      scheduledAt = definition.missed === 'once' ? latestRun(definition.spec, dbNow) : null;
-      next = nextRun(definition.spec, dbNow);
-    }
+  private async fire(definition: ResolvedSchedule, row: ScheduleRow, dbNow: Date): Promise<Date> {
+    const plan = planTick(definition, row.nextRun, dbNow);
     const { advanced, jobId } = await this.backend.fireTick({
       name: row.name,
       expected: row.nextRun,
-      next,
-      scheduledAt,
+      next: plan.next,
+      scheduledAt: plan.scheduledAt,
       priority: definition.priority,
     });
-    if (advanced && lateness > MISSED_AFTER_MS) {
-      this.logger.info({ schedule: row.name, missedSince: row.nextRun, ran: scheduledAt }, 'pgqueuer: schedule had missed ticks');
+    if (advanced && plan.missed) {
+      this.logger.info({ schedule: row.name, missedSince: row.nextRun, ran: plan.scheduledAt }, 'pgqueuer: schedule had missed ticks');
     }
-    if (advanced) this.logger.debug({ schedule: row.name, scheduledAt, jobId }, 'pgqueuer: schedule fired');
+    if (advanced) this.logger.debug({ schedule: row.name, scheduledAt: plan.scheduledAt, jobId }, 'pgqueuer: schedule fired');
     // Whether this worker or another advanced it, the schedule's next tick is no earlier.
-    return next;
+    return plan.next;
   }
+}
+
+/** What to do about a due tick: the tick to run (null: none) and the schedule's next run. */
+export interface TickPlan {
+  scheduledAt: Date | null;
+  next: Date;
+  /** The tick was late enough to count as missed (no worker ran the schedule). */
+  missed: boolean;
+}
+
+/**
+ * A tick due at `due`, seen at `dbNow`. On time, or a little late (a pause, a busy worker):
+ * run it and move to the following one, so every tick runs even if several are due now.
+ * Later than MISSED_AFTER_MS (nobody ran the schedule for a while): run the latest tick once,
+ * or none under "skip", never the backlog. Pure.
+ */
+export function planTick(definition: Pick<ResolvedSchedule, 'spec' | 'missed'>, due: Date, dbNow: Date): TickPlan {
+  if (dbNow.getTime() - due.getTime() <= MISSED_AFTER_MS) {
+    return { scheduledAt: due, next: nextRun(definition.spec, due), missed: false };
+  }
+  return {
+    scheduledAt: definition.missed === 'once' ? latestRun(definition.spec, dbNow) : null,
+    next: nextRun(definition.spec, dbNow),
+    missed: true,
+  };
 }

@@ -1,37 +1,13 @@
-import type { WaitOptions } from '../completion/completion-watcher.js';
 import { ConfigError, JobCanceledError, JobFailedError, SchemaDefinitionError, UnknownJobError } from '../errors.js';
-import type { EnqueueOptions, EntrypointOptions, Job, JobContext, TransactionClient } from '../types.js';
+import { internalsOf } from '../internals.js';
 import { toJsonText } from '../json-text.js';
-import type { PgQueuer, ScheduleTick } from '../pgqueuer.js';
+import { pickEntrypointOptions } from '../options.js';
+import type { PgQueuer } from '../pgqueuer.js';
+import type { EnqueueItem, EnqueueOptions, Job, JobContext, JobHandle, ScheduleHandler, TransactionClient, TypedEnqueue, WaitOptions } from '../types.js';
 import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';
 import { fingerprint, FINGERPRINT_HEADER } from './json-schema.js';
 import { parseWith } from './validate.js';
 
-/** What a typed enqueue returns: the job id, and a way to await its typed result. */
-export interface JobHandle<Result> {
-  readonly id: number;
-  /**
-   * Resolves with the handler's return value (checked by the job's `result` schema) once the
-   * job succeeded; rejects with `JobFailedError`, `JobCanceledError` or `WaitTimeoutError`.
-   */
-  result(options?: WaitOptions): Promise<Result>;
-}
-
-/** One job for `enqueue.<job>.many([...])`. */
-export interface EnqueueItem<Payload> extends Omit<EnqueueOptions, 'client'> {
-  payload: Payload;
-}
-
-export interface TypedEnqueue<Payload, Result> {
-  (payload: Payload, options?: EnqueueOptions): Promise<JobHandle<Result>>;
-  /** The job (entrypoint) this function enqueues. */
-  readonly jobName: string;
-  /** One statement for all items; all or nothing (validation included). */
-  many(items: readonly EnqueueItem<Payload>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result>[]>;
-}
-
-/** A schedule's handler as the generated `Handlers` interface types it. */
-export type ScheduleHandlerFn = (tick: ScheduleTick, ctx: JobContext) => unknown;
 type AnyHandler = (input: never, ctx: JobContext) => unknown;
 
 /**
@@ -45,7 +21,7 @@ export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record
   const enqueue: Record<string, TypedEnqueue<unknown, unknown>> = {};
   for (const [name, def] of Object.entries(schema.jobs)) {
     if (def.schedule !== undefined) continue;
-    pgq.setPayloadCheck(name, payloadCheck(name, def));
+    internalsOf(pgq).setPayloadCheck(name, payloadCheck(name, def));
     const stamp = (options: Omit<EnqueueOptions, 'client'>) => ({
       ...options,
       priority: options.priority ?? def.priority,
@@ -55,7 +31,7 @@ export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record
       const id = await pgq.enqueue(name, payload, { ...stamp(options), client: options.client });
       return handle(pgq, name, def, id);
     };
-    send.jobName = name;
+    send.entrypoint = name;
     send.many = async (items: readonly EnqueueItem<unknown>[], options: { client?: TransactionClient } = {}) => {
       const ids = await pgq.enqueueMany(
         items.map(({ payload, ...rest }) => ({ entrypoint: name, payload, ...stamp(rest) })),
@@ -86,7 +62,7 @@ export function bindHandlers(pgq: PgQueuer, schema: JobsSchema, handlers: Record
     const handler = handlers[name];
     if (typeof handler !== 'function') throw new ConfigError(`registerHandlers: no handler for job "${name}"`);
     if (def.schedule !== undefined) {
-      pgq.schedule(name, def.schedule, handler as ScheduleHandlerFn, {
+      pgq.schedule(name, def.schedule, handler as ScheduleHandler, {
         ...(def.timezone ? { timezone: def.timezone } : {}),
         ...(def.retry ? { retry: def.retry } : {}),
         ...(def.rescueAfterMs ? { rescueAfterMs: def.rescueAfterMs } : {}),
@@ -94,18 +70,19 @@ export function bindHandlers(pgq: PgQueuer, schema: JobsSchema, handlers: Record
       });
       continue;
     }
-    pgq.setPayloadCheck(name, payloadCheck(name, def));
-    pgq.entrypoint(name, entrypointOptions(def), checkedHandler(pgq, name, def, handler as (job: Job, ctx: JobContext) => unknown));
+    internalsOf(pgq).setPayloadCheck(name, payloadCheck(name, def));
+    pgq.entrypoint(name, pickEntrypointOptions(def), checkedHandler(pgq, name, def, handler as (job: Job, ctx: JobContext) => unknown));
   }
 }
 
 function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler: (job: Job, ctx: JobContext) => unknown) {
   const expected = fingerprint(def);
   const reported = new Set<unknown>();
+  const internals = internalsOf(pgq);
   return async (job: Job, ctx: JobContext): Promise<unknown> => {
     const stamped = job.headers[FINGERPRINT_HEADER];
     if (stamped !== undefined && stamped !== expected) {
-      pgq.noteFingerprintMismatch(name);
+      internals.noteFingerprintMismatch(name);
       if (!reported.has(stamped)) {
         reported.add(stamped); // counted every time, logged once per producer version
         ctx.logger.warn(
@@ -125,27 +102,27 @@ function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler
  * The producer's check: the payload as JSON text (what is stored), valid against the schema
  * after the JSON round trip, so the worker will accept exactly what was accepted here.
  */
-export function encodePayload(name: string, def: JobDefinition, payload: unknown, what = 'payload', maxBytes = Number.MAX_SAFE_INTEGER): string {
-  const text = toJsonText(payload, what, maxBytes);
-  const at = what.lastIndexOf('.payload');
-  parseWith(def.payload!, JSON.parse(text), { job: name, what: 'payload', pathPrefix: at > 0 ? what.slice(0, at) : '' });
+export function encodePayload(name: string, def: JobDefinition, payload: unknown, path = 'payload', maxBytes = Number.MAX_SAFE_INTEGER): string {
+  const text = toJsonText(payload, path, maxBytes);
+  const at = path.lastIndexOf('.payload');
+  parseWith(def.payload!, JSON.parse(text), { entrypoint: name, what: 'payload', pathPrefix: at > 0 ? path.slice(0, at) : '' });
   return text;
 }
 
 /** The worker's check: the stored payload parsed with the schema (defaults and transforms applied). */
 export function parseStoredPayload(name: string, def: JobDefinition, stored: unknown, jobId?: number): unknown {
-  return parseWith(def.payload!, stored, { job: name, what: 'payload', ...(jobId === undefined ? {} : { jobId }) });
+  return parseWith(def.payload!, stored, { entrypoint: name, what: 'payload', ...(jobId === undefined ? {} : { jobId }) });
 }
 
 /** A handler's return value, checked as it will be read back: after the JSON round trip of storage. */
 export function checkResult(name: string, def: JobDefinition, result: unknown, jobId?: number): unknown {
   if (!def.result) return result;
   const text = toJsonText(result, 'result', Number.MAX_SAFE_INTEGER);
-  return parseWith(def.result, JSON.parse(text), { job: name, what: 'result', ...(jobId === undefined ? {} : { jobId }) });
+  return parseWith(def.result, JSON.parse(text), { entrypoint: name, what: 'result', ...(jobId === undefined ? {} : { jobId }) });
 }
 
 function payloadCheck(name: string, def: JobDefinition) {
-  return (payload: unknown, what: string, maxBytes: number): string => encodePayload(name, def, payload, what, maxBytes);
+  return (payload: unknown, path: string, maxBytes: number): string => encodePayload(name, def, payload, path, maxBytes);
 }
 
 function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): JobHandle<unknown> {
@@ -155,16 +132,9 @@ function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): Jo
       const done = await pgq.waitFor(id, options);
       if (done.status === 'canceled') throw new JobCanceledError(id);
       if (done.status === 'exception') throw new JobFailedError(id, done.error ?? { name: 'Error', message: 'unknown failure' });
-      return def.result ? parseWith(def.result, done.result, { job: name, what: 'result', jobId: id }) : done.result;
+      return def.result ? parseWith(def.result, done.result, { entrypoint: name, what: 'result', jobId: id }) : done.result;
     },
   };
-}
-
-function entrypointOptions(def: JobDefinition): EntrypointOptions {
-  const { concurrencyLimit, serializedDispatch, rateLimit, retry, rescueAfterMs } = def;
-  return Object.fromEntries(
-    Object.entries({ concurrencyLimit, serializedDispatch, rateLimit, retry, rescueAfterMs }).filter(([, v]) => v !== undefined),
-  );
 }
 
 function assertSchema(schema: unknown): asserts schema is JobsSchema {
@@ -174,11 +144,11 @@ function assertSchema(schema: unknown): asserts schema is JobsSchema {
 }
 
 /** Turns a typo'd job name (from JavaScript, where types don't catch it) into a clear error. */
-function strictRecord<T extends object>(target: T, schema: JobsSchema, what: string): T {
+function strictRecord<T extends object>(target: T, schema: JobsSchema, label: string): T {
   return new Proxy(target, {
     get(obj, key, receiver) {
       if (typeof key === 'symbol' || key in obj || key === 'then' || key === 'toJSON') return Reflect.get(obj, key, receiver);
-      if (key in schema.jobs) throw new ConfigError(`${what}.${key}: "${key}" is a scheduled job; it runs on its schedule and cannot be enqueued`);
+      if (key in schema.jobs) throw new ConfigError(`${label}.${key}: "${key}" is a scheduled job; it runs on its schedule and cannot be enqueued`);
       throw new UnknownJobError(key, Object.keys(target));
     },
   });

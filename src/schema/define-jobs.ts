@@ -1,11 +1,11 @@
 import type { ZodObject, ZodType } from 'zod';
 import { InvalidCronError, SchemaDefinitionError } from '../errors.js';
-import type { RateLimit, RetryPolicy } from '../types.js';
+import { ENTRYPOINT_OPTION_KEYS, pickEntrypointOptions, resolveEntrypoint } from '../options.js';
 import { parseCron } from '../scheduler/cron-spec.js';
-import { resolveEntrypoint } from '../worker/entrypoint-config.js';
+import type { EntrypointOptions } from '../types.js';
 
-/** One job as declared in the schema file. */
-export interface JobDefinition {
+/** One job as declared in the schema file: its shapes, and the options of its entrypoint. */
+export interface JobDefinition extends EntrypointOptions {
   /** A zod object: what producers send. Required unless the job has a `schedule`. */
   payload?: ZodObject;
   /** What the handler returns; checked in the worker and typed on `job.result()`. */
@@ -16,11 +16,6 @@ export interface JobDefinition {
   timezone?: string;
   /** Default priority of enqueued jobs (higher runs first). */
   priority?: number;
-  concurrencyLimit?: number;
-  serializedDispatch?: boolean;
-  rateLimit?: RateLimit;
-  retry?: RetryPolicy;
-  rescueAfterMs?: number;
 }
 
 export type JobDefinitions = Record<string, JobDefinition>;
@@ -38,10 +33,7 @@ type Exact<T extends JobDefinitions> = {
   [Name in keyof T]: T[Name] & Record<Exclude<keyof T[Name], keyof JobDefinition>, never>;
 };
 
-const OPTIONS = new Set<string>([
-  'payload', 'result', 'schedule', 'timezone', 'priority',
-  'concurrencyLimit', 'serializedDispatch', 'rateLimit', 'retry', 'rescueAfterMs',
-]);
+const OPTIONS: readonly string[] = ['payload', 'result', 'schedule', 'timezone', 'priority', ...ENTRYPOINT_OPTION_KEYS];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Names that cannot be a property of the generated `Handlers` interface or a module export. */
 const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
@@ -64,7 +56,7 @@ export function isJobsSchema(value: unknown): value is JobsSchema {
 }
 
 /** True for a zod (v4) schema object, also from another copy of zod than pgqueuer's. */
-export function isZodSchema(value: unknown, type?: string): value is ZodType {
+function isZodSchema(value: unknown, type?: string): value is ZodType {
   const internals = (value as { _zod?: { def?: { type?: string } } } | null)?._zod;
   return typeof (value as { safeParse?: unknown })?.safeParse === 'function' && !!internals?.def && (!type || internals.def.type === type);
 }
@@ -79,7 +71,7 @@ function checkJob(name: string, definition: unknown): void {
   if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) fail('the definition must be an object');
   const def = definition as JobDefinition;
   for (const key of Object.keys(def)) {
-    if (!OPTIONS.has(key)) fail(`unknown option "${key}" (known: ${[...OPTIONS].join(', ')})`);
+    if (!OPTIONS.includes(key)) fail(`unknown option "${key}" (known: ${OPTIONS.join(', ')})`);
   }
   if (def.schedule !== undefined) {
     if (def.payload !== undefined) fail('a scheduled job (with "schedule") takes no payload; remove "payload" or "schedule"');
@@ -99,9 +91,8 @@ function checkJob(name: string, definition: unknown): void {
   if (def.result !== undefined && !isZodSchema(def.result)) fail('"result" must be a zod schema');
   if (def.priority !== undefined && !Number.isInteger(def.priority)) fail('"priority" must be an integer');
   // The worker options are checked by the same code that checks pgq.entrypoint() options.
-  const { payload: _p, result: _r, schedule: _s, timezone: _t, priority: _pr, ...workerOptions } = def;
   try {
-    resolveEntrypoint(name, workerOptions, () => {});
+    resolveEntrypoint(name, pickEntrypointOptions(def), () => {});
   } catch (err) {
     fail((err as Error).message.replace(`entrypoint "${name}": `, ''));
   }

@@ -11,7 +11,7 @@ interface ZodIssueLike {
 export function parseWith<T>(
   schema: ZodType<T>,
   value: unknown,
-  context: { job: string; what: 'payload' | 'result'; jobId?: number; pathPrefix?: string },
+  context: { entrypoint: string; what: 'payload' | 'result'; jobId?: number; pathPrefix?: string },
 ): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -20,7 +20,7 @@ export function parseWith<T>(
     message: issue.message,
     code: issue.code,
   }));
-  throw new ValidationError(context.job, context.what, issues, context.jobId);
+  throw new ValidationError(context.entrypoint, context.what, issues, context.jobId);
 }
 
 function formatPath(path: PropertyKey[], prefix: string): string {

@@ -4,15 +4,14 @@
  */
 import type { z, ZodType } from 'zod';
 import { StateError, UnknownJobError } from '../errors.js';
-import type { Job, JobContext, JobHeaders } from '../types.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { internalsOf } from '../internals.js';
+import { silentLogger } from '../logger.js';
 import type { PgQueuer } from '../pgqueuer.js';
-import type { LiveJob } from '../port/queue-backend.js';
-import { checkResult, encodePayload, parseStoredPayload, type TypedEnqueue } from '../schema/bind.js';
+import { checkResult, encodePayload, parseStoredPayload } from '../schema/bind.js';
+import type { Job, JobContext, JobHeaders, LiveJob, Logger, TypedEnqueue } from '../types.js';
 import type { JobDefinitions, JobsSchema } from '../schema/define-jobs.js';
 
 export { TestClock } from './test-clock.js';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedOptions } from '../postgres/embedded.js';
 
 /** Workers started by drain(), with how their run() ended (if it has). */
 const started = new WeakMap<PgQueuer, { settled: boolean; error?: unknown }>();
@@ -40,7 +39,7 @@ export async function drain(pgq: PgQueuer, options: { timeoutMs?: number } = {})
     const state = started.get(pgq);
     if (state?.error !== undefined) throw state.error;
     if (!pgq.isRunning) throw new StateError('drain: the worker is not running (stopped, or run() failed)');
-    if (await pgq.isDrained()) return;
+    if (await internalsOf(pgq).isDrained()) return;
     if (Date.now() > deadline) throw new StateError(`drain: the queue was still busy after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -60,7 +59,7 @@ export async function enqueuedJobs<Payload>(
   job: TypedEnqueue<Payload, unknown> | string,
   options: { limit?: number } = {},
 ): Promise<EnqueuedJob<Payload>[]> {
-  const name = typeof job === 'string' ? job : job.jobName;
+  const name = typeof job === 'string' ? job : job.entrypoint;
   return (await pgq.listJobs(name, options)) as EnqueuedJob<Payload>[];
 }
 

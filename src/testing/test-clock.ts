@@ -1,4 +1,4 @@
-import type { Clock } from '../memory/clock.js';
+import type { Clock } from '../types.js';
 
 /**
  * A clock a test moves by hand, for `PgQueuer.inMemory({ clock })`: deferred jobs become due

@@ -1,13 +1,17 @@
-import type { Logger } from '../logger.js';
-import type { Completion } from '../port/queue-backend.js';
-import { isDataError } from '../postgres/data-error.js';
+import type { Service } from '../lifecycle.js';
+import { OutcomeRefusedError } from '../port/outcome-refused.js';
+import type { Completion } from '../port/rows.js';
+import { outcomeNotStorable } from '../port/system-records.js';
+import type { Logger } from '../types.js';
 
 export interface CompletionWriterOptions {
   write(batch: readonly Completion[]): Promise<Set<number>>;
   maxBatch: number;
+  /** How long `stop()` keeps trying to write what is left before giving up on it. */
+  drainTimeoutMs: number;
   logger: Logger;
-  /** Called after each successful write, with the completions it carried. */
-  onWritten(batch: readonly Completion[], accepted: Set<number>): void;
+  /** Called after each successful write, with the completions it carried and the ids the backend accepted. */
+  written(batch: readonly Completion[], accepted: Set<number>): void;
 }
 
 const RETRY_MIN_MS = 50;
@@ -17,12 +21,14 @@ const RETRY_MAX_MS = 2_000;
  * Batches job outcomes into as few statements as the load allows, without a timer delay:
  * while one write is in flight, the next batch accumulates; an idle worker writes at once.
  * A failed write (connection lost) keeps its outcomes and retries with backoff, so outcomes
- * are only lost if the process dies, in which case the jobs are rescued and run again. A write
- * the database refuses for its data is retried outcome by outcome instead (see isolate()), so
- * one bad outcome cannot hold up the others forever.
+ * are only lost if the process dies, in which case the jobs are rescued and run again. A batch
+ * the backend refuses for what it carries (`OutcomeRefusedError`) is written again outcome by
+ * outcome instead (see isolate()), so one bad outcome cannot hold up the others forever.
  */
-export class CompletionWriter {
-  private buffer: Completion[] = [];
+export class CompletionWriter implements Service {
+  /** Outcomes waiting for the next write. */
+  private queued: Completion[] = [];
+  /** What the write in flight carries and has not written yet. */
   private writing: readonly Completion[] = [];
   private loop: Promise<void> | undefined;
   private failures = 0;
@@ -34,38 +40,40 @@ export class CompletionWriter {
 
   /** Outcomes not yet written, including a write in flight. */
   get busy(): boolean {
-    return this.buffer.length > 0 || this.loop !== undefined;
+    return this.queued.length > 0 || this.loop !== undefined;
   }
 
   /** How many outcomes are not written yet: their jobs are still picked in the database. */
   get pendingCount(): number {
-    return this.buffer.length + this.writing.length;
+    return this.queued.length + this.writing.length;
   }
 
   /** Ids of jobs whose outcome is not written yet (they still need heartbeats). */
   pendingIds(): number[] {
-    return [...this.writing, ...this.buffer].map((c) => c.id);
+    return [...this.writing, ...this.queued].map((c) => c.id);
   }
 
   add(completion: Completion): void {
-    this.buffer.push(completion);
+    this.queued.push(completion);
     this.loop ??= this.run().finally(() => {
       this.loop = undefined;
     });
   }
 
-  /** Waits until everything buffered is written, or until `deadline` (epoch ms) passes. */
-  async drain(deadline: number): Promise<void> {
-    this.giveUpAt = deadline;
+  /** Nothing to start: writing begins with the first `add()`. */
+  async start(): Promise<void> {}
+
+  /** Resolves once everything added is written, or `drainTimeoutMs` passed (the rest is given up: rescued later). */
+  async stop(): Promise<void> {
+    this.giveUpAt = Date.now() + this.options.drainTimeoutMs;
     while (this.loop) await this.loop;
   }
 
   private async run(): Promise<void> {
     // Yield once so outcomes finishing in the same tick share the statement.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.options.maxBatch);
-      // What of the batch is not written yet: all of it, or the rest while isolating.
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, this.options.maxBatch);
       this.writing = batch;
       try {
         if (this.refused) {
@@ -77,10 +85,10 @@ export class CompletionWriter {
         }
         this.failures = 0;
       } catch (err) {
-        this.buffer.unshift(...this.writing);
+        this.queued.unshift(...this.writing);
         this.writing = [];
         // Sent again one by one, at once: the same batch would fail the same way.
-        if (isDataError(err)) {
+        if (err instanceof OutcomeRefusedError) {
           this.refused = true;
           continue;
         }
@@ -88,24 +96,23 @@ export class CompletionWriter {
         const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);
         if (Date.now() + delay > this.giveUpAt) {
           this.options.logger.error(
-            { err, jobs: this.buffer.map((c) => c.id) },
+            { err, jobs: this.queued.map((c) => c.id) },
             'pgqueuer: could not record job outcomes before shutdown; the jobs will be rescued and run again',
           );
-          this.buffer = [];
+          this.queued = [];
           return;
         }
-        this.options.logger.warn({ err, pending: this.buffer.length }, 'pgqueuer: recording job outcomes failed; retrying');
+        this.options.logger.warn({ err, pending: this.queued.length }, 'pgqueuer: recording job outcomes failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
   /**
-   * Writes outcomes one at a time. One that the database refuses (a value it cannot store, a
-   * constraint added behind pgqueuer's back) is written again without its result and with an
-   * `OutcomeNotStorable` error in place of its own, so its job still ends (a successful one as
-   * failed: its result is gone). Throws on any other failure, leaving in `writing` what is
-   * not written yet.
+   * Writes outcomes one at a time. One that the backend refuses is written again without its
+   * result and with an `OutcomeNotStorable` error in place of its own, so its job still ends
+   * (a successful one as failed: its result is gone). Throws on any other failure, leaving in
+   * `writing` what is not written yet.
    */
   private async isolate(): Promise<void> {
     while (this.writing.length > 0) {
@@ -113,21 +120,21 @@ export class CompletionWriter {
       try {
         this.written([completion], await this.options.write([completion]));
       } catch (err) {
-        if (!isDataError(err)) throw err;
+        if (!(err instanceof OutcomeRefusedError)) throw err;
         const stripped: Completion = {
           id: completion.id,
           attempt: completion.attempt,
           entrypoint: completion.entrypoint,
           durationMs: completion.durationMs,
           outcome: completion.outcome === 'successful' ? 'exception' : completion.outcome,
-          error: { name: 'OutcomeNotStorable', message: `the database refused this job's ${completion.outcome} outcome: ${(err as Error).message}` },
+          error: outcomeNotStorable(completion.outcome, err.message),
           ...(completion.retryDelayMs === undefined ? {} : { retryDelayMs: completion.retryDelayMs }),
         };
         this.options.logger.error({ err, jobId: completion.id }, 'pgqueuer: the database refused a job outcome; recording it without its result and error');
         try {
           this.written([stripped], await this.options.write([stripped]));
         } catch (again) {
-          if (!isDataError(again)) throw again;
+          if (!(again instanceof OutcomeRefusedError)) throw again;
           // Not even that fits: give up on it. Unheartbeated, the job is rescued and run again,
           // at most MAX_RESCUES times.
           this.options.logger.error({ err: again, jobId: completion.id }, 'pgqueuer: the database refused a job outcome twice; the job will be rescued');
@@ -143,6 +150,6 @@ export class CompletionWriter {
    */
   private written(done: readonly Completion[], accepted: Set<number>): void {
     this.writing = this.writing.slice(done.length);
-    this.options.onWritten(done, accepted);
+    this.options.written(done, accepted);
   }
 }

@@ -1,5 +1,5 @@
 import { replaceLoneSurrogates } from '../lone-surrogates.js';
-import type { SerializedError } from '../port/queue-backend.js';
+import type { JobError } from '../types.js';
 
 const MAX_MESSAGE = 10_000;
 const MAX_STACK = 20_000;
@@ -8,9 +8,9 @@ const MAX_STACK = 20_000;
  * What is kept of a thrown value in the job log: bounded, and always storable in jsonb (no NUL,
  * no unpaired surrogates), since one unstorable outcome would hold up the others in its batch.
  */
-export function serializeError(thrown: unknown): SerializedError {
+export function serializeError(thrown: unknown): JobError {
   if (thrown instanceof Error) {
-    const record: SerializedError = {
+    const record: JobError = {
       name: clean(thrown.name || 'Error', 200),
       message: clean(thrown.message, MAX_MESSAGE),
     };

@@ -1,4 +1,4 @@
-import type { ResolvedRetry } from './entrypoint-config.js';
+import type { ResolvedRetry } from '../options.js';
 
 /**
  * Delay before the attempt after `failedAttempt`: doubling from `initialDelayMs`, capped at

@@ -16,7 +16,8 @@ import {
   type PgQueuer,
   type PgQueuerOptions,
 } from 'pgqueuer';
-import { createClient, registerHandlers, type Handlers } from '../../examples/shop/src/pgq.generated.js';
+import * as handlers from './fixture/handlers/index.js';
+import { createClient, registerHandlers } from './fixture/pgq.generated.js';
 import { countdown, deferred, within } from '../support/wait.js';
 
 export interface Backend {
@@ -264,18 +265,14 @@ export function behaviours(backend: Backend): void {
 
     test('the generated client: typed enqueue validated, handlers registered, typed result', async () => {
       await withQueue({}, async (pgq) => {
-        const handlers: Handlers = {
-          sendEmail: async (job) => ({ messageId: `m-${job.payload.tags.length}` }),
-          resizeImage: async (job) => ({ variants: job.payload.widths.map(String) }),
-          recordOrder: async () => {},
-          salesReport: async () => {},
-        };
         registerHandlers(pgq, handlers);
         const { enqueue } = createClient(pgq);
-        await assert.rejects(enqueue.sendEmail({ to: 'bad', subject: 's', body: 'b' }), ValidationError);
+        await assert.rejects(enqueue.sendReceipt({ to: 'bad' }), ValidationError);
+        assert.equal((await pgq.listJobs('sendReceipt')).length, 0, 'a refused payload writes nothing');
         start(pgq);
-        const handle = await enqueue.sendEmail({ to: 'a@b.co', subject: 's', body: 'b' });
-        assert.deepEqual(await handle.result({ timeoutMs: 10_000 }), { messageId: 'm-0' });
+        const handle = await enqueue.sendReceipt({ to: 'a@b.co' });
+        assert.deepEqual(await handle.result({ timeoutMs: 10_000 }), { receiptId: 'a@b.co:0' }, 'the handler saw the default');
+        assert.deepEqual((await pgq.listSchedules()).map((s) => s.name), ['nightly']);
       });
     });
 

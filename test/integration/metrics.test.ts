@@ -123,7 +123,7 @@ describe('metrics after known work', () => {
       'pgqueuer_validation_failures_total{entrypoint="m_typed",what="payload",where="enqueue"}': 1,
       'pgqueuer_validation_failures_total{entrypoint="m_typed",what="payload",where="worker"}': 1,
       'pgqueuer_job_duration_seconds_count{entrypoint="m_ok",outcome="successful"}': 5,
-      'pgqueuer_job_duration_seconds_count{entrypoint="m_retry",outcome="retry"}': 1,
+      'pgqueuer_job_duration_seconds_count{entrypoint="m_retry",outcome="retried"}': 1,
       'pgqueuer_job_duration_seconds_count{entrypoint="m_fail",outcome="exception"}': 2,
       'pgqueuer_job_queue_wait_seconds_count{entrypoint="m_ok"}': 5,
       'pgqueuer_jobs_in_flight{entrypoint="m_block"}': 0,

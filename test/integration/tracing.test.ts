@@ -85,7 +85,7 @@ test('a failing attempt records the error on its span; each attempt links to the
 
   const [send] = spans('send traced_fail');
   const runs = spans('process traced_fail').sort((a, b) => Number(a.attributes['pgqueuer.job.attempt']) - Number(b.attributes['pgqueuer.job.attempt']));
-  assert.deepEqual(runs.map((s) => s.attributes['pgqueuer.job.outcome']), ['retry', 'exception']);
+  assert.deepEqual(runs.map((s) => s.attributes['pgqueuer.job.outcome']), ['retried', 'exception']);
   for (const [i, run] of runs.entries()) {
     assert.equal(run.status.code, SpanStatusCode.ERROR);
     assert.equal(run.status.message, `attempt ${i + 1} broke`);

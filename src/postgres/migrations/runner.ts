@@ -3,24 +3,9 @@ import type { Driver, Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { unprepared } from '../statement.js';
 import { SchemaNotInstalledError, SchemaVersionError } from '../../errors.js';
+import type { InstallReport, VerifyReport } from '../../types.js';
 import { LATEST_VERSION, MIGRATIONS } from './index.js';
 import type { Migration } from './migration.js';
-
-export interface InstallReport {
-  schema: string;
-  /** Versions applied by this call (empty when already up to date). */
-  applied: number[];
-  version: number;
-}
-
-export interface VerifyReport {
-  schema: string;
-  ok: boolean;
-  installedVersion: number | null;
-  latestVersion: number;
-  /** One line per problem, naming the missing or outdated object. */
-  problems: string[];
-}
 
 /** Key 0 of the schema's lock space is reserved for migrations. */
 const MIGRATION_LOCK = 0;

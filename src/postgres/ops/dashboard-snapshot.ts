@@ -2,7 +2,8 @@ import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { failuresQuery, type FailureRow } from '../statements/failures.js';
 import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
-import { databaseNowQuery, readSchedulesQuery, type ScheduleRow } from '../statements/schedules.js';
+import type { ScheduleRow } from '../../types.js';
+import { databaseNowQuery, readSchedulesQuery } from '../statements/schedules.js';
 import { throughputQuery, type ThroughputRow } from '../statements/throughput.js';
 import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
 

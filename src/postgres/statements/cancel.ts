@@ -1,7 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { CanceledJob } from '../../port/queue-backend.js';
+import type { CanceledJob } from '../../port/rows.js';
 import { notifyIdsInChunks } from './notify.js';
 
 /**

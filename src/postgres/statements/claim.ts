@@ -1,7 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { ClaimRequest, ClaimResult } from '../../port/queue-backend.js';
+import type { ClaimRequest, ClaimResult } from '../../port/rows.js';
 
 interface JobRow {
   /** NULL: not a job, but an entrypoint held back by its rate limit (see claim_jobs). */

@@ -1,7 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { Completion } from '../../port/queue-backend.js';
+import type { Completion } from '../../port/rows.js';
 import { notifyEnqueued, notifyIdsInChunks } from './notify.js';
 
 /**
@@ -26,9 +26,9 @@ export function completeQuery(n: SchemaNames) {
      ), finished AS (
        DELETE FROM ${n.jobs} AS j USING input AS x
        WHERE j.id = ANY ($3::bigint[]) AND j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
-         AND (x.o <> 'retry' OR j.cancel_requested)
+         AND (x.o <> 'retried' OR j.cancel_requested)
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.payload, j.headers, j.created_at, j.picked_at,
-         CASE WHEN j.cancel_requested AND x.o IN ('retry', 'exception') THEN 'canceled' ELSE x.o END AS status,
+         CASE WHEN j.cancel_requested AND x.o IN ('retried', 'exception') THEN 'canceled' ELSE x.o END AS status,
          x.e AS error, x.r AS result, x.t AS duration_ms
      ), retried AS (
        UPDATE ${n.jobs} AS j
@@ -37,7 +37,7 @@ export function completeQuery(n: SchemaNames) {
            worker_id = NULL, heartbeat = NULL, updated_at = now()
        FROM input AS x
        WHERE j.id = ANY ($4::bigint[]) AND j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
-         AND x.o = 'retry' AND NOT j.cancel_requested
+         AND x.o = 'retried' AND NOT j.cancel_requested
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, x.e AS error, x.t AS duration_ms, x.w AS delay_ms
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, duration_ms, error, result, payload, headers, created_at, picked_at)
@@ -70,7 +70,7 @@ export function completeQuery(n: SchemaNames) {
       workerId,
       `[${parts.join(',')}]`,
       completions.map((c) => c.id),
-      completions.filter((c) => c.outcome === 'retry').map((c) => c.id),
+      completions.filter((c) => c.outcome === 'retried').map((c) => c.id),
     ]);
     return new Set(rows.map((r) => Number(r.id)));
   };

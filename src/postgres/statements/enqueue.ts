@@ -2,7 +2,7 @@ import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
 import { DuplicateJobError } from '../../errors.js';
-import type { EnqueueRow } from '../../port/queue-backend.js';
+import type { EnqueueRow } from '../../port/rows.js';
 
 /**
  * Inserts a whole batch in one statement. The batch travels as a single JSON parameter (fast

@@ -1,8 +1,11 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { HeldJob, RescuePolicy } from '../../port/queue-backend.js';
+import type { HeldJob, RescuePolicy } from '../../port/rows.js';
+import { SYSTEM_ERRORS } from '../../port/system-records.js';
 import { notifyEnqueued } from './notify.js';
+
+const HEARTBEAT_TIMEOUT = JSON.stringify(SYSTEM_ERRORS.heartbeatTimeout);
 
 /**
  * One statement per interval for all of a worker's running jobs. The rows it returns double
@@ -46,10 +49,7 @@ export function rescueQuery(n: SchemaNames) {
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, stale.lost_worker
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, error, created_at, picked_at)
-       SELECT id, entrypoint, priority, 'rescued', attempts, lost_worker,
-              json_build_object('name', 'HeartbeatTimeout',
-                                'message', 'the worker running this attempt stopped heartbeating; the job went back to the queue'),
-              created_at, picked_at
+       SELECT id, entrypoint, priority, 'rescued', attempts, lost_worker, $3::jsonb, created_at, picked_at
        FROM rescued
      ), wake AS (
        ${notifyEnqueued(n.channel, 'rescued')}
@@ -62,6 +62,7 @@ export function rescueQuery(n: SchemaNames) {
     const rows = await db.query<{ entrypoint: string; rescued: number }>(statement, [
       policies.map((p) => p.entrypoint),
       policies.map((p) => p.rescueAfterMs),
+      HEARTBEAT_TIMEOUT,
     ]);
     return new Map(rows.map((r) => [r.entrypoint, r.rescued]));
   };

@@ -2,7 +2,7 @@ import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
 import type { JobHeaders, JobStatus, QueueSizeRow } from '../../types.js';
-import type { LiveJob } from '../../port/queue-backend.js';
+import type { LiveJob } from '../../port/rows.js';
 
 export function queueSizeQuery(n: SchemaNames) {
   const statement = prepared(

@@ -1,8 +1,8 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { FinalStatus } from '../../types.js';
-import type { JobOutcome, SerializedError } from '../../port/queue-backend.js';
+import type { FinalStatus, JobError } from '../../types.js';
+import type { JobOutcome } from '../../port/rows.js';
 
 /** Final outcomes from the log (the newest terminal entry per job) plus which ids are still live. */
 export function outcomesQuery(n: SchemaNames) {
@@ -18,7 +18,7 @@ export function outcomesQuery(n: SchemaNames) {
      SELECT id, 'live', NULL, NULL FROM ${n.jobs} WHERE id = ANY ($1::bigint[])`,
   );
   return async (db: Queryable, ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }> => {
-    const rows = await db.query<{ id: string; status: FinalStatus | 'live'; result: unknown; error: SerializedError | null }>(
+    const rows = await db.query<{ id: string; status: FinalStatus | 'live'; result: unknown; error: JobError | null }>(
       statement,
       [ids],
     );

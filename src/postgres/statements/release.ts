@@ -1,7 +1,11 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
+import type { ReleasedJob } from '../../port/rows.js';
+import { SYSTEM_ERRORS } from '../../port/system-records.js';
 import { notifyEnqueued } from './notify.js';
+
+const SHUTDOWN_TIMEOUT = JSON.stringify(SYSTEM_ERRORS.shutdownTimeout);
 
 /**
  * Gives a stopping worker's jobs back to the queue. A job whose handler never started keeps
@@ -24,18 +28,15 @@ export function releaseQuery(n: SchemaNames) {
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, r.started
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, error, created_at, picked_at)
-       SELECT id, entrypoint, priority, 'rescued', attempts, $1,
-              json_build_object('name', 'ShutdownTimeout',
-                                'message', 'the worker shut down before the handler finished; the job went back to the queue'),
-              created_at, picked_at
+       SELECT id, entrypoint, priority, 'rescued', attempts, $1, $4::jsonb, created_at, picked_at
        FROM released WHERE started
      ), wake AS (
        ${notifyEnqueued(n.channel, 'released')}
      )
      SELECT count(*) AS released, (SELECT count(*) FROM wake) AS notices FROM released`,
   );
-  return async (db: Queryable, workerId: string, jobs: ReadonlyArray<{ id: number; started: boolean }>): Promise<void> => {
+  return async (db: Queryable, workerId: string, jobs: readonly ReleasedJob[]): Promise<void> => {
     if (jobs.length === 0) return;
-    await db.query(statement, [workerId, jobs.map((j) => j.id), jobs.map((j) => j.started)]);
+    await db.query(statement, [workerId, jobs.map((j) => j.id), jobs.map((j) => j.started), SHUTDOWN_TIMEOUT]);
   };
 }

@@ -1,13 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-
-export interface RetentionPolicy {
-  /** Log entries (and their results) older than this are deleted. */
-  maxAgeMs: number | null;
-  /** At most this many log entries are kept, the newest. */
-  maxRows: number | null;
-}
+import type { PruneResult, RetentionPolicy } from '../../port/rows.js';
 
 /** Key 1 of the schema's lock space: held by the one worker pruning at a time. */
 const MAINTENANCE_LOCK = 1;
@@ -42,7 +36,7 @@ export function pruneQuery(n: SchemaNames) {
             (SELECT count(*)::integer FROM deleted) AS deleted,
             (SELECT count(*)::integer FROM dead_workers) AS workers`,
   );
-  return async (db: Queryable, policy: RetentionPolicy): Promise<{ held: boolean; deleted: number; more: boolean }> => {
+  return async (db: Queryable, policy: RetentionPolicy): Promise<PruneResult> => {
     const [row] = await db.query<{ held: boolean; deleted: number }>(statement, [policy.maxAgeMs, policy.maxRows]);
     return { held: row!.held, deleted: row!.deleted, more: row!.deleted === BATCH };
   };

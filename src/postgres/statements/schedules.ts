@@ -1,35 +1,9 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-
-export interface ScheduleRegistration {
-  name: string;
-  expression: string;
-  timezone: string;
-  missed: 'once' | 'skip';
-  /** Used only for a new schedule, or one whose expression or timezone changed. */
-  nextRun: Date;
-}
-
-export interface ScheduleRow {
-  name: string;
-  expression: string;
-  timezone: string;
-  missed: 'once' | 'skip';
-  nextRun: Date;
-  lastRun: Date | null;
-  registeredAt: Date;
-}
-
-export interface FireTick {
-  name: string;
-  /** The next_run this worker read: the compare-and-set fails if another worker moved it. */
-  expected: Date;
-  next: Date;
-  /** The tick to run, or null to skip (missed ticks under the "skip" policy). */
-  scheduledAt: Date | null;
-  priority: number;
-}
+import type { MissedTickPolicy } from '../../types.js';
+import type { FireTick, ScheduleRegistration, ScheduleRow } from '../../port/rows.js';
+import { tickPayload } from '../../port/system-records.js';
 
 /** The database clock, which every schedule decision is made against. */
 export function databaseNowQuery(_n: SchemaNames) {
@@ -67,7 +41,7 @@ export function readSchedulesQuery(n: SchemaNames) {
   );
   return async (db: Queryable, names: readonly string[] | null): Promise<{ rows: ScheduleRow[]; dbNow: Date }> => {
     const rows = await db.query<{
-      name: string; expression: string; timezone: string; missed: 'once' | 'skip';
+      name: string; expression: string; timezone: string; missed: MissedTickPolicy;
       next_run: Date; last_run: Date | null; registered_at: Date; db_now: Date;
     }>(statement, [names]);
     return {
@@ -95,7 +69,7 @@ export function fireTickQuery(n: SchemaNames) {
        RETURNING name
      ), fired AS (
        INSERT INTO ${n.jobs} (entrypoint, priority, payload)
-       SELECT name, $5, json_build_object('scheduledAt', $4::timestamptz) FROM advanced WHERE $4::timestamptz IS NOT NULL
+       SELECT name, $5, $6::jsonb FROM advanced WHERE $4::timestamptz IS NOT NULL
        RETURNING id
      )
      SELECT (SELECT count(*)::integer FROM advanced) AS advanced, (SELECT id FROM fired) AS job_id`,
@@ -107,6 +81,7 @@ export function fireTickQuery(n: SchemaNames) {
       tick.next,
       tick.scheduledAt,
       tick.priority,
+      tick.scheduledAt === null ? null : JSON.stringify(tickPayload(tick.scheduledAt)),
     ]);
     return { advanced: row!.advanced === 1, jobId: row!.job_id === null ? null : Number(row!.job_id) };
   };

@@ -1,7 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { WorkerInfo } from '../../port/queue-backend.js';
+import type { WorkerInfo } from '../../port/rows.js';
 
 /** The registry of live workers, for operators (`pgq dashboard`); not needed for correctness. */
 export function registerWorkerQuery(n: SchemaNames) {

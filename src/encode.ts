@@ -1,0 +1,78 @@
+import { ConfigError } from './errors.js';
+import { toJsonText } from './json-text.js';
+import { validateEntrypointName } from './options.js';
+import type { EnqueueRow } from './port/rows.js';
+import type { EnqueueManyItem } from './types.js';
+
+/**
+ * Checks a payload and returns the JSON text to store; throws to refuse it. Installed per
+ * entrypoint when a schema file is bound, so plain `pgq.enqueue` cannot bypass the schema.
+ */
+export type PayloadCheck = (payload: unknown, path: string, maxBytes: number) => string;
+
+export interface EncodeRules {
+  maxPayloadBytes: number;
+  payloadCheck(entrypoint: string): PayloadCheck | undefined;
+}
+
+const INT4_MAX = 2 ** 31 - 1;
+
+/**
+ * Turns what a producer passed into rows to insert, checking everything first: the whole
+ * batch is encoded before anything is written, so a bad item writes nothing. `pathOf(i)`
+ * names item i's payload in errors ("payload", "jobs[3].payload"). Pure.
+ */
+export function encodeJobs(items: readonly EnqueueManyItem[], rules: EncodeRules, pathOf: (index: number) => string): EnqueueRow[] {
+  return items.map((item, i) => encodeJob(item, rules, pathOf(i)));
+}
+
+function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): EnqueueRow {
+  if (item === null || typeof item !== 'object') throw new ConfigError(`${path.replace(/\.payload$/, '')}: expected { entrypoint, payload, ...options }`);
+  validateEntrypointName(item.entrypoint);
+  const priority = item.priority ?? 0;
+  if (!Number.isInteger(priority) || Math.abs(priority) > INT4_MAX) {
+    throw new ConfigError(`priority must be an integer between ${-INT4_MAX} and ${INT4_MAX}, got ${JSON.stringify(priority)}`);
+  }
+  let executeAt: string | null = null;
+  let delayMs: number | null = null;
+  const after = item.executeAfter;
+  if (after instanceof Date) {
+    if (Number.isNaN(after.getTime())) throw new ConfigError('executeAfter is an invalid Date');
+    executeAt = after.toISOString();
+  } else if (after !== undefined) {
+    if (typeof after !== 'number' || !Number.isFinite(after) || after < 0) {
+      throw new ConfigError(`executeAfter must be a Date or milliseconds from now (≥ 0), got ${JSON.stringify(after)}`);
+    }
+    delayMs = after;
+  }
+  const dedupeKey = item.dedupeKey ?? null;
+  if (dedupeKey !== null && (typeof dedupeKey !== 'string' || dedupeKey.length === 0 || dedupeKey.includes('\u0000'))) {
+    throw new ConfigError(`dedupeKey must be a non-empty string, got ${JSON.stringify(dedupeKey)}`);
+  }
+  let headers: string | null = null;
+  if (item.headers !== undefined) {
+    if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) {
+      throw new ConfigError('headers must be a plain object');
+    }
+    headers = toJsonText(item.headers, 'headers', rules.maxPayloadBytes);
+  }
+  const check = rules.payloadCheck(item.entrypoint);
+  return {
+    entrypoint: item.entrypoint,
+    priority,
+    payload: check ? check(item.payload, path, rules.maxPayloadBytes) : toJsonText(item.payload ?? null, path, rules.maxPayloadBytes),
+    headers,
+    executeAt,
+    delayMs,
+    dedupeKey,
+  };
+}
+
+/** Rows with the producer span's context added to their headers; a job's own headers win on the same key. */
+export function withTraceHeaders(rows: readonly EnqueueRow[], traceHeaders: Readonly<Record<string, string>>): readonly EnqueueRow[] {
+  if (Object.keys(traceHeaders).length === 0) return rows;
+  return rows.map((row) => ({
+    ...row,
+    headers: JSON.stringify({ ...traceHeaders, ...(row.headers === null ? {} : (JSON.parse(row.headers) as object)) }),
+  }));
+}

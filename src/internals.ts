@@ -1,0 +1,31 @@
+import { ConfigError } from './errors.js';
+import type { PayloadCheck } from './encode.js';
+
+/**
+ * What pgqueuer's own modules (the bound schema, pgqueuer/testing) need of a PgQueuer beyond
+ * its public API. Kept off the class, in a table only this package reads, so none of it
+ * shows up in a user's autocomplete.
+ */
+export interface Internals {
+  /** Validate and encode every payload enqueued to `entrypoint` (a bound schema's check). */
+  setPayloadCheck(entrypoint: string, check: PayloadCheck): void;
+  /** A job's schema fingerprint differed from this worker's. */
+  noteFingerprintMismatch(entrypoint: string): void;
+  /**
+   * True when this worker holds nothing and no job of its entrypoints, and no tick of its
+   * schedules, is runnable now (pgqueuer/testing's drain()).
+   */
+  isDrained(): Promise<boolean>;
+}
+
+const table = new WeakMap<object, Internals>();
+
+export function attachInternals(pgq: object, internals: Internals): void {
+  table.set(pgq, internals);
+}
+
+export function internalsOf(pgq: object): Internals {
+  const internals = table.get(pgq);
+  if (!internals) throw new ConfigError('expected a PgQueuer instance (from PgQueuer.connect(), fromPool() or inMemory())');
+  return internals;
+}

@@ -1,0 +1,250 @@
+import type { CronSpec } from './scheduler/cron-spec.js';
+import { parseCron } from './scheduler/cron-spec.js';
+import { ConfigError } from './errors.js';
+import { silentLogger } from './logger.js';
+import type {
+  EntrypointOptions,
+  JobHandler,
+  Logger,
+  MetricsOptions,
+  MissedTickPolicy,
+  PgQueuerOptions,
+  RetentionOptions,
+  ScheduleOptions,
+  WorkerOptions,
+} from './types.js';
+
+/**
+ * Option resolution: every option a user passes is checked here, once, before anything
+ * connects, and filled with its default. A bad option throws a `ConfigError` naming it.
+ */
+
+/** The options of `pgq.entrypoint()`, written once: the schema file and the bound client use this list too. */
+export const ENTRYPOINT_OPTION_KEYS = [
+  'concurrencyLimit',
+  'serializedDispatch',
+  'rateLimit',
+  'retry',
+  'rescueAfterMs',
+] as const satisfies ReadonlyArray<keyof EntrypointOptions>;
+// Fails to compile when EntrypointOptions gains a key the list does not have.
+type UnlistedEntrypointKey = Exclude<keyof EntrypointOptions, (typeof ENTRYPOINT_OPTION_KEYS)[number]>;
+const entrypointKeysComplete: [UnlistedEntrypointKey] extends [never] ? true : UnlistedEntrypointKey = true;
+
+const SCHEDULE_OPTION_KEYS = [
+  'timezone',
+  'missed',
+  'allowOverlap',
+  'retry',
+  'rescueAfterMs',
+  'priority',
+] as const satisfies ReadonlyArray<keyof ScheduleOptions>;
+
+const WORKER_DEFAULTS: WorkerOptions = {
+  concurrency: 32,
+  pollIntervalMs: 1_000,
+  heartbeatIntervalMs: 5_000,
+  shutdownTimeoutMs: 30_000,
+  maxResultBytes: 1024 * 1024,
+};
+const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };
+const DEFAULT_RESCUE_AFTER_MS = 30_000;
+
+export interface ResolvedRetry {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+const DEFAULT_RETRY: ResolvedRetry = { maxAttempts: 1, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+
+/** An instance's options, checked and defaulted. */
+export interface Settings {
+  logger: Logger;
+  worker: WorkerOptions;
+  retention: Required<RetentionOptions>;
+  maxPayloadBytes: number;
+  metrics: MetricsOptions | false;
+}
+
+/** An entrypoint's options checked and filled with defaults. */
+export interface ResolvedEntrypoint {
+  name: string;
+  handler: JobHandler;
+  /** 0: unlimited. serializedDispatch is a limit of 1. */
+  concurrencyLimit: number;
+  /** 0: unlimited. */
+  ratePerSecond: number;
+  burst: number;
+  retry: ResolvedRetry;
+  rescueAfterMs: number;
+}
+
+/** A schedule's options, checked; its entrypoint options are resolved separately. */
+export interface ResolvedSchedule {
+  name: string;
+  spec: CronSpec;
+  missed: MissedTickPolicy;
+  priority: number;
+  entrypoint: EntrypointOptions;
+}
+
+export function resolveSettings(options: PgQueuerOptions): Settings {
+  return {
+    logger: options.logger ?? silentLogger,
+    worker: resolveWorkerOptions(options),
+    retention: resolveRetention(options.retention ?? {}),
+    maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),
+    metrics: resolveMetrics(options.metrics),
+  };
+}
+
+function resolveWorkerOptions(options: PgQueuerOptions): WorkerOptions {
+  const resolved = { ...WORKER_DEFAULTS };
+  for (const key of Object.keys(WORKER_DEFAULTS) as Array<keyof WorkerOptions>) {
+    const value = options[key];
+    if (value !== undefined) resolved[key] = key === 'concurrency' ? positiveInteger(value, key) : positiveNumber(value, key);
+  }
+  return resolved;
+}
+
+function resolveRetention(options: RetentionOptions): Required<RetentionOptions> {
+  const resolved = { ...RETENTION_DEFAULTS };
+  for (const key of Object.keys(options)) {
+    if (!(key in RETENTION_DEFAULTS)) throw new ConfigError(`retention: unknown option "${key}" (known: ${Object.keys(RETENTION_DEFAULTS).join(', ')})`);
+  }
+  if (options.maxAgeMs !== undefined) resolved.maxAgeMs = options.maxAgeMs === null ? null : positiveNumber(options.maxAgeMs, 'retention.maxAgeMs');
+  if (options.maxRows !== undefined) resolved.maxRows = options.maxRows === null ? null : positiveInteger(options.maxRows, 'retention.maxRows');
+  if (options.intervalMs !== undefined) resolved.intervalMs = positiveNumber(options.intervalMs, 'retention.intervalMs');
+  return resolved;
+}
+
+function resolveMetrics(metrics: PgQueuerOptions['metrics']): MetricsOptions | false {
+  if (metrics === false) return false;
+  if (metrics === undefined || metrics === true) return {};
+  if (typeof metrics !== 'object' || metrics === null) throw new ConfigError('metrics must be false or { registry }');
+  for (const key of Object.keys(metrics)) {
+    if (key !== 'registry') throw new ConfigError(`metrics: unknown option "${key}" (known: registry)`);
+  }
+  if (metrics.registry !== undefined && typeof (metrics.registry as { metrics?: unknown }).metrics !== 'function') {
+    throw new ConfigError('metrics.registry must be a prom-client Registry');
+  }
+  return metrics;
+}
+
+export function validateEntrypointName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw new ConfigError(`entrypoint name must be a string of 1 to 200 characters, got ${JSON.stringify(name)}`);
+  }
+}
+
+export function resolveEntrypoint(name: string, options: EntrypointOptions, handler: JobHandler): ResolvedEntrypoint {
+  validateEntrypointName(name);
+  const where = `entrypoint "${name}"`;
+  if (typeof handler !== 'function') throw new ConfigError(`${where}: handler must be a function`);
+  rejectUnknownKeys(options, ENTRYPOINT_OPTION_KEYS, where);
+  let concurrencyLimit = 0;
+  if (options.concurrencyLimit !== undefined) {
+    concurrencyLimit = positiveInteger(options.concurrencyLimit, `${where}: concurrencyLimit`);
+  }
+  if (options.serializedDispatch !== undefined && typeof options.serializedDispatch !== 'boolean') {
+    throw new ConfigError(`${where}: serializedDispatch must be true or false`);
+  }
+  if (options.serializedDispatch) concurrencyLimit = 1;
+
+  let ratePerSecond = 0;
+  let burst = 0;
+  if (options.rateLimit !== undefined) {
+    ratePerSecond = positiveNumber(options.rateLimit.perSecond, `${where}: rateLimit.perSecond`);
+    burst = options.rateLimit.burst === undefined
+      ? Math.max(1, ratePerSecond)
+      : positiveNumber(options.rateLimit.burst, `${where}: rateLimit.burst`);
+    if (burst < 1) throw new ConfigError(`${where}: rateLimit.burst must be at least 1, got ${burst}`);
+  }
+
+  const retry = { ...DEFAULT_RETRY };
+  if (options.retry !== undefined) {
+    retry.maxAttempts = positiveInteger(options.retry.maxAttempts, `${where}: retry.maxAttempts`);
+    if (options.retry.initialDelayMs !== undefined) {
+      retry.initialDelayMs = nonNegative(options.retry.initialDelayMs, `${where}: retry.initialDelayMs`);
+    }
+    if (options.retry.maxDelayMs !== undefined) {
+      retry.maxDelayMs = nonNegative(options.retry.maxDelayMs, `${where}: retry.maxDelayMs`);
+    }
+    if (retry.maxDelayMs < retry.initialDelayMs) {
+      throw new ConfigError(`${where}: retry.maxDelayMs (${retry.maxDelayMs}) is below retry.initialDelayMs (${retry.initialDelayMs})`);
+    }
+  }
+  const rescueAfterMs = options.rescueAfterMs === undefined
+    ? DEFAULT_RESCUE_AFTER_MS
+    : positiveNumber(options.rescueAfterMs, `${where}: rescueAfterMs`);
+  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs };
+}
+
+/** What only a worker's whole configuration can tell: something to run, and rescue windows its heartbeat can keep. */
+export function assertRunnable(entrypoints: ReadonlyMap<string, ResolvedEntrypoint>, options: WorkerOptions): void {
+  if (entrypoints.size === 0) {
+    throw new ConfigError('no entrypoints registered: call pgq.entrypoint(name, options, handler) before pgq.run()');
+  }
+  for (const entry of entrypoints.values()) {
+    if (entry.rescueAfterMs <= 2 * options.heartbeatIntervalMs) {
+      throw new ConfigError(
+        `entrypoint "${entry.name}": rescueAfterMs (${entry.rescueAfterMs}) must exceed twice heartbeatIntervalMs (${options.heartbeatIntervalMs}), or live jobs would be rescued`,
+      );
+    }
+  }
+}
+
+/**
+ * A schedule's options. Its ticks run as jobs of an entrypoint of the same name, with a
+ * concurrency limit of 1 unless `allowOverlap`, so ticks never overlap.
+ */
+export function resolveSchedule(name: string, expression: string, options: ScheduleOptions): ResolvedSchedule {
+  const where = `schedule "${name}"`;
+  rejectUnknownKeys(options, SCHEDULE_OPTION_KEYS, where);
+  const missed = options.missed ?? 'once';
+  if (missed !== 'once' && missed !== 'skip') throw new ConfigError(`${where}: missed must be "once" or "skip", got ${JSON.stringify(missed)}`);
+  const priority = options.priority ?? 0;
+  if (!Number.isInteger(priority)) throw new ConfigError(`${where}: priority must be an integer`);
+  const spec = parseCron(expression, options.timezone);
+  const entrypoint: EntrypointOptions = {
+    ...(options.allowOverlap ? {} : { concurrencyLimit: 1 }),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.rescueAfterMs ? { rescueAfterMs: options.rescueAfterMs } : {}),
+  };
+  return { name, spec, missed, priority, entrypoint };
+}
+
+/** Only the entrypoint options of `source` (a job definition, say), without the keys it left unset. */
+export function pickEntrypointOptions(source: Partial<Record<(typeof ENTRYPOINT_OPTION_KEYS)[number], unknown>>): EntrypointOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of ENTRYPOINT_OPTION_KEYS) if (source[key] !== undefined) picked[key] = source[key];
+  return picked as EntrypointOptions;
+}
+
+function rejectUnknownKeys(options: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ConfigError(`${where}: unknown option "${key}" (known: ${known.join(', ')})`);
+  }
+}
+
+function positiveInteger(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function positiveNumber(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${option} must be a number of milliseconds ≥ 0, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

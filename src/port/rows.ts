@@ -1,0 +1,171 @@
+import type { FinalStatus, JobError, JobHeaders, MissedTickPolicy } from '../types.js';
+
+export type { LiveJob, ScheduleRow } from '../types.js';
+
+/** A job to insert, checked and encoded by the facade (see encode.ts). */
+export interface EnqueueRow {
+  entrypoint: string;
+  priority: number;
+  /** JSON text, already checked. */
+  payload: string;
+  /** JSON text of an object, or null for none. */
+  headers: string | null;
+  /** An absolute time (ISO string), or null to use `delayMs` from the backend's now. */
+  executeAt: string | null;
+  delayMs: number | null;
+  dedupeKey: string | null;
+}
+
+/** What a claim knows of one entrypoint's limits; they hold across all workers. */
+export interface EntrypointClaimPolicy {
+  name: string;
+  /** 0: no limit. */
+  concurrencyLimit: number;
+  /** 0: no limit. */
+  ratePerSecond: number;
+  burst: number;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  entrypoints: readonly EntrypointClaimPolicy[];
+  /** How many jobs to claim at most. */
+  capacity: number;
+}
+
+export interface ClaimResult {
+  jobs: ClaimedJob[];
+  /** Rate-limited entrypoints whose runnable jobs this claim left waiting for tokens. */
+  rateLimited: string[];
+}
+
+export interface ClaimedJob {
+  id: number;
+  entrypoint: string;
+  priority: number;
+  payload: unknown;
+  headers: JobHeaders;
+  attempt: number;
+  /** Earlier attempts lost with their worker; they do not count against the retry budget. */
+  rescues: number;
+  createdAt: Date;
+  cancelRequested: boolean;
+  /** How long it was runnable (enqueued, due or retried) before this claim, by the backend's clock. */
+  queuedMs: number;
+}
+
+export interface CanceledJob {
+  id: number;
+  entrypoint: string;
+  /** Running: flagged, and ends canceled in its worker. Otherwise removed from the queue now. */
+  running: boolean;
+}
+
+/**
+ * What became of one attempt: a final status, or `retried` (the job goes back to the queue
+ * after `retryDelayMs`). The same words as the log's statuses.
+ */
+export type AttemptOutcome = FinalStatus | 'retried';
+
+export interface Completion {
+  id: number;
+  attempt: number;
+  /** For the worker's own accounting (metrics); the backend goes by id and attempt. */
+  entrypoint: string;
+  outcome: AttemptOutcome;
+  durationMs: number;
+  error?: JobError;
+  /** JSON text of the handler's return value. */
+  result?: string;
+  /** For `retried`: delay before the next attempt. */
+  retryDelayMs?: number;
+}
+
+/** A job a worker still holds, as its heartbeat reports it. */
+export interface HeldJob {
+  id: number;
+  cancelRequested: boolean;
+}
+
+/** A job given back to the queue by its worker: `started` ones have used their attempt. */
+export interface ReleasedJob {
+  id: number;
+  started: boolean;
+}
+
+export interface RescuePolicy {
+  entrypoint: string;
+  rescueAfterMs: number;
+}
+
+export interface RetentionPolicy {
+  /** Log entries (and their results) older than this are deleted; null: no age limit. */
+  maxAgeMs: number | null;
+  /** At most this many log entries are kept, the newest; null: no count limit. */
+  maxRows: number | null;
+}
+
+export interface PruneResult {
+  /** False when another worker holds the pruning lock: this round did nothing. */
+  held: boolean;
+  deleted: number;
+  /** A full batch was deleted: there may be more to prune now. */
+  more: boolean;
+}
+
+/** The final outcome of a job, from its newest final log entry. */
+export interface JobOutcome {
+  id: number;
+  status: FinalStatus;
+  result?: unknown;
+  error?: JobError;
+}
+
+export interface ScheduleRegistration {
+  name: string;
+  expression: string;
+  timezone: string;
+  missed: MissedTickPolicy;
+  /** Used only for a new schedule, or one whose expression or timezone changed. */
+  nextRun: Date;
+}
+
+export interface FireTick {
+  name: string;
+  /** The next_run this worker read: the compare-and-set fails if another worker moved it. */
+  expected: Date;
+  next: Date;
+  /** The tick to run, or null to skip (missed ticks under the "skip" policy). */
+  scheduledAt: Date | null;
+  priority: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  entrypoints: readonly string[];
+}
+
+/** What a worker hears from the backend between claims. */
+export interface WorkEvents {
+  /** Jobs of `entrypoint` were enqueued; the earliest is due in `delayMs` (0: now). */
+  enqueued(entrypoint: string, delayMs: number): void;
+  cancelRequested(ids: readonly number[]): void;
+  /** The notification stream was interrupted and restored: something may have been missed. */
+  reconnected(): void;
+  /** The backend's clock jumped (a test clock): due jobs and schedule ticks may have changed. */
+  timeChanged?(): void;
+  error?(err: Error): void;
+}
+
+/** What a completion watcher hears: jobs that finished. */
+export interface CompletionEvents {
+  done(ids: readonly number[]): void;
+  /** Notifications may have been missed while the listener reconnected. */
+  reconnected(): void;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}

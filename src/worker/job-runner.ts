@@ -1,0 +1,156 @@
+import { performance } from 'node:perf_hooks';
+import { JobAbandonedSignal, JobCanceledSignal, ValidationError } from '../errors.js';
+import type { Instruments } from '../observability/instruments.js';
+import { startJobSpan, type JobSpan } from '../observability/tracing.js';
+import type { ResolvedEntrypoint } from '../options.js';
+import type { ClaimedJob } from '../port/rows.js';
+import { MAX_RESCUES, tooManyRescues } from '../port/system-records.js';
+import type { Job, JobContext, Logger } from '../types.js';
+import { serializeError } from './error-record.js';
+import { judge, type HandlerResult, type Verdict } from './judge.js';
+
+export interface JobRunnerOptions {
+  logger: Logger;
+  instruments: Instruments;
+  maxResultBytes: number;
+  /**
+   * A job ended in this worker: record its outcome. `durationMs` is how long its handler ran,
+   * undefined when it was ended without running.
+   */
+  ended(job: ClaimedJob, verdict: Verdict, durationMs: number | undefined): void;
+}
+
+interface Running {
+  job: ClaimedJob;
+  controller: AbortController;
+  startedAt: number;
+  span: JobSpan;
+  /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
+  abandoned: boolean;
+}
+
+/**
+ * Runs jobs in this worker, one handler call per job: starts it (with its span, signal and
+ * metrics), judges how it ended, and lets go of it when it is canceled or abandoned. Knows
+ * nothing of claiming or writing outcomes: it hands each verdict to `ended`.
+ */
+export class JobRunner {
+  private readonly running = new Map<number, Running>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly entrypoints: ReadonlyMap<string, ResolvedEntrypoint>,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  ids(): IterableIterator<number> {
+    return this.running.keys();
+  }
+
+  has(id: number): boolean {
+    return this.running.has(id);
+  }
+
+  /** Resolves once no handler runs (at once when none does). */
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Starts the job's handler, or ends the job without running it: canceled before it
+   * started, or lost with its worker more than MAX_RESCUES times (it may be what kills them).
+   */
+  start(job: ClaimedJob): void {
+    if (job.cancelRequested) {
+      this.options.ended(job, { outcome: 'canceled', error: serializeError(new JobCanceledSignal(job.id)) }, undefined);
+      return;
+    }
+    if (job.rescues > MAX_RESCUES) {
+      this.options.ended(job, { outcome: 'exception', error: tooManyRescues(job.id, job.rescues) }, undefined);
+      return;
+    }
+    const entry = this.entrypoints.get(job.entrypoint)!;
+    const running: Running = {
+      job,
+      controller: new AbortController(),
+      startedAt: performance.now(),
+      span: startJobSpan(job),
+      abandoned: false,
+    };
+    this.running.set(job.id, running);
+    this.options.instruments.started(job.entrypoint, job.queuedMs);
+    const view: Job = {
+      id: job.id,
+      entrypoint: job.entrypoint,
+      payload: job.payload,
+      attempt: job.attempt,
+      priority: job.priority,
+      headers: job.headers,
+      createdAt: job.createdAt,
+    };
+    const ctx: JobContext = { signal: running.controller.signal, logger: this.options.logger };
+    running.span.run(async () => entry.handler(view, ctx)).then(
+      (value) => this.finish(running, entry, { ok: true, value }),
+      (error: unknown) => this.finish(running, entry, { ok: false, error }),
+    );
+  }
+
+  /** Aborts the signals of these jobs' handlers, if they run here. */
+  cancel(ids: readonly number[]): void {
+    for (const id of ids) {
+      const running = this.running.get(id);
+      if (running && !running.controller.signal.aborted) running.controller.abort(new JobCanceledSignal(id));
+    }
+  }
+
+  /** Lets go of a running handler: its job was given back or taken over, its outcome is not ours. */
+  abandon(id: number, why: JobAbandonedSignal['why']): ClaimedJob | undefined {
+    const running = this.running.get(id);
+    if (!running) return undefined;
+    const reason = new JobAbandonedSignal(id, why);
+    running.abandoned = true;
+    this.remove(running);
+    running.controller.abort(reason);
+    running.span.end('abandoned', reason);
+    return running.job;
+  }
+
+  /** Abandons every running handler (shutdown past its timeout); returns their jobs. */
+  abandonAll(why: JobAbandonedSignal['why']): ClaimedJob[] {
+    return [...this.running.keys()].flatMap((id) => this.abandon(id, why) ?? []);
+  }
+
+  private finish(running: Running, entry: ResolvedEntrypoint, result: HandlerResult): void {
+    if (running.abandoned) return;
+    const { job, span } = running;
+    const durationMs = performance.now() - running.startedAt;
+    this.remove(running);
+    const verdict = judge(result, {
+      attempt: job.attempt,
+      rescues: job.rescues,
+      retry: entry.retry,
+      abortReason: running.controller.signal.reason,
+      maxResultBytes: this.options.maxResultBytes,
+    });
+    if (verdict.failure instanceof ValidationError) {
+      this.options.instruments.validationFailed(job.entrypoint, verdict.failure.what, 'worker');
+    }
+    span.end(verdict.outcome, verdict.failure);
+    this.options.ended(job, verdict, durationMs);
+  }
+
+  private remove(running: Running): void {
+    this.running.delete(running.job.id);
+    this.options.instruments.stopped(running.job.entrypoint);
+    if (this.running.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
