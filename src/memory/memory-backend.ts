@@ -24,6 +24,7 @@ import type {
   WorkEvents,
 } from '../port/rows.js';
 import { systemClock } from './clock.js';
+import { jsonbText } from './jsonb-text.js';
 
 interface JobRecord {
   id: number;
@@ -92,7 +93,10 @@ export class MemoryBackend implements QueueBackend {
     for (const row of rows) {
       if (row.dedupeKey === null) continue;
       const key = dedupeKey(row.entrypoint, row.dedupeKey);
-      if (this.dedupe.has(key) || batch.has(key)) duplicates.push({ entrypoint: row.entrypoint, dedupeKey: row.dedupeKey });
+      // Each refused key once, however often the batch repeats it (as PostgreSQL's UNION does).
+      if ((this.dedupe.has(key) || batch.has(key)) && !duplicates.some((d) => d.entrypoint === row.entrypoint && d.dedupeKey === row.dedupeKey)) {
+        duplicates.push({ entrypoint: row.entrypoint, dedupeKey: row.dedupeKey });
+      }
       batch.add(key);
     }
     if (duplicates.length > 0) throw new DuplicateJobError(duplicates);
@@ -105,8 +109,8 @@ export class MemoryBackend implements QueueBackend {
         entrypoint: row.entrypoint,
         priority: row.priority,
         status: executeAfter > now ? 'scheduled' : 'queued',
-        payload: row.payload,
-        headers: row.headers ?? '{}',
+        payload: jsonbText(row.payload),
+        headers: row.headers === null ? '{}' : jsonbText(row.headers),
         executeAfter,
         dedupeKey: row.dedupeKey,
         attempts: 0,
@@ -174,7 +178,7 @@ export class MemoryBackend implements QueueBackend {
       headers: JSON.parse(job.headers) as JobHeaders,
       attempt: job.attempts,
       rescues: job.rescues,
-      createdAt: new Date(job.createdAt),
+      createdAtMs: job.createdAt,
       cancelRequested: job.cancelRequested,
       queuedMs: Math.max(0, now - job.executeAfter),
     }));
@@ -205,7 +209,7 @@ export class MemoryBackend implements QueueBackend {
       const status: FinalStatus =
         job.cancelRequested && (c.outcome === 'retried' || c.outcome === 'exception') ? 'canceled' : (c.outcome as FinalStatus);
       this.remove(job);
-      this.appendLog(job, status, error, status === 'successful' && c.result !== undefined ? JSON.parse(c.result) : null, now);
+      this.appendLog(job, status, error, status === 'successful' && c.result !== undefined ? JSON.parse(jsonbText(c.result)) : null, now);
       done.push(job.id);
     }
     if (done.length > 0) this.emitDone(done);

@@ -31,11 +31,6 @@ export interface Harness {
 export interface Adapter {
   name: string;
   open(): Promise<Harness>;
-  /**
-   * Tests this adapter is known to fail, by test name, with the reason: run as node:test
-   * `todo`, so the defect stays visible without failing the suite until src/ is fixed.
-   */
-  knownDefects?: Readonly<Record<string, string>>;
 }
 
 /** How long to wait for a notification before failing: generous, it normally takes milliseconds. */
@@ -122,12 +117,9 @@ function schedule(name: string, nextRun: Date, o: Partial<ScheduleRegistration> 
 }
 
 export function portContract(adapter: Adapter): void {
-  const names = new Set<string>();
   /** A test on a fresh backend, always closed. */
   function contract(name: string, body: (h: Harness) => Promise<void>): void {
-    names.add(name);
-    const todo = adapter.knownDefects?.[name];
-    test(name, { timeout: 30_000, ...(todo === undefined ? {} : { todo }) }, async () => {
+    test(name, { timeout: 30_000 }, async () => {
       const h = await adapter.open();
       try {
         await body(h);
@@ -1022,8 +1014,4 @@ export function portContract(adapter: Adapter): void {
       });
     });
   });
-
-  // A known defect filed under a name no test has (renamed, or fixed and removed) would hide nothing: say so.
-  const unknown = Object.keys(adapter.knownDefects ?? {}).filter((name) => !names.has(name));
-  if (unknown.length > 0) throw new Error(`${adapter.name}: knownDefects names no test: ${unknown.join('; ')}`);
 }

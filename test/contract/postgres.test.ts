@@ -41,10 +41,6 @@ async function advance(pool: pg.Pool, schema: string, ms: number): Promise<void>
 
 portContract({
   name: 'PostgreSQL',
-  knownDefects: {
-    'only a successful outcome keeps a result':
-      'statements/complete.ts logs x.r for every finished row, so an exception or canceled outcome sent with a result keeps it in the log and outcomes() returns it; the in-memory backend keeps a result only for successful',
-  },
   async open() {
     // A schema of its own per test: a fresh, empty queue in the file's database.
     const schema = `contract_${++schemas}`;

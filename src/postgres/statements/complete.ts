@@ -41,7 +41,7 @@ export function completeQuery(n: SchemaNames) {
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, x.e AS error, x.t AS duration_ms, x.w AS delay_ms
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, duration_ms, error, result, payload, headers, created_at, picked_at)
-       SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, result,
+       SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, CASE WHEN status = 'successful' THEN result END,
               CASE WHEN status <> 'successful' THEN payload END,
               CASE WHEN status <> 'successful' THEN headers END,
               created_at, picked_at
