@@ -11,8 +11,11 @@ export interface Instruments {
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void;
   /** A handler started, `queuedMs` after the job became runnable. */
   started(entrypoint: string, queuedMs: number): void;
-  /** A handler returned or threw (its outcome is not recorded yet). */
-  stopped(entrypoint: string): void;
+  /**
+   * Where to read how many handlers run now, per entrypoint, when metrics are read: counted
+   * at scrape time rather than at every start and end. Returns a function that stops it.
+   */
+  watchInFlight(source: () => ReadonlyMap<string, number>): () => void;
   /** An outcome the database accepted: counted once, by the process that recorded it. */
   recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void;
   /** Queued or deferred jobs this process canceled (running ones are counted when they end). */
@@ -29,7 +32,7 @@ export const noInstruments: Instruments = {
   enqueued: ignore,
   validationFailed: ignore,
   started: ignore,
-  stopped: ignore,
+  watchInFlight: () => ignore,
   recorded: ignore,
   canceled: ignore,
   rescued: ignore,

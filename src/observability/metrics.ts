@@ -9,6 +9,9 @@ const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300,
 /** Where the queue-depth gauge reads from when scraped: any open instance of the registry. */
 type DepthSource = () => Promise<QueueSizeRow[]>;
 const depthSources = new WeakMap<Registry, Set<DepthSource>>();
+/** Where the in-flight gauge reads from when scraped: every running worker of the registry. */
+type InFlightSource = () => ReadonlyMap<string, number>;
+const inFlightSources = new WeakMap<Registry, Set<InFlightSource>>();
 
 /**
  * pgqueuer's Prometheus metrics (prom-client). Counters and histograms count what this process
@@ -25,7 +28,6 @@ export class PgqMetrics implements Instruments {
   private readonly validationFailures;
   private readonly duration;
   private readonly queueWait;
-  private readonly inFlight;
   private readonly depthSource: DepthSource | undefined;
 
   constructor(options: MetricsOptions, depth: DepthSource | undefined, logger: Logger) {
@@ -68,8 +70,22 @@ export class PgqMetrics implements Instruments {
         registers: [registry],
       }),
     );
-    this.inFlight = shared(registry, 'pgqueuer_jobs_in_flight', () =>
-      new Gauge({ name: 'pgqueuer_jobs_in_flight', help: 'Handlers running in this process.', labelNames: ['entrypoint'] as const, registers: [registry] }),
+    const running = inFlightSources.get(registry) ?? new Set<InFlightSource>();
+    inFlightSources.set(registry, running);
+    shared(registry, 'pgqueuer_jobs_in_flight', () =>
+      new Gauge({
+        name: 'pgqueuer_jobs_in_flight',
+        help: 'Handlers running in this process.',
+        labelNames: ['entrypoint'] as const,
+        registers: [registry],
+        // Counted when scraped, from the workers themselves: nothing to update per job.
+        collect() {
+          const totals = new Map<string, number>();
+          for (const source of running) for (const [entrypoint, n] of source()) totals.set(entrypoint, (totals.get(entrypoint) ?? 0) + n);
+          this.reset();
+          for (const [entrypoint, n] of totals) this.set({ entrypoint }, n);
+        },
+      }),
     );
 
     const sources = depthSources.get(registry) ?? new Set<DepthSource>();
@@ -115,7 +131,7 @@ export class PgqMetrics implements Instruments {
   }
 
   enqueued(entrypoints: readonly string[]): void {
-    for (const entrypoint of entrypoints) this.enqueuedTotal.inc({ entrypoint });
+    for (const [entrypoint, n] of countEach(entrypoints)) this.enqueuedTotal.inc({ entrypoint }, n);
   }
 
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void {
@@ -124,12 +140,13 @@ export class PgqMetrics implements Instruments {
 
   started(entrypoint: string, queuedMs: number): void {
     this.startedTotal.inc({ entrypoint });
-    this.inFlight.inc({ entrypoint });
     this.queueWait.observe({ entrypoint }, Math.max(0, queuedMs) / 1000);
   }
 
-  stopped(entrypoint: string): void {
-    this.inFlight.dec({ entrypoint });
+  watchInFlight(source: InFlightSource): () => void {
+    const sources = inFlightSources.get(this.registry)!;
+    sources.add(source);
+    return () => sources.delete(source);
   }
 
   recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void {
@@ -138,7 +155,7 @@ export class PgqMetrics implements Instruments {
   }
 
   canceled(entrypoints: readonly string[]): void {
-    for (const entrypoint of entrypoints) this.outcomeTotals.canceled.inc({ entrypoint });
+    for (const [entrypoint, n] of countEach(entrypoints)) this.outcomeTotals.canceled.inc({ entrypoint }, n);
   }
 
   rescued(counts: ReadonlyMap<string, number>): void {
@@ -153,4 +170,10 @@ export class PgqMetrics implements Instruments {
 /** The registry's metric of that name if another instance created it, else a new one. */
 function shared<M extends Metric>(registry: Registry, name: string, create: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+function countEach(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
 }

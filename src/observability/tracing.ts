@@ -1,5 +1,6 @@
 import {
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -82,11 +83,16 @@ export function startJobSpan(job: { id: number; entrypoint: string; attempt: num
 }
 
 export class JobSpan {
-  constructor(private readonly span: Span) {}
+  /** False without an OpenTelemetry SDK: then there is no context to make active. */
+  private readonly live: boolean;
+
+  constructor(private readonly span: Span) {
+    this.live = span.isRecording() || isSpanContextValid(span.spanContext());
+  }
 
   /** Runs the handler with this span active, so spans the handler starts are its children. */
   run<T>(fn: () => T): T {
-    return context.with(trace.setSpan(ROOT_CONTEXT, this.span), fn);
+    return this.live ? context.with(trace.setSpan(ROOT_CONTEXT, this.span), fn) : fn();
   }
 
   end(outcome: string, error?: unknown): void {

@@ -48,7 +48,8 @@ export interface ClaimedJob {
   attempt: number;
   /** Earlier attempts lost with their worker; they do not count against the retry budget. */
   rescues: number;
-  createdAt: Date;
+  /** When it was enqueued, epoch milliseconds (a Date is made only if a handler reads it). */
+  createdAtMs: number;
   cancelRequested: boolean;
   /** How long it was runnable (enqueued, due or retried) before this claim, by the backend's clock. */
   queuedMs: number;

@@ -22,11 +22,44 @@ export interface JobRunnerOptions {
 
 interface Running {
   job: ClaimedJob;
-  controller: AbortController;
+  /** Made when the handler first reads `ctx.signal`: most handlers never do, and it costs. */
+  controller: AbortController | undefined;
+  /** Why the attempt was aborted (canceled, abandoned), also before any signal was made. */
+  abortReason: unknown;
   startedAt: number;
   span: JobSpan;
   /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
   abandoned: boolean;
+}
+
+function signalOf(running: Running): AbortSignal {
+  if (!running.controller) {
+    running.controller = new AbortController();
+    if (running.abortReason !== undefined) running.controller.abort(running.abortReason);
+  }
+  return running.controller.signal;
+}
+
+function abort(running: Running, reason: Error): void {
+  if (running.abortReason !== undefined) return;
+  running.abortReason = reason;
+  running.controller?.abort(reason);
+}
+
+/** What the handler sees of a claimed job. `createdAt` becomes a Date only if it is read. */
+function jobView(job: ClaimedJob): Job {
+  let createdAt: Date | undefined;
+  return {
+    id: job.id,
+    entrypoint: job.entrypoint,
+    payload: job.payload,
+    attempt: job.attempt,
+    priority: job.priority,
+    headers: job.headers,
+    get createdAt() {
+      return (createdAt ??= new Date(job.createdAtMs));
+    },
+  };
 }
 
 /**
@@ -55,6 +88,13 @@ export class JobRunner {
     return this.running.has(id);
   }
 
+  /** Handlers running now, per entrypoint of this worker (0 for idle ones), for metrics. */
+  countByEntrypoint(): Map<string, number> {
+    const counts = new Map([...this.entrypoints.keys()].map((name) => [name, 0]));
+    for (const { job } of this.running.values()) counts.set(job.entrypoint, (counts.get(job.entrypoint) ?? 0) + 1);
+    return counts;
+  }
+
   /** Resolves once no handler runs (at once when none does). */
   idle(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();
@@ -77,23 +117,21 @@ export class JobRunner {
     const entry = this.entrypoints.get(job.entrypoint)!;
     const running: Running = {
       job,
-      controller: new AbortController(),
+      controller: undefined,
+      abortReason: undefined,
       startedAt: performance.now(),
       span: startJobSpan(job),
       abandoned: false,
     };
     this.running.set(job.id, running);
     this.options.instruments.started(job.entrypoint, job.queuedMs);
-    const view: Job = {
-      id: job.id,
-      entrypoint: job.entrypoint,
-      payload: job.payload,
-      attempt: job.attempt,
-      priority: job.priority,
-      headers: job.headers,
-      createdAt: job.createdAt,
+    const ctx: JobContext = {
+      logger: this.options.logger,
+      get signal() {
+        return signalOf(running);
+      },
     };
-    const ctx: JobContext = { signal: running.controller.signal, logger: this.options.logger };
+    const view = jobView(job);
     running.span.run(async () => entry.handler(view, ctx)).then(
       (value) => this.finish(running, entry, { ok: true, value }),
       (error: unknown) => this.finish(running, entry, { ok: false, error }),
@@ -104,7 +142,7 @@ export class JobRunner {
   cancel(ids: readonly number[]): void {
     for (const id of ids) {
       const running = this.running.get(id);
-      if (running && !running.controller.signal.aborted) running.controller.abort(new JobCanceledSignal(id));
+      if (running) abort(running, new JobCanceledSignal(id));
     }
   }
 
@@ -115,7 +153,7 @@ export class JobRunner {
     const reason = new JobAbandonedSignal(id, why);
     running.abandoned = true;
     this.remove(running);
-    running.controller.abort(reason);
+    abort(running, reason);
     running.span.end('abandoned', reason);
     return running.job;
   }
@@ -134,7 +172,7 @@ export class JobRunner {
       attempt: job.attempt,
       rescues: job.rescues,
       retry: entry.retry,
-      abortReason: running.controller.signal.reason,
+      abortReason: running.abortReason,
       maxResultBytes: this.options.maxResultBytes,
     });
     if (verdict.failure instanceof ValidationError) {
@@ -146,7 +184,6 @@ export class JobRunner {
 
   private remove(running: Running): void {
     this.running.delete(running.job.id);
-    this.options.instruments.stopped(running.job.entrypoint);
     if (this.running.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -18,8 +18,11 @@ import { PrefetchSizer } from './prefetch.js';
 const CLAIM_RETRY_MIN_MS = 100;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
 const MAX_TIMER_MS = 60_000;
-/** Outcomes per write statement at most. */
-const MAX_OUTCOME_BATCH = 500;
+/**
+ * Outcomes per write statement at most: while one write is in flight the next batch
+ * accumulates, so under load batches grow to what a write's duration lets through.
+ */
+const MAX_OUTCOME_BATCH = 2_000;
 
 export interface WorkerParts {
   /** Started after the worker and stopped before it, in order: scheduler, rescuer, retention. */
@@ -56,6 +59,7 @@ export class Worker {
   private subscription: Subscription | undefined;
   private stopping: Promise<void> | undefined;
   private abandonNow: (() => void) | undefined;
+  private unwatchInFlight: (() => void) | undefined;
   private readonly hasLimits: boolean;
   /** What every claim sends about the entrypoints: fixed once running. */
   private readonly claimPolicies: EntrypointClaimPolicy[];
@@ -166,6 +170,7 @@ export class Worker {
     this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
     await this.heartbeat.start();
     await this.writer.start();
+    this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake();
     for (const service of this.services) await service.start();
@@ -219,6 +224,7 @@ export class Worker {
     await this.backend.unregisterWorker(this.workerId).catch((err) => {
       this.logger.warn({ err }, 'pgqueuer: could not unregister worker');
     });
+    this.unwatchInFlight?.();
     this.state = 'stopped';
     this.logger.info({ workerId: this.workerId }, 'pgqueuer: worker stopped');
     this.resolveDone();
@@ -246,10 +252,13 @@ export class Worker {
 
   private claimNext(): void {
     if (this.state !== 'running' || this.claiming || !this.workPending) return;
-    // A finished job holds its slot until its outcome is written: without that backpressure a
-    // fast worker piles up thousands of picked jobs whose outcomes wait, unheartbeated.
     const target = this.options.concurrency + this.prefetch.target();
-    const held = this.runner.size + this.prefetched.length + this.writer.pendingCount;
+    // Outcomes waiting to be written do not hold slots up to one target's worth: the next
+    // claim goes out while they are written, so the database works on both at once. Beyond
+    // that they do, so a slow database holds the worker back instead of letting it pile up
+    // picked jobs whose outcomes wait.
+    const unwritten = Math.max(0, this.writer.pendingCount - target);
+    const held = this.runner.size + this.prefetched.length + unwritten;
     const free = target - held;
     // A busy worker refills when half its capacity is free: one claim per many jobs.
     if (free <= 0 || (held > 0 && free < Math.ceil(target / 2))) return;

@@ -61,14 +61,15 @@ describe('install, verify, uninstall', () => {
     await db.pool.query('DROP TABLE older.schedules; DELETE FROM older.migrations WHERE version > 1');
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 1, this version needs 2: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 1, this version needs 3: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
       'migration 2 (schedules) is not applied: run `pgq upgrade`',
+      'migration 3 (async-commit) is not applied: run `pgq upgrade`',
       'relation older.schedules is missing',
     ]);
-    assert.deepEqual((await install(db.url, { schema: 'older' })).applied, [2]);
+    assert.deepEqual((await install(db.url, { schema: 'older' })).applied, [2, 3]);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();
   });

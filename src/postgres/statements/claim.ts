@@ -12,7 +12,7 @@ interface JobRow {
   headers: Record<string, unknown>;
   attempts: number;
   rescues: number;
-  created_at: Date;
+  created_ms: number;
   cancel_requested: boolean;
   queued_ms: number;
 }
@@ -21,7 +21,8 @@ interface JobRow {
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
-    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues, created_at, cancel_requested,
+    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues,
+            extract(epoch FROM created_at)::double precision * 1000 AS created_ms, cancel_requested,
             greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS queued_ms
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
   );
@@ -48,7 +49,7 @@ export function claimQuery(n: SchemaNames) {
         headers: r.headers,
         attempt: r.attempts,
         rescues: r.rescues,
-        createdAt: r.created_at,
+        createdAtMs: r.created_ms,
         cancelRequested: r.cancel_requested,
         queuedMs: r.queued_ms,
       });

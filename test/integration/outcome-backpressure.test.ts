@@ -1,0 +1,122 @@
+/**
+ * A worker's claims overlap its outcome writes, within a bound: with the writes stalled (the
+ * job log locked by another transaction, as a slow or busy database would) the worker claims
+ * on for about one target's worth, then stops, and the jobs whose outcomes wait keep their
+ * heartbeats, so no other worker rescues them.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MAX_PREFETCH } from '../../src/worker/prefetch.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
+import { openQueue, startWorker } from '../support/queue.js';
+import { until } from '../support/wait.js';
+
+useFileDatabase();
+
+const picked = async (entrypoint: string): Promise<number> =>
+  Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = $1 AND status = 'picked'`, [entrypoint])).rows[0].n);
+
+/** Holds an exclusive lock on the job log (outcome writes wait for it) until `release()`. */
+async function stallOutcomeWrites(): Promise<{ release(): Promise<void> }> {
+  const client = await db.pool.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE pgqueuer.job_log IN EXCLUSIVE MODE');
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('COMMIT');
+      client.release();
+    },
+  };
+}
+
+describe('claims overlap outcome writes, within a bound', () => {
+  test('while outcomes wait to be written the worker claims on, up to about one target more, then stops', async () => {
+    const concurrency = 8;
+    const total = 6_000;
+    await producer.enqueueMany(Array.from({ length: total }, () => ({ entrypoint: 'bp_fast', payload: {} })));
+    const stall = await stallOutcomeWrites();
+    const worker = await openQueue(db.url, { concurrency });
+    let ran = 0;
+    worker.entrypoint('bp_fast', async () => {
+      ran++;
+    });
+    const stop = startWorker(worker);
+    try {
+      // The most a worker holds: its slots and claim-ahead (one target), plus up to one target
+      // of outcomes waiting to be written.
+      const bound = 2 * (concurrency + MAX_PREFETCH);
+      // Claims went on past one target while no outcome could be written: without the overlap,
+      // waiting outcomes would hold their slots and the worker would stop at one target.
+      await until(async () => (await picked('bp_fast')) > concurrency + MAX_PREFETCH, 20_000, 'claims beyond one target');
+      // ...and then stop: the count settles, below the bound, far below what is queued.
+      let last = -1;
+      const settled = await until(async () => {
+        const now = await picked('bp_fast');
+        const stable = now === last && now === ran;
+        last = now;
+        return stable ? now : undefined;
+      }, 20_000, 'the claims to stop');
+      assert.ok(settled <= bound, `held ${settled} jobs, more than ${bound}`);
+      assert.ok(settled < total);
+    } finally {
+      await stall.release();
+    }
+    await until(async () => (await picked('bp_fast')) === 0 && Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = 'bp_fast'`)).rows[0].n) === 0, 30_000, 'the drain');
+    await stop();
+    const { rows } = await db.pool.query(`SELECT status, count(*)::int AS n FROM pgqueuer.job_log WHERE entrypoint = 'bp_fast' GROUP BY status`);
+    assert.deepEqual(rows, [{ status: 'successful', n: total }]);
+    assert.equal(ran, total, 'each job ran once');
+  });
+
+  test('a job whose outcome waits to be written keeps its heartbeat: another worker does not rescue it', async () => {
+    const rescueAfterMs = 1_000;
+    // Outcome writes fail (as over a failing connection, retried with backoff) while row locks
+    // stay free, so another worker's rescuer could take the jobs if their heartbeats stopped.
+    await db.pool.query(`
+      CREATE TABLE bp_outage (down boolean NOT NULL);
+      INSERT INTO bp_outage VALUES (true);
+      CREATE FUNCTION bp_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (SELECT down FROM bp_outage) THEN RAISE EXCEPTION 'outcome writes are down'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER bp_refuse BEFORE INSERT ON pgqueuer.job_log
+        FOR EACH ROW WHEN (NEW.entrypoint = 'bp_wait' AND NEW.status = 'successful') EXECUTE FUNCTION bp_refuse();`);
+    await producer.enqueueMany(Array.from({ length: 20 }, () => ({ entrypoint: 'bp_wait', payload: {} })));
+    const worker = await openQueue(db.url, { heartbeatIntervalMs: 100 });
+    let runs = 0;
+    worker.entrypoint('bp_wait', { rescueAfterMs }, async () => {
+      runs++;
+    });
+    // A second worker of the same entrypoint, whose rescuer sweeps every 100 ms.
+    const rescuer = await openQueue(db.url, { heartbeatIntervalMs: 100 });
+    rescuer.entrypoint('bp_wait', { rescueAfterMs }, async () => {
+      runs++;
+    });
+    const stopWorker = startWorker(worker);
+    await until(async () => (await picked('bp_wait')) === 20 && runs === 20, 10_000, 'the jobs run');
+    const stopRescuer = startWorker(rescuer);
+    try {
+      // Handlers are done, outcomes unwritten: wait well past the rescue window, by the database clock.
+      await until(
+        async () => (await db.pool.query(`SELECT min(picked_at) < now() - interval '2500 ms' AS old FROM pgqueuer.jobs WHERE entrypoint = 'bp_wait'`)).rows[0].old,
+        10_000,
+        'the jobs to be held past their rescue window',
+      );
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n, max(rescues) AS rescues FROM pgqueuer.jobs WHERE entrypoint = 'bp_wait' AND status = 'picked'`,
+      );
+      assert.deepEqual(rows[0], { n: 20, rescues: 0 });
+      await db.pool.query('UPDATE bp_outage SET down = false');
+      await until(async () => Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = 'bp_wait'`)).rows[0].n) === 0, 10_000, 'the outcomes written');
+      assert.equal(runs, 20, 'no job ran twice');
+    } finally {
+      await db.pool.query('UPDATE bp_outage SET down = false');
+      await stopRescuer();
+      await stopWorker();
+    }
+  });
+});
