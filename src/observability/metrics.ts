@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { AttemptOutcome } from '../port/rows.js';
 import type { Logger, MetricsOptions, QueueSizeRow } from '../types.js';
+import { HotCounter, HotHistogram, sharedMetric } from './hot-metrics.js';
 import type { Instruments } from './instruments.js';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -21,13 +22,13 @@ const inFlightSources = new WeakMap<Registry, Set<InFlightSource>>();
 export class PgqMetrics implements Instruments {
   readonly registry: Registry;
   private readonly enqueuedTotal;
-  private readonly startedTotal;
-  private readonly outcomeTotals: Record<AttemptOutcome, Counter<'entrypoint'>>;
+  private readonly startedTotal: HotCounter;
+  private readonly outcomeTotals: Record<AttemptOutcome, HotCounter>;
   private readonly rescuedTotal;
   private readonly rateLimitWaits;
   private readonly validationFailures;
-  private readonly duration;
-  private readonly queueWait;
+  private readonly duration: HotHistogram;
+  private readonly queueWait: HotHistogram;
   private readonly depthSource: DepthSource | undefined;
 
   constructor(options: MetricsOptions, depth: DepthSource | undefined, logger: Logger) {
@@ -35,12 +36,14 @@ export class PgqMetrics implements Instruments {
     const counter = (name: string, help: string) =>
       shared(registry, name, () => new Counter({ name, help, labelNames: ['entrypoint'] as const, registers: [registry] }));
     this.enqueuedTotal = counter('pgqueuer_jobs_enqueued_total', 'Jobs enqueued by this process.');
-    this.startedTotal = counter('pgqueuer_jobs_started_total', 'Handlers started by this process.');
+    // Updated for every job: the hot-path kind (see hot-metrics.ts).
+    const hotCounter = (name: string, help: string) => sharedMetric(registry, new HotCounter(name, help, ['entrypoint']));
+    this.startedTotal = hotCounter('pgqueuer_jobs_started_total', 'Handlers started by this process.');
     this.outcomeTotals = {
-      successful: counter('pgqueuer_jobs_completed_total', 'Jobs that ended successful, recorded by this process.'),
-      exception: counter('pgqueuer_jobs_failed_total', 'Jobs that ended failed (no attempts left, or a permanent error), recorded by this process.'),
-      retried: counter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
-      canceled: counter('pgqueuer_jobs_canceled_total', 'Jobs that ended canceled: running ones where they ran, queued ones where cancel() was called.'),
+      successful: hotCounter('pgqueuer_jobs_completed_total', 'Jobs that ended successful, recorded by this process.'),
+      exception: hotCounter('pgqueuer_jobs_failed_total', 'Jobs that ended failed (no attempts left, or a permanent error), recorded by this process.'),
+      retried: hotCounter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
+      canceled: hotCounter('pgqueuer_jobs_canceled_total', 'Jobs that ended canceled: running ones where they ran, queued ones where cancel() was called.'),
     };
     this.rescuedTotal = counter('pgqueuer_jobs_rescued_total', 'Jobs of lost workers (no heartbeat) returned to the queue by this process.');
     this.rateLimitWaits = counter('pgqueuer_rate_limit_waits_total', 'Claims in which runnable jobs waited for their entrypoint\'s rate limit.');
@@ -52,23 +55,13 @@ export class PgqMetrics implements Instruments {
         registers: [registry],
       }),
     );
-    this.duration = shared(registry, 'pgqueuer_job_duration_seconds', () =>
-      new Histogram({
-        name: 'pgqueuer_job_duration_seconds',
-        help: 'Handler run time, by outcome (successful, exception, retried, canceled).',
-        labelNames: ['entrypoint', 'outcome'] as const,
-        buckets: DURATION_BUCKETS,
-        registers: [registry],
-      }),
+    this.duration = sharedMetric(
+      registry,
+      new HotHistogram('pgqueuer_job_duration_seconds', 'Handler run time, by outcome (successful, exception, retried, canceled).', ['entrypoint', 'outcome'], DURATION_BUCKETS),
     );
-    this.queueWait = shared(registry, 'pgqueuer_job_queue_wait_seconds', () =>
-      new Histogram({
-        name: 'pgqueuer_job_queue_wait_seconds',
-        help: 'Time from a job becoming runnable (enqueued, or its deferred time) to its claim.',
-        labelNames: ['entrypoint'] as const,
-        buckets: WAIT_BUCKETS,
-        registers: [registry],
-      }),
+    this.queueWait = sharedMetric(
+      registry,
+      new HotHistogram('pgqueuer_job_queue_wait_seconds', 'Time from a job becoming runnable (enqueued, or its deferred time) to its claim.', ['entrypoint'], WAIT_BUCKETS),
     );
     const running = inFlightSources.get(registry) ?? new Set<InFlightSource>();
     inFlightSources.set(registry, running);
@@ -139,8 +132,8 @@ export class PgqMetrics implements Instruments {
   }
 
   started(entrypoint: string, queuedMs: number): void {
-    this.startedTotal.inc({ entrypoint });
-    this.queueWait.observe({ entrypoint }, Math.max(0, queuedMs) / 1000);
+    this.startedTotal.inc(entrypoint);
+    this.queueWait.observe(Math.max(0, queuedMs) / 1000, entrypoint);
   }
 
   watchInFlight(source: InFlightSource): () => void {
@@ -150,12 +143,12 @@ export class PgqMetrics implements Instruments {
   }
 
   recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void {
-    this.outcomeTotals[outcome].inc({ entrypoint });
-    this.duration.observe({ entrypoint, outcome }, durationMs / 1000);
+    this.outcomeTotals[outcome].inc(entrypoint);
+    this.duration.observe(durationMs / 1000, entrypoint, outcome);
   }
 
   canceled(entrypoints: readonly string[]): void {
-    for (const [entrypoint, n] of countEach(entrypoints)) this.outcomeTotals.canceled.inc({ entrypoint }, n);
+    for (const entrypoint of entrypoints) this.outcomeTotals.canceled.inc(entrypoint);
   }
 
   rescued(counts: ReadonlyMap<string, number>): void {

@@ -8,6 +8,8 @@ import {
   trace,
   type Attributes,
   type Span,
+  type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import { withTraceHeaders } from '../encode.js';
 import type { EnqueueRow } from '../port/rows.js';
@@ -18,7 +20,16 @@ import type { JobHeaders } from '../types.js';
  * here is a no-op, so nothing is forced on users; with one, enqueues and jobs show up as spans.
  * Attribute names follow OTel's messaging conventions.
  */
-const tracer = () => trace.getTracer('pgqueuer');
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
+/**
+ * pgqueuer's tracer, asked of the global provider again only when that provider changed (one
+ * registered or disabled later is still followed), not once per job.
+ */
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer('pgqueuer') };
+  return cached.tracer;
+}
 
 const SYSTEM = 'pgqueuer';
 

@@ -5,7 +5,7 @@ import { startJobSpan, type JobSpan } from '../observability/tracing.js';
 import type { ResolvedEntrypoint } from '../options.js';
 import type { ClaimedJob } from '../port/rows.js';
 import { MAX_RESCUES, tooManyRescues } from '../port/system-records.js';
-import type { Job, JobContext, Logger } from '../types.js';
+import type { Job, JobContext, JobHeaders, Logger } from '../types.js';
 import { serializeError } from './error-record.js';
 import { judge, type HandlerResult, type Verdict } from './judge.js';
 
@@ -20,46 +20,71 @@ export interface JobRunnerOptions {
   ended(job: ClaimedJob, verdict: Verdict, durationMs: number | undefined): void;
 }
 
+/**
+ * The context of one attempt, as its handler sees it. Its AbortController is made when the
+ * handler first reads `signal` (most never do, and one costs), already aborted if the attempt
+ * was canceled or abandoned before that. Only `signal` and `logger` are visible to the handler.
+ */
+class AttemptContext implements JobContext {
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+
+  constructor(readonly logger: Logger) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The first reason wins: a job canceled, then abandoned at shutdown, stays canceled. */
+  static abort(ctx: AttemptContext, reason: Error): void {
+    if (ctx.#reason) return;
+    ctx.#reason = reason;
+    ctx.#controller?.abort(reason);
+  }
+
+  static reasonOf(ctx: AttemptContext): Error | undefined {
+    return ctx.#reason;
+  }
+}
+
+/** What the handler sees of a claimed job. `createdAt` becomes a Date only if it is read. */
+class JobView implements Job {
+  readonly id: number;
+  readonly entrypoint: string;
+  readonly payload: unknown;
+  readonly attempt: number;
+  readonly priority: number;
+  readonly headers: JobHeaders;
+  #createdAtMs: number;
+  #createdAt: Date | undefined;
+
+  constructor(job: ClaimedJob) {
+    this.id = job.id;
+    this.entrypoint = job.entrypoint;
+    this.payload = job.payload;
+    this.attempt = job.attempt;
+    this.priority = job.priority;
+    this.headers = job.headers;
+    this.#createdAtMs = job.createdAtMs;
+  }
+
+  get createdAt(): Date {
+    return (this.#createdAt ??= new Date(this.#createdAtMs));
+  }
+}
+
 interface Running {
   job: ClaimedJob;
-  /** Made when the handler first reads `ctx.signal`: most handlers never do, and it costs. */
-  controller: AbortController | undefined;
-  /** Why the attempt was aborted (canceled, abandoned), also before any signal was made. */
-  abortReason: unknown;
+  entry: ResolvedEntrypoint;
+  ctx: AttemptContext;
   startedAt: number;
   span: JobSpan;
   /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
   abandoned: boolean;
-}
-
-function signalOf(running: Running): AbortSignal {
-  if (!running.controller) {
-    running.controller = new AbortController();
-    if (running.abortReason !== undefined) running.controller.abort(running.abortReason);
-  }
-  return running.controller.signal;
-}
-
-function abort(running: Running, reason: Error): void {
-  if (running.abortReason !== undefined) return;
-  running.abortReason = reason;
-  running.controller?.abort(reason);
-}
-
-/** What the handler sees of a claimed job. `createdAt` becomes a Date only if it is read. */
-function jobView(job: ClaimedJob): Job {
-  let createdAt: Date | undefined;
-  return {
-    id: job.id,
-    entrypoint: job.entrypoint,
-    payload: job.payload,
-    attempt: job.attempt,
-    priority: job.priority,
-    headers: job.headers,
-    get createdAt() {
-      return (createdAt ??= new Date(job.createdAtMs));
-    },
-  };
 }
 
 /**
@@ -114,27 +139,26 @@ export class JobRunner {
       this.options.ended(job, { outcome: 'exception', error: tooManyRescues(job.id, job.rescues) }, undefined);
       return;
     }
-    const entry = this.entrypoints.get(job.entrypoint)!;
     const running: Running = {
       job,
-      controller: undefined,
-      abortReason: undefined,
+      entry: this.entrypoints.get(job.entrypoint)!,
+      ctx: new AttemptContext(this.options.logger),
       startedAt: performance.now(),
       span: startJobSpan(job),
       abandoned: false,
     };
     this.running.set(job.id, running);
     this.options.instruments.started(job.entrypoint, job.queuedMs);
-    const ctx: JobContext = {
-      logger: this.options.logger,
-      get signal() {
-        return signalOf(running);
-      },
-    };
-    const view = jobView(job);
-    running.span.run(async () => entry.handler(view, ctx)).then(
-      (value) => this.finish(running, entry, { ok: true, value }),
-      (error: unknown) => this.finish(running, entry, { ok: false, error }),
+    let returned: unknown;
+    try {
+      returned = running.span.run(() => running.entry.handler(new JobView(job), running.ctx));
+    } catch (error) {
+      // A handler that throws before returning a promise: the same as one that rejects.
+      returned = Promise.reject(error);
+    }
+    Promise.resolve(returned).then(
+      (value) => this.finish(running, { ok: true, value }),
+      (error: unknown) => this.finish(running, { ok: false, error }),
     );
   }
 
@@ -142,7 +166,7 @@ export class JobRunner {
   cancel(ids: readonly number[]): void {
     for (const id of ids) {
       const running = this.running.get(id);
-      if (running) abort(running, new JobCanceledSignal(id));
+      if (running) AttemptContext.abort(running.ctx, new JobCanceledSignal(id));
     }
   }
 
@@ -153,7 +177,7 @@ export class JobRunner {
     const reason = new JobAbandonedSignal(id, why);
     running.abandoned = true;
     this.remove(running);
-    abort(running, reason);
+    AttemptContext.abort(running.ctx, reason);
     running.span.end('abandoned', reason);
     return running.job;
   }
@@ -163,7 +187,7 @@ export class JobRunner {
     return [...this.running.keys()].flatMap((id) => this.abandon(id, why) ?? []);
   }
 
-  private finish(running: Running, entry: ResolvedEntrypoint, result: HandlerResult): void {
+  private finish(running: Running, result: HandlerResult): void {
     if (running.abandoned) return;
     const { job, span } = running;
     const durationMs = performance.now() - running.startedAt;
@@ -171,8 +195,8 @@ export class JobRunner {
     const verdict = judge(result, {
       attempt: job.attempt,
       rescues: job.rescues,
-      retry: entry.retry,
-      abortReason: running.abortReason,
+      retry: running.entry.retry,
+      abortReason: AttemptContext.reasonOf(running.ctx),
       maxResultBytes: this.options.maxResultBytes,
     });
     if (verdict.failure instanceof ValidationError) {

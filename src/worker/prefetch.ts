@@ -1,3 +1,5 @@
+import type { ClaimedJob } from '../port/rows.js';
+
 /** Claim-ahead holds about this much work per slot, by the recent average handler duration. */
 export const PREFETCH_HORIZON_MS = 50;
 /**
@@ -29,4 +31,72 @@ export class PrefetchSizer {
     const perSlot = PREFETCH_HORIZON_MS / Math.max(this.averageMs, 0.01);
     return Math.min(MAX_PREFETCH, Math.floor(this.concurrency * perSlot));
   }
+}
+
+/**
+ * Jobs claimed ahead, taken highest priority first (then oldest). A claim usually arrives in
+ * that order already, so adding is a check, not a sort; taking moves an index, not the array.
+ */
+export class PrefetchQueue {
+  private jobs: ClaimedJob[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.jobs.length - this.head;
+  }
+
+  add(claimed: readonly ClaimedJob[]): void {
+    if (claimed.length === 0) return;
+    const jobs = this.head === 0 ? this.jobs : this.jobs.slice(this.head);
+    const wasEmpty = jobs.length === 0;
+    for (const job of claimed) jobs.push(job);
+    this.jobs = jobs;
+    this.head = 0;
+    if (!wasEmpty || !inOrder(claimed)) jobs.sort(byPriorityThenId);
+  }
+
+  take(): ClaimedJob | undefined {
+    if (this.head >= this.jobs.length) return undefined;
+    const job = this.jobs[this.head++]!;
+    if (this.head === this.jobs.length) this.clear();
+    return job;
+  }
+
+  takeAll(): ClaimedJob[] {
+    const all = this.jobs.slice(this.head);
+    this.clear();
+    return all;
+  }
+
+  ids(): number[] {
+    const ids: number[] = [];
+    for (let i = this.head; i < this.jobs.length; i++) ids.push(this.jobs[i]!.id);
+    return ids;
+  }
+
+  /** Drops the jobs `test` picks, returning them. */
+  remove(test: (job: ClaimedJob) => boolean): ClaimedJob[] {
+    const removed: ClaimedJob[] = [];
+    const kept: ClaimedJob[] = [];
+    for (let i = this.head; i < this.jobs.length; i++) (test(this.jobs[i]!) ? removed : kept).push(this.jobs[i]!);
+    if (removed.length > 0) {
+      this.jobs = kept;
+      this.head = 0;
+    }
+    return removed;
+  }
+
+  private clear(): void {
+    this.jobs = [];
+    this.head = 0;
+  }
+}
+
+function byPriorityThenId(a: ClaimedJob, b: ClaimedJob): number {
+  return b.priority - a.priority || a.id - b.id;
+}
+
+function inOrder(jobs: readonly ClaimedJob[]): boolean {
+  for (let i = 1; i < jobs.length; i++) if (byPriorityThenId(jobs[i - 1]!, jobs[i]!) > 0) return false;
+  return true;
 }

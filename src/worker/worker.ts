@@ -6,14 +6,14 @@ import type { Service } from '../lifecycle.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { ClaimedJob, ClaimResult, EntrypointClaimPolicy, HeldJob, ReleasedJob, Subscription } from '../port/rows.js';
+import type { ClaimedJob, ClaimResult, Completion, EntrypointClaimPolicy, HeldJob, ReleasedJob, Subscription } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
 import { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
-import { PrefetchSizer } from './prefetch.js';
+import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 
 const CLAIM_RETRY_MIN_MS = 100;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
@@ -41,8 +41,8 @@ export interface WorkerParts {
 export class Worker {
   readonly workerId = randomUUID();
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
-  /** Claimed ahead of the free slots, not started yet: see PrefetchSizer. */
-  private prefetched: ClaimedJob[] = [];
+  /** Claimed ahead of the free slots, not started yet (highest priority first): see PrefetchSizer. */
+  private prefetched = new PrefetchQueue();
   private readonly prefetch: PrefetchSizer;
   private readonly runner: JobRunner;
   private readonly writer: CompletionWriter;
@@ -111,7 +111,7 @@ export class Worker {
       this.workerId,
       options.heartbeatIntervalMs,
       logger,
-      () => [...this.runner.ids(), ...this.prefetched.map((j) => j.id), ...this.writer.pendingIds()],
+      () => [...this.runner.ids(), ...this.prefetched.ids(), ...this.writer.pendingIds()],
       (asked, held) => this.heartbeatAnswered(asked, held),
     );
   }
@@ -203,7 +203,7 @@ export class Worker {
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;
     // Claimed ahead but never started: straight back to the queue, attempt not used.
-    const unstarted = this.prefetched.splice(0);
+    const unstarted = this.prefetched.takeAll();
     await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
 
     if (this.runner.size > 0) {
@@ -293,7 +293,7 @@ export class Worker {
       await this.release(jobs.map((j) => ({ id: j.id, started: false })));
       return;
     }
-    this.prefetched = [...this.prefetched, ...jobs].sort((a, b) => b.priority - a.priority || a.id - b.id);
+    this.prefetched.add(jobs);
     this.startPrefetched();
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
@@ -310,23 +310,17 @@ export class Worker {
 
   private startPrefetched(): void {
     while (this.runner.size < this.options.concurrency && this.prefetched.length > 0 && this.state === 'running') {
-      this.runner.start(this.prefetched.shift()!);
+      this.runner.start(this.prefetched.take()!);
     }
   }
 
   /** A job ended (its handler finished, or it was ended without running): queue its outcome. */
   private ended(job: ClaimedJob, verdict: Verdict, durationMs: number | undefined): void {
-    const { outcome, error, result, retryDelayMs } = verdict;
-    this.writer.add({
-      id: job.id,
-      attempt: job.attempt,
-      entrypoint: job.entrypoint,
-      outcome,
-      durationMs: durationMs ?? 0,
-      ...(error === undefined ? {} : { error }),
-      ...(result === undefined ? {} : { result }),
-      ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
-    });
+    const completion: Completion = { id: job.id, attempt: job.attempt, entrypoint: job.entrypoint, outcome: verdict.outcome, durationMs: durationMs ?? 0 };
+    if (verdict.error !== undefined) completion.error = verdict.error;
+    if (verdict.result !== undefined) completion.result = verdict.result;
+    if (verdict.retryDelayMs !== undefined) completion.retryDelayMs = verdict.retryDelayMs;
+    this.writer.add(completion);
     if (durationMs === undefined) return;
     this.prefetch.observe(durationMs);
     this.startPrefetched();
@@ -336,8 +330,7 @@ export class Worker {
   /** Canceled jobs: one still only claimed ahead ends here without running; a running one is told. */
   private cancelJobs(ids: readonly number[]): void {
     const canceled = new Set(ids);
-    const dropped = this.prefetched.filter((j) => canceled.has(j.id));
-    if (dropped.length > 0) this.prefetched = this.prefetched.filter((j) => !canceled.has(j.id));
+    const dropped = this.prefetched.remove((j) => canceled.has(j.id));
     for (const job of dropped) this.ended(job, { outcome: 'canceled', error: serializeError(new JobCanceledSignal(job.id)) }, undefined);
     this.runner.cancel(ids);
   }
@@ -347,7 +340,7 @@ export class Worker {
     this.cancelJobs(held.filter((h) => h.cancelRequested).map((h) => h.id));
     // Claimed ahead but taken over meanwhile (a very late heartbeat): no longer ours to start.
     // Only jobs this heartbeat asked about can be judged by its answer.
-    this.prefetched = this.prefetched.filter((j) => !asked.has(j.id) || heldIds.has(j.id));
+    this.prefetched.remove((j) => asked.has(j.id) && !heldIds.has(j.id));
     for (const id of asked) {
       if (heldIds.has(id) || !this.runner.has(id)) continue;
       // Our heartbeat came too late and another worker owns the job now.

@@ -1,33 +1,23 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import type { ClaimRequest, ClaimResult } from '../../port/rows.js';
+import type { ClaimedJob, ClaimRequest, ClaimResult } from '../../port/rows.js';
 
-interface JobRow {
-  /** NULL: not a job, but an entrypoint held back by its rate limit (see claim_jobs). */
-  id: string | null;
-  entrypoint: string;
-  priority: number;
-  payload: unknown;
-  headers: Record<string, unknown>;
-  attempts: number;
-  rescues: number;
-  created_ms: number;
-  cancel_requested: boolean;
-  queued_ms: number;
-}
-
-/** One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs in migration 1). */
+/**
+ * One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs, migration 3).
+ * The columns come back named and typed as a `ClaimedJob`, so each row is used as it is
+ * parsed, with no second object per job (ids as float8: exact up to 2^53).
+ */
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
-    `SELECT id, entrypoint, priority, payload, headers, attempts, rescues,
-            extract(epoch FROM created_at)::double precision * 1000 AS created_ms, cancel_requested,
-            greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS queued_ms
+    `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues,
+            extract(epoch FROM created_at)::double precision * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
+            greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS "queuedMs"
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
   );
   return async (db: Queryable, req: ClaimRequest): Promise<ClaimResult> => {
-    const rows = await db.query<JobRow>(statement, [
+    const rows = await db.query<ClaimedJob & { id: number | null }>(statement, [
       req.workerId,
       req.entrypoints.map((e) => e.name),
       req.entrypoints.map((e) => e.concurrencyLimit),
@@ -35,25 +25,13 @@ export function claimQuery(n: SchemaNames) {
       req.entrypoints.map((e) => e.burst),
       req.capacity,
     ]);
-    const result: ClaimResult = { jobs: [], rateLimited: [] };
-    for (const r of rows) {
-      if (r.id === null) {
-        result.rateLimited.push(r.entrypoint);
-        continue;
-      }
-      result.jobs.push({
-        id: Number(r.id),
-        entrypoint: r.entrypoint,
-        priority: r.priority,
-        payload: r.payload,
-        headers: r.headers,
-        attempt: r.attempts,
-        rescues: r.rescues,
-        createdAtMs: r.created_ms,
-        cancelRequested: r.cancel_requested,
-        queuedMs: r.queued_ms,
-      });
+    // A row with a NULL id is not a job: it names an entrypoint held back by its rate limit.
+    const rateLimited: string[] = [];
+    let jobs = rows as ClaimedJob[];
+    if (rows.some((r) => r.id === null)) {
+      for (const r of rows) if (r.id === null) rateLimited.push(r.entrypoint);
+      jobs = rows.filter((r): r is ClaimedJob => r.id !== null);
     }
-    return result;
+    return { jobs, rateLimited };
   };
 }
