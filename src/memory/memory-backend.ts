@@ -134,8 +134,10 @@ export class MemoryBackend implements QueueBackend {
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     const now = this.now();
     const names = new Set(req.entrypoints.map((e) => e.name));
-    for (const job of this.jobs.values()) {
-      if (job.status === 'scheduled' && names.has(job.entrypoint) && job.executeAfter <= now) job.status = 'queued';
+    if (req.promote) {
+      for (const job of this.jobs.values()) {
+        if (job.status === 'scheduled' && names.has(job.entrypoint) && job.executeAfter <= now) job.status = 'queued';
+      }
     }
     const candidates: JobRecord[] = [];
     const throttled: string[] = [];

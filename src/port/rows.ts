@@ -31,6 +31,11 @@ export interface ClaimRequest {
   entrypoints: readonly EntrypointClaimPolicy[];
   /** How many jobs to claim at most. */
   capacity: number;
+  /**
+   * Deferred jobs may have come due (a poll, a due timer, startup): move them into the
+   * runnable set first. False when a notification announced runnable jobs: the lean path.
+   */
+  promote: boolean;
 }
 
 export interface ClaimResult {

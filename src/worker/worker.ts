@@ -52,6 +52,8 @@ export class Worker {
   private starting: Promise<void> | undefined;
   private claiming: Promise<void> | undefined;
   private workPending = true;
+  /** Deferred jobs may have come due since the last claim: the next claim promotes them. */
+  private promotePending = true;
   private claimFailures = 0;
   private claimBlockedUntil = 0;
   private dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
@@ -157,22 +159,22 @@ export class Worker {
       cancelRequested: (ids) => this.cancelJobs(ids),
       reconnected: () => {
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
-        this.wake();
+        this.wake(true);
       },
       timeChanged: () => {
-        this.wake();
+        this.wake(true);
         for (const service of this.services) service.timeChanged?.();
       },
       error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
     });
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
-    this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    this.pollTimer = setInterval(() => this.wake(true), this.options.pollIntervalMs);
     await this.heartbeat.start();
     await this.writer.start();
     this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
-    this.wake();
+    this.wake(true);
     for (const service of this.services) await service.start();
   }
 
@@ -230,9 +232,13 @@ export class Worker {
     this.resolveDone();
   }
 
-  /** There may be work to claim: claims as soon as capacity allows. */
-  wake(): void {
+  /**
+   * There may be work to claim: claims as soon as capacity allows. `promote` when deferred
+   * jobs may have come due (a timer, the poll), not only runnable ones been announced.
+   */
+  wake(promote = false): void {
     this.workPending = true;
+    if (promote) this.promotePending = true;
     this.claimNext();
   }
 
@@ -245,7 +251,7 @@ export class Worker {
       at,
       timer: setTimeout(() => {
         this.dueTimer = undefined;
-        this.wake();
+        this.wake(true);
       }, ms),
     };
   }
@@ -273,10 +279,13 @@ export class Worker {
   private async claim(capacity: number): Promise<void> {
     let claimed: ClaimResult;
     const t0 = performance.now();
+    const promote = this.promotePending;
+    this.promotePending = false;
     try {
-      claimed = await this.backend.claim({ workerId: this.workerId, capacity, entrypoints: this.claimPolicies });
+      claimed = await this.backend.claim({ workerId: this.workerId, capacity, entrypoints: this.claimPolicies, promote });
       this.claimFailures = 0;
     } catch (err) {
+      if (promote) this.promotePending = true;
       this.claimFailures++;
       const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));
       this.claimBlockedUntil = Date.now() + delay;

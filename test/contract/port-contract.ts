@@ -72,11 +72,13 @@ async function claim(
   workerId: string,
   entrypoints: ReadonlyArray<string | EntrypointClaimPolicy>,
   capacity = 100,
+  promote = true,
 ) {
   return backend.claim({
     workerId,
     capacity,
     entrypoints: entrypoints.map((e) => (typeof e === 'string' ? limits(e) : e)),
+    promote,
   });
 }
 
@@ -243,6 +245,17 @@ export function portContract(adapter: Adapter): void {
         await advance(9_000);
         assert.deepEqual((await claim(backend, w, ['later'])).jobs, []);
         assert.equal(await statusOf(backend, 'later', relative!), 'scheduled');
+      });
+
+      contract('a due deferred job waits for a claim that promotes; runnable jobs do not', async ({ backend, advance }) => {
+        const w = randomUUID();
+        const [due, now] = await backend.enqueue([row('lean', { delayMs: 1_000 }), row('lean', { priority: -1 })]);
+        await advance(1_000);
+        // The lean claim (a NOTIFY announced runnable jobs) takes only what is runnable now...
+        assert.deepEqual(idsOf((await claim(backend, w, ['lean'], 100, false)).jobs), [now]);
+        // ...and the due deferred job is promoted by the next claim that asks for it.
+        assert.deepEqual(idsOf((await claim(backend, w, ['lean'], 100, false)).jobs), []);
+        assert.deepEqual(idsOf((await claim(backend, w, ['lean'], 100, true)).jobs), [due]);
       });
 
       contract('a deferred job is promoted and claimed once due, and counts as pending', async ({ backend, advance }) => {

@@ -38,7 +38,7 @@ describe('install, verify, uninstall', () => {
 
     await install(db.url, { schema: 'damaged' });
     await db.pool.query('DROP INDEX damaged.jobs_queued_idx');
-    await db.pool.query('DROP FUNCTION damaged.claim_jobs');
+    await db.pool.query('DROP FUNCTION damaged.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)');
     await db.pool.query('DELETE FROM damaged.migrations');
     await db.pool.query(`INSERT INTO damaged.migrations (version, name, checksum) VALUES (0, 'placeholder', 'x')`);
     const report = await verify(db.url, { schema: 'damaged' });
@@ -66,7 +66,7 @@ describe('install, verify, uninstall', () => {
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
       'migration 2 (schedules) is not applied: run `pgq upgrade`',
-      'migration 3 (async-commit) is not applied: run `pgq upgrade`',
+      'migration 3 (lean-claim) is not applied: run `pgq upgrade`',
       'relation older.schedules is missing',
     ]);
     assert.deepEqual((await install(db.url, { schema: 'older' })).applied, [2, 3]);

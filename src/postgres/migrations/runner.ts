@@ -83,6 +83,7 @@ function expectedObjects(n: SchemaNames): Array<{ kind: 'relation' | 'function';
   const functions = [
     'notify_enqueued()',
     'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer)',
+    'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)',
   ];
   return [
     ...relations.map((r) => ({ kind: 'relation' as const, name: r, lookup: `${n.ident}.${r}` })),

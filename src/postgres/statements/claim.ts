@@ -14,7 +14,7 @@ export function claimQuery(n: SchemaNames) {
     `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues,
             extract(epoch FROM created_at)::double precision * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
             greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS "queuedMs"
-     FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6)`,
+     FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6, $7)`,
   );
   return async (db: Queryable, req: ClaimRequest): Promise<ClaimResult> => {
     const rows = await db.query<ClaimedJob & { id: number | null }>(statement, [
@@ -24,6 +24,7 @@ export function claimQuery(n: SchemaNames) {
       req.entrypoints.map((e) => e.ratePerSecond),
       req.entrypoints.map((e) => e.burst),
       req.capacity,
+      req.promote,
     ]);
     // A row with a NULL id is not a job: it names an entrypoint held back by its rate limit.
     const rateLimited: string[] = [];

@@ -61,7 +61,7 @@ export function completeQuery(n: SchemaNames) {
      SELECT ARRAY(SELECT i FROM input EXCEPT SELECT job_id FROM logged) AS ignored,
             (SELECT count(*) FROM done_notices) + (SELECT count(*) FROM wake_notices) AS notices,
             -- An outcome lost in a database crash means the job is rescued and runs again (at
-            -- least once), so the commit does not wait for the WAL flush; see migration 3.
+            -- least once), so the commit does not wait for the WAL flush; see 003-lean-claim.ts.
             set_config('synchronous_commit', 'off', true) AS async`,
   );
 

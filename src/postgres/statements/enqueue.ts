@@ -35,8 +35,35 @@ export function enqueueQuery(n: SchemaNames) {
      SELECT NULL, e, k FROM duplicates`,
   );
 
+  // Most batches carry no dedupe key: they skip the duplicate search, one insert and no more.
+  const plain = prepared(
+    'enqueue_plain',
+    `INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status)
+     SELECT e, p, d, coalesce(h, '{}'::jsonb), run_at, CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END
+     FROM (
+       SELECT t.e, t.p, t.d, t.h, coalesce(t.a, now() + make_interval(secs => coalesce(t.m, 0) / 1000.0)) AS run_at
+       FROM json_to_recordset($1::json) AS t(e text, p integer, d jsonb, h jsonb, a timestamptz, m double precision)
+     ) AS input
+     RETURNING id`,
+  );
+
+  // And one job, the latency path (a request enqueueing its one job): plain parameters.
+  const one = prepared(
+    'enqueue_one',
+    `INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status)
+     SELECT $1, $2, $3::jsonb, coalesce($4::jsonb, '{}'::jsonb), run_at, CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END
+     FROM (SELECT coalesce($5::timestamptz, now() + make_interval(secs => coalesce($6::double precision, 0) / 1000.0)) AS run_at) AS t
+     RETURNING id`,
+  );
+
   return async (db: Queryable, rows: readonly EnqueueRow[]): Promise<number[]> => {
     if (rows.length === 0) return [];
+    const keyed = rows.some((r) => r.dedupeKey !== null);
+    if (rows.length === 1 && !keyed) {
+      const r = rows[0]!;
+      const [inserted] = await db.query<{ id: string }>(one, [r.entrypoint, r.priority, r.payload, r.headers, r.executeAt, r.delayMs]);
+      return [Number(inserted!.id)];
+    }
     const parts = rows.map(
       (r) =>
         `{"e":${JSON.stringify(r.entrypoint)},"p":${r.priority},"d":${r.payload},"h":${r.headers ?? 'null'},` +
@@ -45,7 +72,7 @@ export function enqueueQuery(n: SchemaNames) {
     );
     let result: Array<{ id: string | null; e: string | null; k: string | null }>;
     try {
-      result = await db.query(statement, [`[${parts.join(',')}]`]);
+      result = await db.query(keyed ? statement : plain, [`[${parts.join(',')}]`]);
     } catch (err) {
       throw duplicateFromUniqueViolation(err) ?? err;
     }
