@@ -46,7 +46,8 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
   const blocks: string[] = [];
   const handlerMembers: string[] = [];
   const enqueueMembers: string[] = [];
-  const used = new Set(['bindClient', 'bindHandlers', 'type JobContext', 'type PgQueuer']);
+  const jobsMembers: string[] = [];
+  const used = new Set(['bindClient', 'bindHandlers', 'type JobContext', 'type PgQueuer', 'type TypedJobs']);
   for (const job of jobs) {
     const T = pascal(job.name);
     const def = job.definition;
@@ -59,6 +60,8 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
         }),
       );
       handlerMembers.push(`  ${job.name}(tick: ScheduleTick, ctx: JobContext): unknown;`);
+      // A tick's job carries the tick's time as its payload.
+      jobsMembers.push(`  ${job.name}: TypedJobs<{ scheduledAt: string }, unknown>;`);
       used.add('type ScheduleTick');
       continue;
     }
@@ -81,10 +84,11 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
     const returns = hasResult ? `${T}ResultInput | Promise<${T}ResultInput>` : 'unknown';
     handlerMembers.push(`  ${job.name}(job: Job<${T}Parsed>, ctx: JobContext): ${returns};`);
     enqueueMembers.push(`  ${job.name}: TypedEnqueue<${T}Payload, ${T}Result>;`);
+    jobsMembers.push(`  ${job.name}: TypedJobs<${T}Payload, ${T}Result>;`);
     used.add('type Job');
     used.add('type TypedEnqueue');
   }
-  const order = ['bindClient', 'bindHandlers', 'type Job', 'type JobContext', 'type PgQueuer', 'type ScheduleTick', 'type TypedEnqueue'];
+  const order = ['bindClient', 'bindHandlers', 'type Job', 'type JobContext', 'type PgQueuer', 'type ScheduleTick', 'type TypedEnqueue', 'type TypedJobs'];
   return render('client.ts.tpl', {
     // Relative to the output, not the working directory: the bytes must not depend on where pgq ran.
     schemaPath: moduleSpecifier(config.out, config.schema).replace(/\.js$/, '.ts'),
@@ -94,6 +98,7 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
     types: blocks.join('\n'),
     handlerMembers: handlerMembers.join('\n'),
     enqueueMembers: enqueueMembers.join('\n'),
+    jobsMembers: jobsMembers.join('\n'),
   });
 }
 

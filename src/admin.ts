@@ -8,7 +8,7 @@ import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
 import type { InstallReport, VerifyReport } from './types.js';
 
-export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator, Requeued } from './postgres/ops/operator.js';
+export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator } from './postgres/ops/operator.js';
 
 export interface AdminOptions {
   /** Schema holding pgqueuer's tables. Default "pgqueuer". */

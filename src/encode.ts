@@ -49,6 +49,20 @@ function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): Enq
   if (dedupeKey !== null && (typeof dedupeKey !== 'string' || dedupeKey.length === 0 || dedupeKey.includes('\u0000'))) {
     throw new ConfigError(`dedupeKey must be a non-empty string, got ${JSON.stringify(dedupeKey)}`);
   }
+  const onConflict = item.onConflict ?? 'error';
+  if (onConflict !== 'error' && onConflict !== 'skip' && onConflict !== 'replace') {
+    throw new ConfigError(`onConflict must be "error", "skip" or "replace", got ${JSON.stringify(onConflict)}`);
+  }
+  let dedupeWindowMs: number | null = null;
+  if (item.dedupeWindowMs !== undefined) {
+    if (typeof item.dedupeWindowMs !== 'number' || !Number.isFinite(item.dedupeWindowMs) || item.dedupeWindowMs <= 0) {
+      throw new ConfigError(`dedupeWindowMs must be a positive number of milliseconds, got ${JSON.stringify(item.dedupeWindowMs)}`);
+    }
+    dedupeWindowMs = item.dedupeWindowMs;
+  }
+  if ((item.onConflict !== undefined || dedupeWindowMs !== null) && dedupeKey === null) {
+    throw new ConfigError('onConflict and dedupeWindowMs apply to a dedupeKey: pass one');
+  }
   let headers: string | null = null;
   if (item.headers !== undefined) {
     if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) {
@@ -65,6 +79,8 @@ function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): Enq
     executeAt,
     delayMs,
     dedupeKey,
+    onConflict,
+    dedupeWindowMs,
   };
 }
 

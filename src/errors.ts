@@ -47,15 +47,34 @@ export class SchemaVersionError extends PgQueuerError {
 
 /** A dedupe key is already held by a queued or running job of the same entrypoint. */
 export class DuplicateJobError extends PgQueuerError {
-  constructor(readonly duplicates: ReadonlyArray<{ entrypoint: string; dedupeKey: string }>) {
-    const listed = duplicates.map((d) => `"${d.dedupeKey}" (${d.entrypoint})`).join(', ');
-    super(`a queued or running job already holds dedupe key ${listed}; nothing was enqueued`);
+  constructor(readonly duplicates: ReadonlyArray<DuplicateKey>) {
+    const listed = duplicates.map((d) => `"${d.dedupeKey}" (${d.entrypoint}): ${DUPLICATE_REASONS[d.reason ?? 'live']}`).join('; ');
+    super(`dedupe key taken, nothing was enqueued: ${listed}`);
   }
 
   get dedupeKeys(): string[] {
     return this.duplicates.map((d) => d.dedupeKey);
   }
 }
+
+/** A dedupe key an enqueue could not take, and why. */
+export interface DuplicateKey {
+  entrypoint: string;
+  dedupeKey: string;
+  /**
+   * `live`: a queued, scheduled or running job holds it; `batch`: the batch repeats it;
+   * `running`: `onConflict: 'replace'` cannot replace a running job; `window`: a job that
+   * finished within its `dedupeWindowMs` holds it. Default `live`.
+   */
+  reason?: 'live' | 'batch' | 'running' | 'window';
+}
+
+const DUPLICATE_REASONS: Record<NonNullable<DuplicateKey['reason']>, string> = {
+  live: 'a queued or running job holds it',
+  batch: 'the batch has it more than once',
+  running: 'its job is running and cannot be replaced',
+  window: 'a job that holds it finished within its dedupe window',
+};
 
 /** A payload (or result) cannot be stored: not representable as JSON, or too large. */
 export class PayloadError extends PgQueuerError {
@@ -188,13 +207,51 @@ export class JobAbandonedSignal extends PgQueuerSignal {
   }
 }
 
-/** The awaited job ended as `exception`; `error` is what its last attempt threw. */
+/** The reason a running job's `ctx.signal` is aborted when its attempt ran past `timeoutMs`. */
+export class JobTimeoutSignal extends PgQueuerSignal {
+  constructor(
+    readonly jobId: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${jobId} ran longer than its timeout of ${timeoutMs} ms`);
+  }
+}
+
+/** What an attempt that ran past `timeoutMs` failed with (retried by the policy like any failure). */
+export class JobTimeoutError extends PgQueuerError {
+  constructor(
+    readonly jobId: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${jobId} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Thrown by a handler to run the job again later: the attempt is logged `snoozed`, does not
+ * use the retry budget, and the job waits `delayMs` (a job snoozed too often fails, saying so).
+ */
+export class RetryLaterError extends PgQueuerError {
+  constructor(
+    readonly delayMs: number,
+    readonly reason?: string,
+  ) {
+    super(reason ? `retry later (in ${delayMs} ms): ${reason}` : `retry later (in ${delayMs} ms)`);
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw new ConfigError(`RetryLaterError: delayMs must be milliseconds ≥ 0, got ${JSON.stringify(delayMs)}`);
+    }
+  }
+}
+
+/** The awaited job ended as `exception`, or is held; `error` is what its last attempt threw. */
 export class JobFailedError extends PgQueuerError {
   constructor(
     readonly jobId: number,
     readonly error: JobError,
+    /** The job is held (`onFailure: 'hold'`): requeue it to run it again. */
+    readonly held = false,
   ) {
-    super(`job ${jobId} failed: ${error.name}: ${error.message}`);
+    super(`job ${jobId} ${held ? 'failed and is held' : 'failed'}: ${error.name}: ${error.message}`);
   }
 }
 

@@ -26,6 +26,8 @@ export const ENTRYPOINT_OPTION_KEYS = [
   'rateLimit',
   'retry',
   'rescueAfterMs',
+  'timeoutMs',
+  'onFailure',
 ] as const satisfies ReadonlyArray<keyof EntrypointOptions>;
 // Fails to compile when EntrypointOptions gains a key the list does not have.
 type UnlistedEntrypointKey = Exclude<keyof EntrypointOptions, (typeof ENTRYPOINT_OPTION_KEYS)[number]>;
@@ -78,6 +80,9 @@ export interface ResolvedEntrypoint {
   burst: number;
   retry: ResolvedRetry;
   rescueAfterMs: number;
+  /** 0: no limit. */
+  timeoutMs: number;
+  onFailure: 'log' | 'hold';
 }
 
 /** A schedule's options, checked; its entrypoint options are resolved separately. */
@@ -178,7 +183,12 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
   const rescueAfterMs = options.rescueAfterMs === undefined
     ? DEFAULT_RESCUE_AFTER_MS
     : positiveNumber(options.rescueAfterMs, `${where}: rescueAfterMs`);
-  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs };
+  const timeoutMs = options.timeoutMs === undefined ? 0 : positiveNumber(options.timeoutMs, `${where}: timeoutMs`);
+  const onFailure = options.onFailure ?? 'log';
+  if (onFailure !== 'log' && onFailure !== 'hold') {
+    throw new ConfigError(`${where}: onFailure must be "log" or "hold", got ${JSON.stringify(onFailure)}`);
+  }
+  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure };
 }
 
 /** What only a worker's whole configuration can tell: something to run, and rescue windows its heartbeat can keep. */

@@ -11,8 +11,9 @@ import { noInstruments } from './observability/instruments.js';
 import { PgqMetrics } from './observability/metrics.js';
 import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';
 import { tracedEnqueue } from './observability/tracing.js';
-import { resolveEntrypoint, resolveSchedule, resolveSettings, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
+import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypointName, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
 import type { QueueBackend } from './port/queue-backend.js';
+import type { JobQuery } from './port/rows.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -23,9 +24,13 @@ import type {
   EntrypointOptions,
   JobCompletion,
   JobHandler,
+  JobInfo,
+  JobPage,
+  ListJobsOptions,
   LiveJob,
   PgQueuerOptions,
   QueueSizeRow,
+  RequeueTarget,
   RunOptions,
   ScheduleHandler,
   ScheduleOptions,
@@ -163,10 +168,73 @@ export class PgQueuer {
     return (await this.backend.readSchedules(null)).rows;
   }
 
-  /** Live jobs (scheduled, queued, running) of one entrypoint, oldest first. */
-  async listJobs(entrypoint: string, options: { limit?: number } = {}): Promise<LiveJob[]> {
+  /** A job, live or finished, with every attempt in its history; null when unknown (or pruned). */
+  async getJob(id: number): Promise<JobInfo | null> {
     this.assertOpen();
-    return this.backend.listJobs(entrypoint, options.limit ?? 1_000);
+    return this.backend.getJob(jobId(id));
+  }
+
+  /**
+   * Jobs newest first, live and finished, a page at a time: pass the page's `next` as `after`
+   * for the following one. Filter by `entrypoint` and `status`.
+   */
+  async listJobs(options?: ListJobsOptions): Promise<JobPage>;
+  /** @deprecated Live jobs of one entrypoint, oldest first: use `listJobs({ entrypoint })`. */
+  async listJobs(entrypoint: string, options?: { limit?: number }): Promise<LiveJob[]>;
+  async listJobs(a: ListJobsOptions | string = {}, b: { limit?: number } = {}): Promise<JobPage | LiveJob[]> {
+    this.assertOpen();
+    if (typeof a === 'string') return this.backend.listLiveJobs(a, b.limit ?? 1_000);
+    return this.backend.listJobs(jobQuery(a));
+  }
+
+  /**
+   * Runs jobs again; returns the ids now queued, in input order. A held job goes back to the
+   * queue under its id (attempts reset, history kept); a finished `exception` or `canceled` job
+   * is enqueued again as a new job that records where it came from (`requeuedFrom`).
+   * `{ status: 'held' }` takes every held job (of `entrypoint`, when given).
+   */
+  async requeue(target: RequeueTarget): Promise<number[]> {
+    this.assertOpen();
+    if (Array.isArray(target)) return this.backend.requeue(target.map(jobId));
+    const { entrypoint, status } = (target ?? {}) as { entrypoint?: string; status?: string };
+    if (status !== 'held') throw new ConfigError('requeue expects job ids, or { entrypoint?, status: "held" }');
+    if (entrypoint !== undefined) validateEntrypointName(entrypoint);
+    return this.backend.requeue(entrypoint === undefined ? { status } : { entrypoint, status });
+  }
+
+  /** Deletes queued, scheduled or held jobs (a running one must be canceled); returns the ids deleted. */
+  async deleteJobs(ids: readonly number[]): Promise<number[]> {
+    this.assertOpen();
+    return this.backend.deleteJobs(ids.map(jobId));
+  }
+
+  /** Deletes the queued and scheduled jobs of one entrypoint, or of all; returns how many. */
+  async clear(entrypoint?: string): Promise<number> {
+    this.assertOpen();
+    if (entrypoint !== undefined) validateEntrypointName(entrypoint);
+    return this.backend.clear(entrypoint ?? null);
+  }
+
+  /**
+   * Pauses an entrypoint for every worker at once: its jobs are no longer claimed (running ones
+   * finish, ones claimed ahead go back); enqueues and schedule ticks still add jobs, which wait.
+   */
+  async pause(entrypoint: string): Promise<void> {
+    this.assertOpen();
+    validateEntrypointName(entrypoint);
+    await this.backend.pause(entrypoint);
+  }
+
+  /** Resumes a paused entrypoint; workers claim its jobs at once. */
+  async resume(entrypoint: string): Promise<void> {
+    this.assertOpen();
+    validateEntrypointName(entrypoint);
+    await this.backend.resume(entrypoint);
+  }
+
+  async pausedEntrypoints(): Promise<string[]> {
+    this.assertOpen();
+    return this.backend.pausedEntrypoints();
   }
 
   /** Live jobs counted per entrypoint, status and priority. */
@@ -177,7 +245,7 @@ export class PgQueuer {
 
   /**
    * Resolves `{ id, status, result?, error? }` once the job finished (successful, exception or
-   * canceled), woken by NOTIFY with polling as the fallback. Rejects with `WaitTimeoutError`
+   * canceled) or is held, woken by NOTIFY with polling as the fallback. Rejects with `WaitTimeoutError`
    * after `timeoutMs` (the job is left alone) and `JobNotFoundError` for an unknown id.
    */
   waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
@@ -309,6 +377,19 @@ export class PgQueuer {
   private assertOpen(): void {
     if (this.stopping) throw new StateError('this PgQueuer instance was stopped; create a new one');
   }
+}
+
+const LISTABLE = ['scheduled', 'queued', 'picked', 'held', 'successful', 'exception', 'canceled'];
+
+function jobQuery(options: ListJobsOptions): JobQuery {
+  if (options === null || typeof options !== 'object') throw new ConfigError('listJobs expects { entrypoint?, status?, limit?, after? }');
+  const { entrypoint, status, limit = 50, after } = options;
+  if (entrypoint !== undefined) validateEntrypointName(entrypoint);
+  if (status !== undefined && !LISTABLE.includes(status)) {
+    throw new ConfigError(`listJobs: status must be one of ${LISTABLE.join(', ')}, got ${JSON.stringify(status)}`);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new ConfigError(`listJobs: limit must be an integer from 1 to 1,000, got ${JSON.stringify(limit)}`);
+  return { entrypoint: entrypoint ?? null, status: status ?? null, limit, before: after === undefined ? null : jobId(after) };
 }
 
 function jobId(id: unknown): number {

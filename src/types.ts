@@ -10,12 +10,20 @@ export type JobHeaders = Record<string, unknown>;
 
 /**
  * Where a live job is: `scheduled` (deferred, not due yet), `queued` (runnable), `picked`
- * (claimed by a worker: running, or about to run in that worker). "Running" in these docs
- * means `picked`.
+ * (claimed by a worker: running, or about to run in that worker; "running" in these docs
+ * means `picked`), `held` (failed for good under `onFailure: 'hold'`: kept, never claimed,
+ * until requeued or deleted).
  */
-export type JobStatus = 'scheduled' | 'queued' | 'picked';
-/** How a job ended. Attempts before the last are logged `retried` or `rescued`. */
+export type JobStatus = 'scheduled' | 'queued' | 'picked' | 'held';
+/** How a job ended. */
 export type FinalStatus = 'successful' | 'exception' | 'canceled';
+/**
+ * How one attempt ended, as a job's history lists it: a final status, or `retried` (failed,
+ * runs again), `rescued` (lost with its worker, runs again), `snoozed` (asked to run later).
+ */
+export type AttemptStatus = FinalStatus | 'retried' | 'rescued' | 'snoozed';
+/** Any status a job can be listed with. */
+export type AnyJobStatus = JobStatus | FinalStatus;
 
 /** A job as its handler sees it. */
 export interface Job<Payload = unknown> {
@@ -71,6 +79,14 @@ export interface EnqueueOptions {
    * throws `DuplicateJobError`. The key is free again once the job finishes.
    */
   dedupeKey?: string;
+  /**
+   * When the dedupe key is taken: `'error'` (default) throws `DuplicateJobError`; `'skip'`
+   * writes nothing and returns the id of the job holding the key; `'replace'` updates that job's
+   * payload, headers, priority and executeAfter (if it is queued or scheduled) and returns its id.
+   */
+  onConflict?: 'error' | 'skip' | 'replace';
+  /** The key stays taken for this long after its job finished (unique per period). */
+  dedupeWindowMs?: number;
   headers?: JobHeaders;
   /** Enqueue on this client, inside its open transaction: a rollback removes the job. */
   client?: TransactionClient;
@@ -106,6 +122,16 @@ export interface EntrypointOptions {
   retry?: RetryPolicy;
   /** A running job whose heartbeat is older than this goes back to the queue. Default 30 s. */
   rescueAfterMs?: number;
+  /**
+   * An attempt running longer is aborted (`ctx.signal`, reason `JobTimeoutSignal`) and fails
+   * with a `JobTimeoutError`, retried by the policy like any failure. Default: no limit.
+   */
+  timeoutMs?: number;
+  /**
+   * What becomes of a job that fails for good: `'log'` (default) ends it as `exception` in the
+   * log; `'hold'` keeps it as `held`, with its payload and error, until requeued or deleted.
+   */
+  onFailure?: 'log' | 'hold';
 }
 
 /** A job's last error as the log keeps it. */
@@ -122,7 +148,65 @@ export interface QueueSizeRow {
   status: JobStatus;
   priority: number;
   count: number;
+  /** The entrypoint is paused: its queued jobs wait until it is resumed. */
+  paused: boolean;
 }
+
+/** One attempt of a job, from its log. */
+export interface JobAttempt {
+  attempt: number;
+  status: AttemptStatus;
+  startedAt: Date | null;
+  finishedAt: Date;
+  durationMs: number | null;
+  workerId: string | null;
+  error?: JobError;
+}
+
+/** A job as listed: live (from the queue) or finished (from the log). */
+export interface JobSummary<Payload = unknown, Result = unknown> {
+  id: number;
+  entrypoint: string;
+  status: AnyJobStatus;
+  priority: number;
+  /** Kept for live, held and failed or canceled jobs; null for a successful one (not kept). */
+  payload: Payload | null;
+  headers: JobHeaders | null;
+  /** Attempts made so far (a held job that was requeued starts again at 0). */
+  attempts: number;
+  createdAt: Date;
+  /** When a live job runs at the earliest; null once finished. */
+  executeAfter: Date | null;
+  /** A successful job's stored result. */
+  result?: Result;
+  /** Why a held, failed or canceled job stopped. */
+  error?: JobError;
+  /** The failed job this one was enqueued again from, by `requeue`. */
+  requeuedFrom?: number;
+}
+
+/** A job with every attempt it made. */
+export interface JobInfo<Payload = unknown, Result = unknown> extends JobSummary<Payload, Result> {
+  history: JobAttempt[];
+}
+
+export interface ListJobsOptions {
+  entrypoint?: string;
+  status?: AnyJobStatus;
+  /** Default 50, at most 1,000. */
+  limit?: number;
+  /** The `next` of the previous page: jobs older (lower id) than this. */
+  after?: number;
+}
+
+/** One page of `listJobs`, newest first; `next` fetches the following page, null at the end. */
+export interface JobPage<Payload = unknown, Result = unknown> {
+  jobs: JobSummary<Payload, Result>[];
+  next: number | null;
+}
+
+/** Which jobs `requeue` takes: these ids, or every held job (of one entrypoint). */
+export type RequeueTarget = readonly number[] | { entrypoint?: string; status: 'held' };
 
 /** A live job (scheduled, queued or running), as `listJobs` returns it. */
 export interface LiveJob {
@@ -143,13 +227,14 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** A finished job as `waitFor` reports it. */
+/** A finished (or held) job as `waitFor` reports it. */
 export interface JobCompletion<Result = unknown> {
   id: number;
-  status: FinalStatus;
+  /** `held`: failed for good and kept (`onFailure: 'hold'`); a requeue makes it run again. */
+  status: FinalStatus | 'held';
   /** The handler's return value (for `successful`), as stored. */
   result?: Result;
-  /** What the last attempt threw (for `exception`, and for `canceled` when it was running). */
+  /** What the last attempt threw (for `exception` and `held`, and `canceled` when it was running). */
   error?: JobError;
 }
 
@@ -280,10 +365,20 @@ export interface TypedEnqueue<Payload, Result> {
   many(items: readonly EnqueueItem<Payload>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result>[]>;
 }
 
+/** The generated client's `jobs.<job>`: that job's jobs, with typed payloads and results. */
+export interface TypedJobs<Payload, Result> {
+  /** The job with this id, live or finished, with its history; null if none, or of another job. */
+  get(id: number): Promise<JobInfo<Payload, Result> | null>;
+  /** A page of this job's jobs, newest first. */
+  list(options?: Omit<ListJobsOptions, 'entrypoint'>): Promise<JobPage<Payload, Result>>;
+}
+
 export interface InstallReport {
   schema: string;
   /** Versions applied by this call (empty when already up to date). */
   applied: number[];
+  /** Objects that were missing (a dropped index, a disabled trigger) and were made again. */
+  repaired: string[];
   version: number;
 }
 

@@ -17,9 +17,14 @@ export interface Enqueue {
 {{enqueueMembers}}
 }
 
+/** `jobs.<job>.get(id)` and `jobs.<job>.list()`: a job's jobs, with typed payloads and results. */
+export interface Jobs {
+{{jobsMembers}}
+}
+
 /** The typed producer: payloads are validated before anything is written. */
-export function createClient(pgq: PgQueuer): { enqueue: Enqueue } {
-  return bindClient(pgq, schema) as unknown as { enqueue: Enqueue };
+export function createClient(pgq: PgQueuer): { enqueue: Enqueue; jobs: Jobs } {
+  return bindClient(pgq, schema) as unknown as { enqueue: Enqueue; jobs: Jobs };
 }
 
 /** Registers every job's handler (and schedule) on `pgq`, with the options from the schema. */

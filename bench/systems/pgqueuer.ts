@@ -11,7 +11,7 @@ export function pgqueuerSystem(id: string, label: string, workerOptions: PgQueue
     id,
     label,
     family: 'pgqueuer',
-    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 256 jobs) ahead of its slots; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms`,
+    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 1,024 jobs) ahead of its slots, next claim overlapping outcome writes; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms`,
     ...(id === 'pgqueuer' ? {} : { sameProducerAs: 'pgqueuer' }),
 
     async install(url) {

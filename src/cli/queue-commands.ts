@@ -15,7 +15,10 @@ export function registerQueueCommands(program: Command, globals: () => GlobalOpt
       } else if (rows.length === 0) {
         console.log('the queue is empty');
       } else {
-        console.log(formatTable(['entrypoint', 'status', 'priority', 'count'], rows.map((r) => [r.entrypoint, r.status, r.priority, r.count])));
+        // The paused column only when something is paused: most of the time it would be empty.
+        const paused = rows.some((r) => r.paused);
+        const headers = ['entrypoint', 'status', 'priority', 'count', ...(paused ? ['paused'] : [])];
+        console.log(formatTable(headers, rows.map((r) => [r.entrypoint, r.status, r.priority, r.count, ...(paused ? [r.paused ? 'paused' : ''] : [])])));
       }
     });
 

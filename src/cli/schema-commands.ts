@@ -11,6 +11,7 @@ export function registerSchemaCommands(program: Command, globals: () => GlobalOp
         ? `schema "${report.schema}" is up to date (migration ${report.version})`
         : `${verb} schema "${report.schema}": applied migration ${report.applied.join(', ')}; now at ${report.version}`,
     );
+    for (const object of report.repaired) console.log(`re-created ${object}, which was missing`);
   };
 
   program
@@ -20,7 +21,7 @@ export function registerSchemaCommands(program: Command, globals: () => GlobalOp
 
   program
     .command('upgrade')
-    .description('apply pending migrations to an installed schema')
+    .description('apply pending migrations to an installed schema, and re-create what `pgq verify` finds missing')
     .action(() => migrate('upgraded'));
 
   program

@@ -24,7 +24,12 @@ export class Rescuer implements Service {
     private readonly rescued: () => void,
   ) {}
 
+  /** Sweeps once at once (a worker starting after a crash finds its jobs), then every interval. */
   async start(): Promise<void> {
+    this.sweeping = this.sweep().finally(() => {
+      this.sweeping = undefined;
+    });
+    await this.sweeping;
     this.timer = setInterval(() => {
       this.sweeping ??= this.sweep().finally(() => {
         this.sweeping = undefined;

@@ -1,7 +1,21 @@
-import { ConfigError, DuplicateJobError } from '../errors.js';
+import { ConfigError, DuplicateJobError, type DuplicateKey } from '../errors.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import { SYSTEM_ERRORS, tickPayload } from '../port/system-records.js';
-import type { Clock, FinalStatus, JobError, JobHeaders, JobStatus, QueueSizeRow, TransactionClient } from '../types.js';
+import type {
+  AnyJobStatus,
+  AttemptStatus,
+  Clock,
+  FinalStatus,
+  JobError,
+  JobHeaders,
+  JobInfo,
+  JobPage,
+  JobStatus,
+  JobSummary,
+  QueueSizeRow,
+  RequeueTarget,
+  TransactionClient,
+} from '../types.js';
 import type {
   CanceledJob,
   ClaimRequest,
@@ -12,6 +26,7 @@ import type {
   FireTick,
   HeldJob,
   JobOutcome,
+  JobQuery,
   LiveJob,
   PruneResult,
   ReleasedJob,
@@ -36,35 +51,54 @@ interface JobRecord {
   headers: string;
   executeAfter: number;
   dedupeKey: string | null;
+  dedupeWindowMs: number | null;
   attempts: number;
   rescues: number;
+  snoozes: number;
   heartbeat: number | null;
   workerId: string | null;
   pickedAt: number | null;
   cancelRequested: boolean;
   createdAt: number;
+  error: JobError | null;
+  requeuedFrom: number | null;
 }
 
 interface LogRecord {
   id: number;
   jobId: number;
   entrypoint: string;
-  status: FinalStatus | 'retried' | 'rescued';
+  priority: number;
+  status: AttemptStatus;
   attempt: number;
+  workerId: string | null;
+  durationMs: number | null;
   error: JobError | null;
   result: unknown;
+  /** Kept, as in PostgreSQL, for jobs that did not succeed. */
+  payload: string | null;
+  headers: string | null;
+  createdAt: number;
+  pickedAt: number | null;
   finishedAt: number;
+  requeuedFrom: number | null;
 }
 
+const FINAL: ReadonlySet<AttemptStatus> = new Set(['successful', 'exception', 'canceled']);
+
 /**
- * The queue in process memory, behind the same port as PostgreSQL, with the same rules: the
- * claim order, limits, token buckets, fencing by (worker, attempt), promotion of deferred
- * jobs, retries, rescue, cancellation and schedule compare-and-set mirror the SQL. What it
- * cannot do: share jobs across processes, or join a caller's pg transaction.
+ * The queue in process memory, behind the same port as PostgreSQL, with the same rules (the
+ * contract suite, test/contract, holds both to them): the claim order, limits, pauses, token
+ * buckets, fencing by (worker, attempt), promotion of deferred jobs, retries, snoozes, holds,
+ * rescue, cancellation, dedupe modes and windows, and schedule compare-and-set mirror the
+ * SQL. What it cannot do: share jobs across processes, or join a caller's pg transaction.
  */
 export class MemoryBackend implements QueueBackend {
   private readonly jobs = new Map<number, JobRecord>();
   private readonly dedupe = new Map<string, number>();
+  /** Keys of finished jobs still taken (dedupeWindowMs): job id and expiry. */
+  private readonly reservations = new Map<string, { jobId: number; expiresAt: number }>();
+  private readonly paused = new Set<string>();
   private readonly log: LogRecord[] = [];
   private readonly workers = new Map<string, WorkerInfo & { heartbeat: number }>();
   private readonly buckets = new Map<string, { tokens: number; refreshedAt: number }>();
@@ -88,44 +122,56 @@ export class MemoryBackend implements QueueBackend {
       throw new ConfigError('PgQueuer.inMemory() cannot enqueue inside a pg transaction (the "client" option): that needs PostgreSQL');
     }
     const now = this.now();
-    const batch = new Set<string>();
-    const duplicates: Array<{ entrypoint: string; dedupeKey: string }> = [];
-    for (const row of rows) {
-      if (row.dedupeKey === null) continue;
-      const key = dedupeKey(row.entrypoint, row.dedupeKey);
-      // Each refused key once, however often the batch repeats it (as PostgreSQL's UNION does).
-      if ((this.dedupe.has(key) || batch.has(key)) && !duplicates.some((d) => d.entrypoint === row.entrypoint && d.dedupeKey === row.dedupeKey)) {
-        duplicates.push({ entrypoint: row.entrypoint, dedupeKey: row.dedupeKey });
+    // First every refusal: a refused batch writes nothing.
+    const refused: DuplicateKey[] = [];
+    const refuse = (row: EnqueueRow, reason: DuplicateKey['reason']) => {
+      if (!refused.some((d) => d.entrypoint === row.entrypoint && d.dedupeKey === row.dedupeKey)) {
+        refused.push({ entrypoint: row.entrypoint, dedupeKey: row.dedupeKey!, reason });
       }
-      batch.add(key);
-    }
-    if (duplicates.length > 0) throw new DuplicateJobError(duplicates);
+    };
+    const holders = rows.map((row) => (row.dedupeKey === null ? undefined : this.holderOf(row.entrypoint, row.dedupeKey, now)));
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      if (row.dedupeKey === null) return;
+      const key = dedupeKey(row.entrypoint, row.dedupeKey);
+      const holder = holders[i];
+      if (seen.has(key)) refuse(row, 'batch');
+      seen.add(key);
+      if (!holder) return;
+      if (row.onConflict === 'error') refuse(row, holder.kind === 'window' ? 'window' : 'live');
+      else if (row.onConflict === 'replace' && (holder.kind === 'window' || !['queued', 'scheduled'].includes(holder.job!.status))) {
+        refuse(row, holder.kind === 'window' ? 'window' : 'running');
+      }
+    });
+    if (refused.length > 0) throw new DuplicateJobError(refused);
+
     const ids: number[] = [];
     const earliest = new Map<string, number>();
-    for (const row of rows) {
+    rows.forEach((row, i) => {
       const executeAfter = row.executeAt !== null ? Date.parse(row.executeAt) : now + (row.delayMs ?? 0);
-      const job: JobRecord = {
-        id: this.nextJobId++,
-        entrypoint: row.entrypoint,
-        priority: row.priority,
-        status: executeAfter > now ? 'scheduled' : 'queued',
-        payload: jsonbText(row.payload),
-        headers: row.headers === null ? '{}' : jsonbText(row.headers),
-        executeAfter,
-        dedupeKey: row.dedupeKey,
-        attempts: 0,
-        rescues: 0,
-        heartbeat: null,
-        workerId: null,
-        pickedAt: null,
-        cancelRequested: false,
-        createdAt: now,
-      };
-      this.jobs.set(job.id, job);
-      if (job.dedupeKey !== null) this.dedupe.set(dedupeKey(job.entrypoint, job.dedupeKey), job.id);
+      const holder = holders[i];
+      if (holder && row.onConflict === 'skip') {
+        ids.push(holder.jobId);
+        return;
+      }
+      if (holder && row.onConflict === 'replace') {
+        const job = holder.job!;
+        job.payload = jsonbText(row.payload);
+        job.headers = row.headers === null ? '{}' : jsonbText(row.headers);
+        job.priority = row.priority;
+        job.executeAfter = executeAfter;
+        job.status = executeAfter > now ? 'scheduled' : 'queued';
+        ids.push(job.id);
+        earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
+        return;
+      }
+      const job = this.newJob(row.entrypoint, row.priority, jsonbText(row.payload), row.headers === null ? '{}' : jsonbText(row.headers), executeAfter, now);
+      job.dedupeKey = row.dedupeKey;
+      job.dedupeWindowMs = row.dedupeWindowMs;
+      this.insert(job);
       ids.push(job.id);
       earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
-    }
+    });
     // Like NOTIFY, delivered after the write is visible, one per entrypoint.
     for (const [entrypoint, at] of earliest) this.emitWork((l) => l.enqueued(entrypoint, Math.max(0, at - now)));
     return ids;
@@ -142,6 +188,7 @@ export class MemoryBackend implements QueueBackend {
     const candidates: JobRecord[] = [];
     const throttled: string[] = [];
     for (const policy of req.entrypoints) {
+      if (this.paused.has(policy.name)) continue;
       let cap = req.capacity;
       if (policy.concurrencyLimit > 0) {
         const running = this.count((j) => j.entrypoint === policy.name && j.status === 'picked');
@@ -180,6 +227,7 @@ export class MemoryBackend implements QueueBackend {
       headers: JSON.parse(job.headers) as JobHeaders,
       attempt: job.attempts,
       rescues: job.rescues,
+      snoozes: job.snoozes,
       createdAtMs: job.createdAt,
       cancelRequested: job.cancelRequested,
       queuedMs: Math.max(0, now - job.executeAfter),
@@ -191,31 +239,43 @@ export class MemoryBackend implements QueueBackend {
     const now = this.now();
     const accepted = new Set<number>();
     const done: number[] = [];
-    const retried = new Map<string, number>();
+    const again = new Map<string, number>();
     for (const c of completions) {
       const job = this.jobs.get(c.id);
       // Fenced like the SQL: only the worker holding this very attempt may record it.
       if (!job || job.status !== 'picked' || job.workerId !== workerId || job.attempts !== c.attempt) continue;
       accepted.add(job.id);
       const error = c.error ?? null;
-      if (c.outcome === 'retried' && !job.cancelRequested) {
+      const log = { workerId, durationMs: c.durationMs, pickedAt: job.pickedAt };
+      if ((c.outcome === 'retried' || c.outcome === 'snoozed') && !job.cancelRequested) {
         const delay = c.retryDelayMs ?? 0;
         job.status = delay > 0 ? 'scheduled' : 'queued';
         job.executeAfter = now + delay;
+        if (c.outcome === 'snoozed') job.snoozes++;
         job.workerId = null;
         job.heartbeat = null;
-        this.appendLog(job, 'retried', error, null, now);
-        retried.set(job.entrypoint, Math.min(retried.get(job.entrypoint) ?? Infinity, delay));
+        this.appendLog(job, c.outcome, error, null, now, log);
+        again.set(job.entrypoint, Math.min(again.get(job.entrypoint) ?? Infinity, delay));
         continue;
       }
-      const status: FinalStatus =
-        job.cancelRequested && (c.outcome === 'retried' || c.outcome === 'exception') ? 'canceled' : (c.outcome as FinalStatus);
-      this.remove(job);
-      this.appendLog(job, status, error, status === 'successful' && c.result !== undefined ? JSON.parse(jsonbText(c.result)) : null, now);
+      if (c.outcome === 'held' && !job.cancelRequested) {
+        this.appendLog(job, 'exception', error, null, now, log);
+        job.status = 'held';
+        job.error = error;
+        this.freeKey(job);
+        job.dedupeKey = null;
+        job.workerId = null;
+        job.heartbeat = null;
+        done.push(job.id);
+        continue;
+      }
+      // A job canceled while it ran ends canceled, however its handler ended.
+      const status: FinalStatus = job.cancelRequested ? 'canceled' : (c.outcome as FinalStatus);
+      this.finish(job, status, error, status === 'successful' && c.result !== undefined ? JSON.parse(jsonbText(c.result)) : null, now, log);
       done.push(job.id);
     }
     if (done.length > 0) this.emitDone(done);
-    for (const [entrypoint, delay] of retried) this.emitWork((l) => l.enqueued(entrypoint, delay));
+    for (const [entrypoint, delay] of again) this.emitWork((l) => l.enqueued(entrypoint, delay));
     return accepted;
   }
 
@@ -240,7 +300,7 @@ export class MemoryBackend implements QueueBackend {
     for (const job of this.jobs.values()) {
       const limit = after.get(job.entrypoint);
       if (limit === undefined || job.status !== 'picked' || job.heartbeat === null || job.heartbeat >= now - limit) continue;
-      this.appendLog(job, 'rescued', SYSTEM_ERRORS.heartbeatTimeout, null, now);
+      this.appendLog(job, 'rescued', SYSTEM_ERRORS.heartbeatTimeout, null, now, { workerId: job.workerId, durationMs: null, pickedAt: job.pickedAt });
       job.status = 'queued';
       job.workerId = null;
       job.heartbeat = null;
@@ -261,7 +321,7 @@ export class MemoryBackend implements QueueBackend {
       if (started) {
         job.rescues++;
         job.executeAfter = now;
-        this.appendLog(job, 'rescued', SYSTEM_ERRORS.shutdownTimeout, null, now);
+        this.appendLog(job, 'rescued', SYSTEM_ERRORS.shutdownTimeout, null, now, { workerId, durationMs: null, pickedAt: job.pickedAt });
       } else {
         job.attempts--;
       }
@@ -280,12 +340,8 @@ export class MemoryBackend implements QueueBackend {
       const job = this.jobs.get(id);
       if (!job || found.some((f) => f.id === id)) continue;
       const running = job.status === 'picked';
-      if (running) {
-        job.cancelRequested = true;
-      } else {
-        this.remove(job);
-        this.appendLog(job, 'canceled', null, null, now);
-      }
+      if (running) job.cancelRequested = true;
+      else this.finish(job, 'canceled', null, null, now, { workerId: null, durationMs: null, pickedAt: null });
       found.push({ id, entrypoint: job.entrypoint, running });
     }
     const flagged = found.filter((f) => f.running).map((f) => f.id);
@@ -299,16 +355,16 @@ export class MemoryBackend implements QueueBackend {
     const counts = new Map<string, QueueSizeRow>();
     for (const job of this.jobs.values()) {
       const key = `${job.entrypoint}\u0000${job.status}\u0000${job.priority}`;
-      const row = counts.get(key) ?? { entrypoint: job.entrypoint, status: job.status, priority: job.priority, count: 0 };
+      const row = counts.get(key) ?? { entrypoint: job.entrypoint, status: job.status, priority: job.priority, count: 0, paused: this.paused.has(job.entrypoint) };
       row.count++;
       counts.set(key, row);
     }
     return [...counts.values()].sort(
-      (a, b) => a.entrypoint.localeCompare(b.entrypoint) || a.status.localeCompare(b.status) || b.priority - a.priority,
+      (a, b) => compareText(a.entrypoint, b.entrypoint) || compareText(a.status, b.status) || b.priority - a.priority,
     );
   }
 
-  async listJobs(entrypoint: string, limit: number): Promise<LiveJob[]> {
+  async listLiveJobs(entrypoint: string, limit: number): Promise<LiveJob[]> {
     return [...this.jobs.values()]
       .filter((j) => j.entrypoint === entrypoint)
       .sort((a, b) => a.id - b.id)
@@ -327,10 +383,131 @@ export class MemoryBackend implements QueueBackend {
       }));
   }
 
+  async getJob(id: number): Promise<JobInfo | null> {
+    const summary = this.summaryOf(id);
+    if (!summary) return null;
+    const history = this.log
+      .filter((e) => e.jobId === id)
+      .map((e) => {
+        const attempt = {
+          attempt: e.attempt,
+          status: e.status,
+          startedAt: e.pickedAt === null ? null : new Date(e.pickedAt),
+          finishedAt: new Date(e.finishedAt),
+          durationMs: e.durationMs,
+          workerId: e.workerId,
+        };
+        return e.error === null ? attempt : { ...attempt, error: e.error };
+      });
+    return { ...summary, history };
+  }
+
+  async listJobs(query: JobQuery): Promise<JobPage> {
+    const ids = new Set<number>([...this.jobs.keys(), ...this.log.filter((e) => FINAL.has(e.status)).map((e) => e.jobId)]);
+    const matching = [...ids]
+      .filter((id) => query.before === null || id < query.before)
+      .sort((a, b) => b - a)
+      .map((id) => this.summaryOf(id)!)
+      .filter((j) => (query.entrypoint === null || j.entrypoint === query.entrypoint) && (query.status === null || j.status === query.status));
+    const jobs = matching.slice(0, query.limit);
+    return { jobs, next: matching.length > query.limit ? jobs.at(-1)!.id : null };
+  }
+
+  async requeue(target: RequeueTarget): Promise<number[]> {
+    const now = this.now();
+    const woken = new Set<string>();
+    const requeueHeld = (job: JobRecord): number => {
+      job.status = 'queued';
+      job.attempts = 0;
+      job.rescues = 0;
+      job.snoozes = 0;
+      job.error = null;
+      job.executeAfter = now;
+      job.cancelRequested = false;
+      woken.add(job.entrypoint);
+      return job.id;
+    };
+    let ids: number[];
+    if (!Array.isArray(target)) {
+      const { entrypoint } = target as { entrypoint?: string };
+      ids = [...this.jobs.values()]
+        .filter((j) => j.status === 'held' && (entrypoint === undefined || j.entrypoint === entrypoint))
+        .sort((a, b) => a.id - b.id)
+        .map(requeueHeld);
+    } else {
+      ids = [];
+      const again = new Map<number, number>();
+      for (const id of target as readonly number[]) {
+        const job = this.jobs.get(id);
+        if (job) {
+          if (job.status === 'held') ids.push(requeueHeld(job));
+          else if (again.has(id)) ids.push(again.get(id)!);
+          continue;
+        }
+        if (again.has(id)) {
+          ids.push(again.get(id)!);
+          continue;
+        }
+        const last = this.lastFinal(id);
+        if (!last || last.status === 'successful') continue;
+        const copy = this.newJob(last.entrypoint, last.priority, last.payload ?? 'null', last.headers ?? '{}', now, now);
+        copy.requeuedFrom = id;
+        this.insert(copy);
+        woken.add(copy.entrypoint);
+        again.set(id, copy.id);
+        ids.push(copy.id);
+      }
+    }
+    for (const entrypoint of woken) this.emitWork((l) => l.enqueued(entrypoint, 0));
+    return ids;
+  }
+
+  async deleteJobs(ids: readonly number[]): Promise<number[]> {
+    const removed: number[] = [];
+    for (const id of new Set(ids)) {
+      const job = this.jobs.get(id);
+      if (!job || job.status === 'picked') continue;
+      this.remove(job);
+      removed.push(id);
+    }
+    if (removed.length > 0) this.emitDone(removed);
+    return removed.sort((a, b) => a - b);
+  }
+
+  async clear(entrypoint: string | null): Promise<number> {
+    let n = 0;
+    for (const job of [...this.jobs.values()]) {
+      if ((job.status === 'queued' || job.status === 'scheduled') && (entrypoint === null || job.entrypoint === entrypoint)) {
+        this.remove(job);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async pause(entrypoint: string): Promise<void> {
+    this.paused.add(entrypoint);
+    this.emitWork((l) => l.paused(entrypoint));
+  }
+
+  async resume(entrypoint: string): Promise<void> {
+    this.paused.delete(entrypoint);
+    this.emitWork((l) => l.resumed(entrypoint));
+  }
+
+  async pausedEntrypoints(): Promise<string[]> {
+    return [...this.paused].sort(compareText);
+  }
+
   async pendingCount(entrypoints: readonly string[]): Promise<number> {
     const names = new Set(entrypoints);
     const now = this.now();
-    return this.count((j) => names.has(j.entrypoint) && (j.status !== 'scheduled' || j.executeAfter <= now));
+    return this.count(
+      (j) =>
+        names.has(j.entrypoint) &&
+        (j.status === 'picked' ||
+          ((j.status === 'queued' || (j.status === 'scheduled' && j.executeAfter <= now)) && !this.paused.has(j.entrypoint))),
+    );
   }
 
   async nextDueInMs(entrypoints: readonly string[]): Promise<number | null> {
@@ -346,11 +523,16 @@ export class MemoryBackend implements QueueBackend {
     const finished: JobOutcome[] = [];
     const live: number[] = [];
     for (const id of new Set(ids)) {
-      if (this.jobs.has(id)) {
+      const job = this.jobs.get(id);
+      if (job?.status === 'held') {
+        finished.push(job.error === null ? { id, status: 'held' } : { id, status: 'held', error: job.error });
+        continue;
+      }
+      if (job) {
         live.push(id);
         continue;
       }
-      const entry = this.lastOutcome(id);
+      const entry = this.lastFinal(id);
       if (!entry) continue;
       const outcome: JobOutcome = { id, status: entry.status as FinalStatus };
       if (entry.result !== null) outcome.result = entry.result;
@@ -371,11 +553,13 @@ export class MemoryBackend implements QueueBackend {
   }
 
   async prune(policy: RetentionPolicy): Promise<PruneResult> {
+    const now = this.now();
     const before = this.log.length;
-    const cutoff = policy.maxAgeMs === null ? -Infinity : this.now() - policy.maxAgeMs;
+    const cutoff = policy.maxAgeMs === null ? -Infinity : now - policy.maxAgeMs;
     const keepFrom = policy.maxRows === null ? 0 : Math.max(0, this.log.length - policy.maxRows);
     const kept = this.log.filter((entry, i) => i >= keepFrom && entry.finishedAt >= cutoff);
     this.log.splice(0, this.log.length, ...kept);
+    for (const [key, r] of this.reservations) if (r.expiresAt < now) this.reservations.delete(key);
     return { held: true, deleted: before - kept.length, more: false };
   }
 
@@ -403,7 +587,7 @@ export class MemoryBackend implements QueueBackend {
   async readSchedules(names: readonly string[] | null): Promise<{ rows: ScheduleRow[]; dbNow: Date }> {
     const rows = [...this.schedules.values()]
       .filter((s) => names === null || names.includes(s.name))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareText(a.name, b.name))
       .map((s) => ({ ...s }));
     return { rows, dbNow: this.clock.now() };
   }
@@ -425,6 +609,8 @@ export class MemoryBackend implements QueueBackend {
         executeAt: null,
         delayMs: null,
         dedupeKey: null,
+        onConflict: 'error',
+        dedupeWindowMs: null,
       },
     ]);
     return { advanced: true, jobId: jobId! };
@@ -444,21 +630,138 @@ export class MemoryBackend implements QueueBackend {
     this.doneListeners.clear();
   }
 
+  private newJob(entrypoint: string, priority: number, payload: string, headers: string, executeAfter: number, now: number): JobRecord {
+    return {
+      id: this.nextJobId++,
+      entrypoint,
+      priority,
+      status: executeAfter > now ? 'scheduled' : 'queued',
+      payload,
+      headers,
+      executeAfter,
+      dedupeKey: null,
+      dedupeWindowMs: null,
+      attempts: 0,
+      rescues: 0,
+      snoozes: 0,
+      heartbeat: null,
+      workerId: null,
+      pickedAt: null,
+      cancelRequested: false,
+      createdAt: now,
+      error: null,
+      requeuedFrom: null,
+    };
+  }
+
+  private insert(job: JobRecord): void {
+    this.jobs.set(job.id, job);
+    if (job.dedupeKey !== null) this.dedupe.set(dedupeKey(job.entrypoint, job.dedupeKey), job.id);
+  }
+
+  /** Who holds a dedupe key: a live job, or a finished one within its window. */
+  private holderOf(entrypoint: string, key: string, now: number): { kind: 'live' | 'window'; jobId: number; job?: JobRecord } | undefined {
+    const k = dedupeKey(entrypoint, key);
+    const live = this.dedupe.get(k);
+    if (live !== undefined) return { kind: 'live', jobId: live, job: this.jobs.get(live)! };
+    const reserved = this.reservations.get(k);
+    if (reserved && reserved.expiresAt > now) return { kind: 'window', jobId: reserved.jobId };
+    return undefined;
+  }
+
+  /** A job leaves the queue for good: logged, its key freed or kept for its window. */
+  private finish(job: JobRecord, status: FinalStatus, error: JobError | null, result: unknown, now: number, log: Pick<LogRecord, 'workerId' | 'durationMs' | 'pickedAt'>): void {
+    this.remove(job);
+    if (job.dedupeKey !== null && job.dedupeWindowMs !== null) {
+      this.reservations.set(dedupeKey(job.entrypoint, job.dedupeKey), { jobId: job.id, expiresAt: now + job.dedupeWindowMs });
+    }
+    this.appendLog(job, status, error, result, now, log);
+  }
+
   private remove(job: JobRecord): void {
     this.jobs.delete(job.id);
+    this.freeKey(job);
+  }
+
+  private freeKey(job: JobRecord): void {
     if (job.dedupeKey !== null) this.dedupe.delete(dedupeKey(job.entrypoint, job.dedupeKey));
   }
 
-  private appendLog(job: JobRecord, status: LogRecord['status'], error: JobError | null, result: unknown, now: number): void {
-    this.log.push({ id: this.nextLogId++, jobId: job.id, entrypoint: job.entrypoint, status, attempt: job.attempts, error, result, finishedAt: now });
+  private appendLog(
+    job: JobRecord,
+    status: AttemptStatus,
+    error: JobError | null,
+    result: unknown,
+    now: number,
+    log: Pick<LogRecord, 'workerId' | 'durationMs' | 'pickedAt'>,
+  ): void {
+    const keepsPayload = FINAL.has(status) && status !== 'successful' && !(status === 'exception' && this.jobs.has(job.id));
+    this.log.push({
+      id: this.nextLogId++,
+      jobId: job.id,
+      entrypoint: job.entrypoint,
+      priority: job.priority,
+      status,
+      attempt: job.attempts,
+      workerId: log.workerId,
+      durationMs: log.durationMs,
+      error,
+      result,
+      payload: keepsPayload ? job.payload : null,
+      headers: keepsPayload ? job.headers : null,
+      createdAt: job.createdAt,
+      pickedAt: log.pickedAt,
+      finishedAt: now,
+      requeuedFrom: FINAL.has(status) ? job.requeuedFrom : null,
+    });
   }
 
-  private lastOutcome(jobId: number): LogRecord | undefined {
+  /** The newest final log entry of a job no longer live. */
+  private lastFinal(jobId: number): LogRecord | undefined {
+    if (this.jobs.has(jobId)) return undefined;
     for (let i = this.log.length - 1; i >= 0; i--) {
       const entry = this.log[i]!;
-      if (entry.jobId === jobId && (entry.status === 'successful' || entry.status === 'exception' || entry.status === 'canceled')) return entry;
+      if (entry.jobId === jobId && FINAL.has(entry.status)) return entry;
     }
     return undefined;
+  }
+
+  /** A job as listed: the live record, else its newest final log entry. */
+  private summaryOf(id: number): JobSummary | undefined {
+    const job = this.jobs.get(id);
+    if (job) {
+      const summary: JobSummary = {
+        id,
+        entrypoint: job.entrypoint,
+        status: job.status,
+        priority: job.priority,
+        payload: JSON.parse(job.payload),
+        headers: JSON.parse(job.headers) as JobHeaders,
+        attempts: job.attempts,
+        createdAt: new Date(job.createdAt),
+        executeAfter: new Date(job.executeAfter),
+      };
+      if (job.error !== null) summary.error = job.error;
+      if (job.requeuedFrom !== null) summary.requeuedFrom = job.requeuedFrom;
+      return summary;
+    }
+    const last = this.lastFinal(id);
+    if (!last) return undefined;
+    const summary: JobSummary = {
+      id,
+      entrypoint: last.entrypoint,
+      status: last.status as AnyJobStatus,
+      priority: last.priority,
+      payload: last.payload === null ? null : JSON.parse(last.payload),
+      headers: last.headers === null ? null : (JSON.parse(last.headers) as JobHeaders),
+      attempts: last.attempt,
+      createdAt: new Date(last.createdAt),
+      executeAfter: null,
+    };
+    if (last.status === 'successful' && last.result !== null) summary.result = last.result;
+    if (last.error !== null) summary.error = last.error;
+    if (last.requeuedFrom !== null) summary.requeuedFrom = last.requeuedFrom;
+    return summary;
   }
 
   private count(predicate: (job: JobRecord) => boolean): number {
@@ -483,4 +786,8 @@ function dedupeKey(entrypoint: string, key: string): string {
 
 function byPriorityThenId(a: JobRecord, b: JobRecord): number {
   return b.priority - a.priority || a.id - b.id;
+}
+
+function compareText(a: string, b: string): number {
+  return a.localeCompare(b);
 }

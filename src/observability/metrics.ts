@@ -44,6 +44,8 @@ export class PgqMetrics implements Instruments {
       exception: hotCounter('pgqueuer_jobs_failed_total', 'Jobs that ended failed (no attempts left, or a permanent error), recorded by this process.'),
       retried: hotCounter('pgqueuer_jobs_retried_total', 'Failed attempts sent back to the queue for another attempt, by this process.'),
       canceled: hotCounter('pgqueuer_jobs_canceled_total', 'Jobs that ended canceled: running ones where they ran, queued ones where cancel() was called.'),
+      held: hotCounter('pgqueuer_jobs_held_total', 'Jobs that failed for good and were kept as held (onFailure: hold), by this process.'),
+      snoozed: hotCounter('pgqueuer_jobs_snoozed_total', 'Attempts that asked to run later (RetryLaterError), recorded by this process.'),
     };
     this.rescuedTotal = counter('pgqueuer_jobs_rescued_total', 'Jobs of lost workers (no heartbeat) returned to the queue by this process.');
     this.rateLimitWaits = counter('pgqueuer_rate_limit_waits_total', 'Claims in which runnable jobs waited for their entrypoint\'s rate limit.');

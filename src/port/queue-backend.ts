@@ -1,4 +1,4 @@
-import type { QueueSizeRow, TransactionClient } from '../types.js';
+import type { QueueSizeRow, RequeueTarget, TransactionClient } from '../types.js';
 import type {
   CanceledJob,
   ClaimRequest,
@@ -8,7 +8,10 @@ import type {
   EnqueueRow,
   FireTick,
   HeldJob,
+  JobInfo,
   JobOutcome,
+  JobPage,
+  JobQuery,
   LiveJob,
   PruneResult,
   ReleasedJob,
@@ -48,8 +51,26 @@ export interface QueueBackend {
   /** Cancels jobs: queued ones are removed (logged `canceled`), running ones are flagged and their workers told. */
   cancel(ids: readonly number[]): Promise<CanceledJob[]>;
   queueSize(): Promise<QueueSizeRow[]>;
-  /** Live jobs of an entrypoint, oldest first. */
-  listJobs(entrypoint: string, limit: number): Promise<LiveJob[]>;
+  /** Live jobs of an entrypoint, oldest first (for tests and tools). */
+  listLiveJobs(entrypoint: string, limit: number): Promise<LiveJob[]>;
+  /** One job, live or finished, with every attempt; null when unknown (or pruned). */
+  getJob(id: number): Promise<JobInfo | null>;
+  /** A page of jobs, newest first, live and finished; the history is left out. */
+  listJobs(query: JobQuery): Promise<JobPage>;
+  /**
+   * Makes jobs run again, returning the ids now queued in input order: a held job goes back to
+   * `queued` with its id (attempts reset, history kept); a finished `exception` or `canceled`
+   * job is enqueued again as a new job that records where it came from. Others are skipped.
+   */
+  requeue(target: RequeueTarget): Promise<number[]>;
+  /** Removes queued, scheduled or held jobs (not running ones), without a log entry; returns those removed. */
+  deleteJobs(ids: readonly number[]): Promise<number[]>;
+  /** Deletes the queued and scheduled jobs of one entrypoint (null: all); returns how many. */
+  clear(entrypoint: string | null): Promise<number>;
+  /** Claims leave a paused entrypoint's jobs alone until it is resumed; every worker is told. */
+  pause(entrypoint: string): Promise<void>;
+  resume(entrypoint: string): Promise<void>;
+  pausedEntrypoints(): Promise<string[]>;
   /** Jobs of these entrypoints that are running, runnable now, or due: zero means idle. */
   pendingCount(entrypoints: readonly string[]): Promise<number>;
   /** Milliseconds until the earliest deferred job of these entrypoints is due, or null if none. */

@@ -1,6 +1,6 @@
-import type { FinalStatus, JobError, JobHeaders, MissedTickPolicy } from '../types.js';
+import type { AnyJobStatus, FinalStatus, JobError, JobHeaders, MissedTickPolicy } from '../types.js';
 
-export type { LiveJob, ScheduleRow } from '../types.js';
+export type { JobInfo, JobPage, LiveJob, ScheduleRow } from '../types.js';
 
 /** A job to insert, checked and encoded by the facade (see encode.ts). */
 export interface EnqueueRow {
@@ -14,6 +14,10 @@ export interface EnqueueRow {
   executeAt: string | null;
   delayMs: number | null;
   dedupeKey: string | null;
+  /** What to do when the key is taken (see EnqueueOptions.onConflict). */
+  onConflict: 'error' | 'skip' | 'replace';
+  /** The key stays taken this long after the job finished; null: freed at once. */
+  dedupeWindowMs: number | null;
 }
 
 /** What a claim knows of one entrypoint's limits; they hold across all workers. */
@@ -53,6 +57,8 @@ export interface ClaimedJob {
   attempt: number;
   /** Earlier attempts lost with their worker; they do not count against the retry budget. */
   rescues: number;
+  /** Earlier attempts that asked to run later (RetryLaterError); nor do these. */
+  snoozes: number;
   /** When it was enqueued, epoch milliseconds (a Date is made only if a handler reads it). */
   createdAtMs: number;
   cancelRequested: boolean;
@@ -68,10 +74,11 @@ export interface CanceledJob {
 }
 
 /**
- * What became of one attempt: a final status, or `retried` (the job goes back to the queue
- * after `retryDelayMs`). The same words as the log's statuses.
+ * What became of one attempt: a final status; `retried` or `snoozed` (the job goes back to
+ * the queue after `retryDelayMs`); `held` (failed for good, kept as held: its attempt is logged
+ * `exception`). The same words as the log's statuses.
  */
-export type AttemptOutcome = FinalStatus | 'retried';
+export type AttemptOutcome = FinalStatus | 'retried' | 'snoozed' | 'held';
 
 export interface Completion {
   id: number;
@@ -83,7 +90,7 @@ export interface Completion {
   error?: JobError;
   /** JSON text of the handler's return value. */
   result?: string;
-  /** For `retried`: delay before the next attempt. */
+  /** For `retried` and `snoozed`: delay before the next attempt. */
   retryDelayMs?: number;
 }
 
@@ -119,10 +126,10 @@ export interface PruneResult {
   more: boolean;
 }
 
-/** The final outcome of a job, from its newest final log entry. */
+/** The final outcome of a job (its newest final log entry), or its hold. */
 export interface JobOutcome {
   id: number;
-  status: FinalStatus;
+  status: FinalStatus | 'held';
   result?: unknown;
   error?: JobError;
 }
@@ -158,6 +165,9 @@ export interface WorkEvents {
   /** Jobs of `entrypoint` were enqueued; the earliest is due in `delayMs` (0: now). */
   enqueued(entrypoint: string, delayMs: number): void;
   cancelRequested(ids: readonly number[]): void;
+  /** The entrypoint was paused (claims leave its jobs alone) or resumed (claim at once). */
+  paused(entrypoint: string): void;
+  resumed(entrypoint: string): void;
   /** The notification stream was interrupted and restored: something may have been missed. */
   reconnected(): void;
   /** The backend's clock jumped (a test clock): due jobs and schedule ticks may have changed. */
@@ -174,4 +184,13 @@ export interface CompletionEvents {
 
 export interface Subscription {
   close(): Promise<void>;
+}
+
+/** What `listJobs` reads: newest first, live and finished, keyset by job id. */
+export interface JobQuery {
+  entrypoint: string | null;
+  status: AnyJobStatus | null;
+  limit: number;
+  /** Only jobs with a lower id; null from the newest. */
+  before: number | null;
 }

@@ -27,6 +27,16 @@ export function tooManyRescues(jobId: number, rescues: number): JobError {
   };
 }
 
+/** A job that asked to run later this many times is failed instead of run again. */
+export const MAX_SNOOZES = 100;
+
+export function tooManySnoozes(snoozes: number): JobError {
+  return {
+    name: 'TooManySnoozes',
+    message: `the job asked to run later (RetryLaterError) ${snoozes} times; after ${MAX_SNOOZES} it is failed instead`,
+  };
+}
+
 /** What the backend could not store of an outcome, recorded in its place. */
 export function outcomeNotStorable(outcome: string, reason: string): JobError {
   return { name: 'OutcomeNotStorable', message: `the database refused this job's ${outcome} outcome: ${reason}` };

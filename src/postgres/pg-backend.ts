@@ -10,7 +10,11 @@ import { claimQuery } from './statements/claim.js';
 import { completeQuery } from './statements/complete.js';
 import { enqueueQuery } from './statements/enqueue.js';
 import { heartbeatQuery, rescueQuery } from './statements/heartbeat.js';
-import { listJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './statements/inspect.js';
+import { clearQuery, deleteJobsQuery } from './statements/delete.js';
+import { listLiveJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './statements/inspect.js';
+import { getJobQuery, listJobsQuery } from './statements/job-info.js';
+import { pauseQueries } from './statements/pause.js';
+import { requeueQuery } from './statements/requeue.js';
 import { outcomesQuery } from './statements/outcomes.js';
 import { releaseQuery } from './statements/release.js';
 import { pruneQuery } from './statements/retention.js';
@@ -35,7 +39,13 @@ export class PgBackend implements QueueBackend {
       cancel: cancelQuery(names),
       queueSize: queueSizeQuery(names),
       nextDue: nextDueQuery(names),
+      listLiveJobs: listLiveJobsQuery(names),
+      getJob: getJobQuery(names),
       listJobs: listJobsQuery(names),
+      requeue: requeueQuery(names),
+      deleteJobs: deleteJobsQuery(names),
+      clear: clearQuery(names),
+      pause: pauseQueries(names),
       pendingCount: pendingCountQuery(names),
       outcomes: outcomesQuery(names),
       prune: pruneQuery(names),
@@ -64,7 +74,16 @@ export class PgBackend implements QueueBackend {
   release: QueueBackend['release'] = (workerId, jobs) => this.q.release(this.driver, workerId, jobs);
   cancel: QueueBackend['cancel'] = (ids) => this.q.cancel(this.driver, ids);
   queueSize: QueueBackend['queueSize'] = () => this.q.queueSize(this.driver);
-  listJobs: QueueBackend['listJobs'] = (entrypoint, limit) => this.q.listJobs(this.driver, entrypoint, limit);
+  listLiveJobs: QueueBackend['listLiveJobs'] = (entrypoint, limit) => this.q.listLiveJobs(this.driver, entrypoint, limit);
+  getJob: QueueBackend['getJob'] = (id) => this.q.getJob(this.driver, id);
+  listJobs: QueueBackend['listJobs'] = (query) => this.q.listJobs(this.driver, query);
+  requeue: QueueBackend['requeue'] = (target) =>
+    this.q.requeue(this.driver, Array.isArray(target) ? target : { entrypoint: (target as { entrypoint?: string }).entrypoint ?? null });
+  deleteJobs: QueueBackend['deleteJobs'] = (ids) => this.q.deleteJobs(this.driver, ids);
+  clear: QueueBackend['clear'] = (entrypoint) => this.q.clear(this.driver, entrypoint);
+  pause: QueueBackend['pause'] = (entrypoint) => this.q.pause.pause(this.driver, entrypoint);
+  resume: QueueBackend['resume'] = (entrypoint) => this.q.pause.resume(this.driver, entrypoint);
+  pausedEntrypoints: QueueBackend['pausedEntrypoints'] = () => this.q.pause.list(this.driver);
   pendingCount: QueueBackend['pendingCount'] = (entrypoints) => this.q.pendingCount(this.driver, entrypoints);
   nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
   outcomes: QueueBackend['outcomes'] = (ids) => this.q.outcomes(this.driver, ids);
@@ -87,6 +106,8 @@ export class PgBackend implements QueueBackend {
         }
         if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
         else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
+        else if (message.t === 'paused' && typeof message.e === 'string') events.paused(message.e);
+        else if (message.t === 'resumed' && typeof message.e === 'string') events.resumed(message.e);
       },
       onReconnect: () => events.reconnected(),
       onError: (err) => events.error?.(err),

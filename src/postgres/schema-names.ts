@@ -14,6 +14,8 @@ export interface SchemaNames {
   readonly workers: string;
   readonly rateLimits: string;
   readonly schedules: string;
+  readonly paused: string;
+  readonly dedupeReservations: string;
   readonly migrations: string;
   /** Work notifications: jobs enqueued, cancellations. Workers listen here. */
   readonly channel: string;
@@ -46,6 +48,8 @@ export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
     workers: `${ident}.workers`,
     rateLimits: `${ident}.rate_limits`,
     schedules: `${ident}.schedules`,
+    paused: `${ident}.paused_entrypoints`,
+    dedupeReservations: `${ident}.dedupe_reservations`,
     migrations: `${ident}.migrations`,
     channel: `pgq_${schema}`,
     doneChannel: `pgq_${schema}_done`,

@@ -3,7 +3,19 @@ import { internalsOf } from '../internals.js';
 import { toJsonText } from '../json-text.js';
 import { pickEntrypointOptions } from '../options.js';
 import type { PgQueuer } from '../pgqueuer.js';
-import type { EnqueueItem, EnqueueOptions, Job, JobContext, JobHandle, ScheduleHandler, TransactionClient, TypedEnqueue, WaitOptions } from '../types.js';
+import type {
+  EnqueueItem,
+  EnqueueOptions,
+  Job,
+  JobContext,
+  JobHandle,
+  JobSummary,
+  ScheduleHandler,
+  TransactionClient,
+  TypedEnqueue,
+  TypedJobs,
+  WaitOptions,
+} from '../types.js';
 import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';
 import { fingerprint, FINGERPRINT_HEADER } from './json-schema.js';
 import { parseWith } from './validate.js';
@@ -16,10 +28,15 @@ type AnyHandler = (input: never, ctx: JobContext) => unknown;
  * accepted here is exactly what the worker will parse. Also installs the check for plain
  * `pgq.enqueue` calls to these entrypoints.
  */
-export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record<string, TypedEnqueue<unknown, unknown>> } {
+export function bindClient(
+  pgq: PgQueuer,
+  schema: JobsSchema,
+): { enqueue: Record<string, TypedEnqueue<unknown, unknown>>; jobs: Record<string, TypedJobs<unknown, unknown>> } {
   assertSchema(schema);
   const enqueue: Record<string, TypedEnqueue<unknown, unknown>> = {};
+  const jobs: Record<string, TypedJobs<unknown, unknown>> = {};
   for (const [name, def] of Object.entries(schema.jobs)) {
+    jobs[name] = typedJobs(pgq, name, def);
     if (def.schedule !== undefined) continue;
     internalsOf(pgq).setPayloadCheck(name, payloadCheck(name, def));
     const stamp = (options: Omit<EnqueueOptions, 'client'>) => ({
@@ -41,7 +58,23 @@ export function bindClient(pgq: PgQueuer, schema: JobsSchema): { enqueue: Record
     };
     enqueue[name] = send;
   }
-  return { enqueue: strictRecord(enqueue, schema, 'enqueue') };
+  return { enqueue: strictRecord(enqueue, schema, 'enqueue'), jobs: strictRecord(jobs, schema, 'jobs', true) };
+}
+
+/** `jobs.<job>`: that job's jobs, their results parsed with its result schema. */
+function typedJobs(pgq: PgQueuer, name: string, def: JobDefinition): TypedJobs<unknown, unknown> {
+  const typed = <J extends JobSummary>(job: J): J =>
+    def.result && job.result !== undefined ? { ...job, result: parseWith(def.result, job.result, { entrypoint: name, what: 'result', jobId: job.id }) } : job;
+  return {
+    async get(id) {
+      const job = await pgq.getJob(id);
+      return job?.entrypoint === name ? typed(job) : null;
+    },
+    async list(options = {}) {
+      const page = await pgq.listJobs({ ...options, entrypoint: name });
+      return { ...page, jobs: page.jobs.map(typed) };
+    },
+  };
 }
 
 /**
@@ -131,7 +164,9 @@ function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): Jo
     async result(options?: WaitOptions) {
       const done = await pgq.waitFor(id, options);
       if (done.status === 'canceled') throw new JobCanceledError(id);
-      if (done.status === 'exception') throw new JobFailedError(id, done.error ?? { name: 'Error', message: 'unknown failure' });
+      if (done.status === 'exception' || done.status === 'held') {
+        throw new JobFailedError(id, done.error ?? { name: 'Error', message: 'unknown failure' }, done.status === 'held');
+      }
       return def.result ? parseWith(def.result, done.result, { entrypoint: name, what: 'result', jobId: id }) : done.result;
     },
   };
@@ -144,11 +179,11 @@ function assertSchema(schema: unknown): asserts schema is JobsSchema {
 }
 
 /** Turns a typo'd job name (from JavaScript, where types don't catch it) into a clear error. */
-function strictRecord<T extends object>(target: T, schema: JobsSchema, label: string): T {
+function strictRecord<T extends object>(target: T, schema: JobsSchema, label: string, everyJob = false): T {
   return new Proxy(target, {
     get(obj, key, receiver) {
       if (typeof key === 'symbol' || key in obj || key === 'then' || key === 'toJSON') return Reflect.get(obj, key, receiver);
-      if (key in schema.jobs) throw new ConfigError(`${label}.${key}: "${key}" is a scheduled job; it runs on its schedule and cannot be enqueued`);
+      if (key in schema.jobs && !everyJob) throw new ConfigError(`${label}.${key}: "${key}" is a scheduled job; it runs on its schedule and cannot be enqueued`);
       throw new UnknownJobError(key, Object.keys(target));
     },
   });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { JobAbandonedSignal, JobCanceledSignal, ValidationError } from '../errors.js';
+import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, ValidationError } from '../errors.js';
 import type { Instruments } from '../observability/instruments.js';
 import { startJobSpan, type JobSpan } from '../observability/tracing.js';
 import type { ResolvedEntrypoint } from '../options.js';
@@ -7,7 +7,7 @@ import type { ClaimedJob } from '../port/rows.js';
 import { MAX_RESCUES, tooManyRescues } from '../port/system-records.js';
 import type { Job, JobContext, JobHeaders, Logger } from '../types.js';
 import { serializeError } from './error-record.js';
-import { judge, type HandlerResult, type Verdict } from './judge.js';
+import { failedForGood, judge, type HandlerResult, type Verdict } from './judge.js';
 
 export interface JobRunnerOptions {
   logger: Logger;
@@ -83,9 +83,20 @@ interface Running {
   ctx: AttemptContext;
   startedAt: number;
   span: JobSpan;
-  /** Given back (shutdown) or lost (rescued elsewhere): its outcome is no longer ours to record. */
-  abandoned: boolean;
+  /**
+   * Its outcome is decided, or no longer ours to record (given back at shutdown, lost to a
+   * rescue): whatever its handler does later is ignored.
+   */
+  settled: boolean;
+  /** The attempt's timeout, then the grace after it (only with `timeoutMs`). */
+  timer: NodeJS.Timeout | undefined;
 }
+
+/**
+ * How long a handler whose attempt timed out has to stop after its signal was aborted. Past
+ * it the attempt is failed anyway, the slot freed, and whatever the handler does later ignored.
+ */
+const TIMEOUT_GRACE_MS = 1_000;
 
 /**
  * Runs jobs in this worker, one handler call per job: starts it (with its span, signal and
@@ -129,23 +140,27 @@ export class JobRunner {
   /**
    * Starts the job's handler, or ends the job without running it: canceled before it
    * started, or lost with its worker more than MAX_RESCUES times (it may be what kills them).
+   * With `timeoutMs`, a timer aborts an attempt that runs longer (see timedOut()).
    */
   start(job: ClaimedJob): void {
     if (job.cancelRequested) {
       this.options.ended(job, { outcome: 'canceled', error: serializeError(new JobCanceledSignal(job.id)) }, undefined);
       return;
     }
+    const entry = this.entrypoints.get(job.entrypoint)!;
     if (job.rescues > MAX_RESCUES) {
-      this.options.ended(job, { outcome: 'exception', error: tooManyRescues(job.id, job.rescues) }, undefined);
+      const error = tooManyRescues(job.id, job.rescues);
+      this.options.ended(job, failedForGood(error, entry.onFailure, error), undefined);
       return;
     }
     const running: Running = {
       job,
-      entry: this.entrypoints.get(job.entrypoint)!,
+      entry,
       ctx: new AttemptContext(this.options.logger),
       startedAt: performance.now(),
       span: startJobSpan(job),
-      abandoned: false,
+      settled: false,
+      timer: entry.timeoutMs > 0 ? setTimeout(() => this.timedOut(running), entry.timeoutMs) : undefined,
     };
     this.running.set(job.id, running);
     this.options.instruments.started(job.entrypoint, job.queuedMs);
@@ -175,7 +190,7 @@ export class JobRunner {
     const running = this.running.get(id);
     if (!running) return undefined;
     const reason = new JobAbandonedSignal(id, why);
-    running.abandoned = true;
+    running.settled = true;
     this.remove(running);
     AttemptContext.abort(running.ctx, reason);
     running.span.end('abandoned', reason);
@@ -187,15 +202,28 @@ export class JobRunner {
     return [...this.running.keys()].flatMap((id) => this.abandon(id, why) ?? []);
   }
 
+  /** The attempt ran past its timeout: its signal is aborted; past the grace, it is failed. */
+  private timedOut(running: Running): void {
+    const { job, entry } = running;
+    AttemptContext.abort(running.ctx, new JobTimeoutSignal(job.id, entry.timeoutMs));
+    running.timer = setTimeout(() => {
+      this.options.logger.warn({ jobId: job.id, timeoutMs: entry.timeoutMs }, 'pgqueuer: a timed-out handler ignored its signal; its attempt is failed and its slot freed');
+      this.finish(running, { ok: false, error: new JobTimeoutError(job.id, entry.timeoutMs) });
+    }, TIMEOUT_GRACE_MS);
+  }
+
   private finish(running: Running, result: HandlerResult): void {
-    if (running.abandoned) return;
+    if (running.settled) return;
+    running.settled = true;
     const { job, span } = running;
     const durationMs = performance.now() - running.startedAt;
     this.remove(running);
     const verdict = judge(result, {
       attempt: job.attempt,
       rescues: job.rescues,
+      snoozes: job.snoozes,
       retry: running.entry.retry,
+      onFailure: running.entry.onFailure,
       abortReason: AttemptContext.reasonOf(running.ctx),
       maxResultBytes: this.options.maxResultBytes,
     });
@@ -207,6 +235,7 @@ export class JobRunner {
   }
 
   private remove(running: Running): void {
+    clearTimeout(running.timer);
     this.running.delete(running.job.id);
     if (this.running.size === 0) {
       const waiters = this.idleWaiters;

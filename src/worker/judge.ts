@@ -1,7 +1,8 @@
-import { JobCanceledSignal, PermanentJobError, ValidationError } from '../errors.js';
+import { JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, PermanentJobError, RetryLaterError, ValidationError } from '../errors.js';
 import { toJsonText } from '../json-text.js';
-import type { ResolvedRetry } from '../options.js';
+import type { ResolvedEntrypoint, ResolvedRetry } from '../options.js';
 import type { AttemptOutcome } from '../port/rows.js';
+import { MAX_SNOOZES, tooManySnoozes } from '../port/system-records.js';
 import type { JobError } from '../types.js';
 import { serializeError } from './error-record.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -14,7 +15,10 @@ export interface Attempt {
   attempt: number;
   /** Earlier attempts lost with their worker: they do not use the retry budget. */
   rescues: number;
+  /** Earlier attempts that asked to run later: nor do these. */
+  snoozes: number;
   retry: ResolvedRetry;
+  onFailure: ResolvedEntrypoint['onFailure'];
   /** The reason the attempt's signal was aborted with, if it was. */
   abortReason: unknown;
   maxResultBytes: number;
@@ -35,26 +39,43 @@ export interface Verdict {
  * Decides what a handler's return or throw means for its job. Pure: the same inputs always
  * give the same verdict (`random` only jitters a retry's delay).
  *
+ * - A job canceled while it ran is `canceled`, whether its handler then threw or returned.
  * - A return is a success, its value stored as JSON; a value JSON cannot store fails the job.
- * - A throw after the job was canceled is `canceled`.
+ * - `RetryLaterError` snoozes: the job runs again after its delay, without using the retry
+ *   budget, up to MAX_SNOOZES times.
+ * - An attempt aborted for its timeout fails with `JobTimeoutError`, whatever it threw.
  * - `PermanentJobError`, a `ValidationError` (a payload or result that does not fit its
- *   schema: another attempt cannot fix it), or no attempts left: `exception`.
+ *   schema: another attempt cannot fix it), or no attempts left: the job fails for good,
+ *   `exception` (or `held` under `onFailure: 'hold'`).
  * - Otherwise `retried`, after the policy's backoff.
  */
 export function judge(result: HandlerResult, attempt: Attempt, random: () => number = Math.random): Verdict {
+  if (attempt.abortReason instanceof JobCanceledSignal) {
+    return result.ok ? { outcome: 'canceled' } : { outcome: 'canceled', error: serializeError(result.error) };
+  }
   if (result.ok) {
     if (result.value === undefined) return { outcome: 'successful' };
     try {
       return { outcome: 'successful', result: toJsonText(result.value, 'result', attempt.maxResultBytes) };
     } catch (err) {
-      return { outcome: 'exception', error: serializeError(err), failure: err };
+      return failedForGood(err, attempt.onFailure);
     }
   }
-  const error = serializeError(result.error);
-  if (attempt.abortReason instanceof JobCanceledSignal) return { outcome: 'canceled', error };
-  const permanent = result.error instanceof PermanentJobError || result.error instanceof ValidationError;
-  if (permanent || attempt.attempt - attempt.rescues >= attempt.retry.maxAttempts) {
-    return { outcome: 'exception', error, failure: result.error };
+  if (result.error instanceof RetryLaterError) {
+    if (attempt.snoozes >= MAX_SNOOZES) return { ...failedForGood(result.error, attempt.onFailure), error: tooManySnoozes(attempt.snoozes) };
+    return { outcome: 'snoozed', error: serializeError(result.error), retryDelayMs: result.error.delayMs };
   }
-  return { outcome: 'retried', error, retryDelayMs: retryDelayMs(attempt.retry, attempt.attempt, random), failure: result.error };
+  const thrown = attempt.abortReason instanceof JobTimeoutSignal
+    ? new JobTimeoutError(attempt.abortReason.jobId, attempt.abortReason.timeoutMs)
+    : result.error;
+  const permanent = thrown instanceof PermanentJobError || thrown instanceof ValidationError;
+  if (permanent || attempt.attempt - attempt.rescues - attempt.snoozes >= attempt.retry.maxAttempts) {
+    return failedForGood(thrown, attempt.onFailure);
+  }
+  return { outcome: 'retried', error: serializeError(thrown), retryDelayMs: retryDelayMs(attempt.retry, attempt.attempt - attempt.snoozes, random), failure: thrown };
+}
+
+/** The verdict for a job that fails for good: in the log, or held. */
+export function failedForGood(thrown: unknown, onFailure: ResolvedEntrypoint['onFailure'], error: JobError = serializeError(thrown)): Verdict {
+  return { outcome: onFailure === 'hold' ? 'held' : 'exception', error, failure: thrown };
 }

@@ -157,6 +157,10 @@ export class Worker {
         else this.wakeIn(delayMs);
       },
       cancelRequested: (ids) => this.cancelJobs(ids),
+      paused: (entrypoint) => this.paused(entrypoint),
+      resumed: (entrypoint) => {
+        if (this.entrypoints.has(entrypoint)) this.wake();
+      },
       reconnected: () => {
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.wake(true);
@@ -173,9 +177,11 @@ export class Worker {
     await this.heartbeat.start();
     await this.writer.start();
     this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
+    // Before the first claim: the rescuer returns jobs of crashed workers first, so they
+    // compete by priority with fresh work instead of waiting behind it.
+    for (const service of this.services) await service.start();
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake(true);
-    for (const service of this.services) await service.start();
   }
 
   /**
@@ -342,6 +348,12 @@ export class Worker {
     const dropped = this.prefetched.remove((j) => canceled.has(j.id));
     for (const job of dropped) this.ended(job, { outcome: 'canceled', error: serializeError(new JobCanceledSignal(job.id)) }, undefined);
     this.runner.cancel(ids);
+  }
+
+  /** A paused entrypoint's jobs claimed ahead go back unstarted; running ones finish. */
+  private paused(entrypoint: string): void {
+    const unstarted = this.prefetched.remove((j) => j.entrypoint === entrypoint);
+    void this.release(unstarted.map((j) => ({ id: j.id, started: false })));
   }
 
   private heartbeatAnswered(asked: ReadonlySet<number>, held: readonly HeldJob[]): void {

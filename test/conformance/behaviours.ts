@@ -13,34 +13,17 @@ import {
   PermanentJobError,
   ValidationError,
   WaitTimeoutError,
-  type PgQueuer,
-  type PgQueuerOptions,
 } from 'pgqueuer';
 import * as handlers from './fixture/handlers/index.js';
 import { createClient, registerHandlers } from './fixture/pgq.generated.js';
 import { countdown, deferred, within } from '../support/wait.js';
+import { FAST, queueRunner, type Backend, type TestQueue } from './backend.js';
 
-export interface Backend {
-  name: string;
-  /** A fresh, empty queue. Options are merged over fast test timings. */
-  open(options?: PgQueuerOptions): Promise<PgQueuer>;
-}
-
-const FAST: PgQueuerOptions = { pollIntervalMs: 200, heartbeatIntervalMs: 100, shutdownTimeoutMs: 5_000 };
+export type { Backend } from './backend.js';
 
 export function behaviours(backend: Backend): void {
-  /** Opens a queue, lets `body` use it, and always stops it. */
-  async function withQueue(options: PgQueuerOptions, body: (pgq: PgQueuer) => Promise<void>): Promise<void> {
-    const pgq = await backend.open({ ...FAST, ...options });
-    let run: Promise<void> | undefined;
-    try {
-      await body(Object.assign(pgq, { start: () => (run = pgq.run({ handleSignals: false })) }));
-    } finally {
-      await pgq.stop();
-      await run;
-    }
-  }
-  const start = (pgq: PgQueuer) => (pgq as PgQueuer & { start(): Promise<void> }).start();
+  const withQueue = queueRunner(backend);
+  const start = (pgq: TestQueue) => pgq.start();
 
   describe(`behaviour on ${backend.name}`, () => {
     test('runs an enqueued job once, with its payload, and records its result', async () => {
@@ -220,9 +203,9 @@ export function behaviours(backend: Backend): void {
           { entrypoint: 'b', payload: {} },
         ]);
         assert.deepEqual(await pgq.queueSize(), [
-          { entrypoint: 'a', status: 'queued', priority: 1, count: 2 },
-          { entrypoint: 'a', status: 'scheduled', priority: 0, count: 1 },
-          { entrypoint: 'b', status: 'queued', priority: 0, count: 1 },
+          { entrypoint: 'a', status: 'queued', priority: 1, count: 2, paused: false },
+          { entrypoint: 'a', status: 'scheduled', priority: 0, count: 1, paused: false },
+          { entrypoint: 'b', status: 'queued', priority: 0, count: 1, paused: false },
         ]);
       });
     });

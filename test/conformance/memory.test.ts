@@ -1,7 +1,10 @@
 import { PgQueuer } from 'pgqueuer';
 import { behaviours } from './behaviours.js';
+import { lifecycle } from './lifecycle.js';
 
 behaviours({
   name: 'PgQueuer.inMemory()',
   open: async (options) => PgQueuer.inMemory(options),
 });
+
+lifecycle({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });

@@ -2,6 +2,7 @@ import { after, before } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue } from '../support/queue.js';
 import { behaviours } from './behaviours.js';
+import { lifecycle } from './lifecycle.js';
 
 let db: TestDatabase;
 let schemas = 0;
@@ -13,5 +14,10 @@ after(() => db.drop());
 behaviours({
   name: 'PostgreSQL',
   // A schema of its own per test: a fresh, empty queue.
+  open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
+});
+
+lifecycle({
+  name: 'PostgreSQL',
   open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
 });

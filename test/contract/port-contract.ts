@@ -48,6 +48,8 @@ interface RowOptions {
   executeAt?: Date;
   delayMs?: number;
   dedupeKey?: string;
+  onConflict?: EnqueueRow['onConflict'];
+  dedupeWindowMs?: number;
 }
 
 function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
@@ -59,6 +61,8 @@ function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
     executeAt: o.executeAt === undefined ? null : o.executeAt.toISOString(),
     delayMs: o.delayMs ?? null,
     dedupeKey: o.dedupeKey ?? null,
+    onConflict: o.onConflict ?? 'error',
+    dedupeWindowMs: o.dedupeWindowMs ?? null,
   };
 }
 
@@ -103,7 +107,7 @@ async function claimOne(backend: QueueBackend, workerId: string, entrypoint: str
 }
 
 async function statusOf(backend: QueueBackend, entrypoint: string, id: number): Promise<string | undefined> {
-  return (await backend.listJobs(entrypoint, 1_000)).find((j) => j.id === id)?.status;
+  return (await backend.listLiveJobs(entrypoint, 1_000)).find((j) => j.id === id)?.status;
 }
 
 /**
@@ -351,7 +355,7 @@ export function portContract(adapter: Adapter): void {
           finished: [{ id, status: 'successful', result: { url: 'a.png', sizes: [1, 2] } }],
           live: [],
         });
-        assert.deepEqual(await backend.listJobs('work', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('work', 10), []);
       });
 
       contract('an exception outcome ends the job with its error', async ({ backend }) => {
@@ -557,7 +561,7 @@ export function portContract(adapter: Adapter): void {
           await backend.outcomes([queued!, scheduled!, kept!]),
           { finished: [{ id: queued, status: 'canceled' }, { id: scheduled, status: 'canceled' }], live: [kept] },
         );
-        assert.deepEqual((await backend.listJobs('work', 10)).map((j) => j.id), [kept]);
+        assert.deepEqual((await backend.listLiveJobs('work', 10)).map((j) => j.id), [kept]);
         assert.deepEqual(await backend.cancel([queued!]), [], 'a finished job is not canceled again');
       });
 
@@ -575,7 +579,7 @@ export function portContract(adapter: Adapter): void {
         assert.deepEqual(await backend.heartbeat(w, [running!]), [{ id: running, cancelRequested: true }]);
       });
 
-      contract('a canceled running job completed as retried or exception ends canceled; successful stays successful', async ({ backend }) => {
+      contract('a job canceled while running ends canceled, whether its attempt failed, was retried or succeeded', async ({ backend }) => {
         const w = randomUUID();
         const [retried, failed, succeeded] = await backend.enqueue([row('work'), row('work'), row('work')]);
         const { jobs } = await claim(backend, w, ['work']);
@@ -591,8 +595,8 @@ export function portContract(adapter: Adapter): void {
         const { finished, live } = await backend.outcomes([retried!, failed!, succeeded!]);
         assert.deepEqual(live, []);
         const status = new Map(finished.map((o) => [o.id, o.status]));
-        assert.deepEqual([status.get(retried!), status.get(failed!), status.get(succeeded!)], ['canceled', 'canceled', 'successful']);
-        assert.deepEqual(await backend.listJobs('work', 10), [], 'the retried one did not go back');
+        assert.deepEqual([status.get(retried!), status.get(failed!), status.get(succeeded!)], ['canceled', 'canceled', 'canceled']);
+        assert.deepEqual(await backend.listLiveJobs('work', 10), [], 'the retried one did not go back');
       });
 
       contract('a flagged job given back and claimed again reports cancelRequested', async ({ backend, advance }) => {
@@ -623,7 +627,7 @@ export function portContract(adapter: Adapter): void {
         const ids = await backend.enqueue(input);
         assert.equal(ids.length, input.length);
         assert.equal(new Set(ids).size, ids.length);
-        const live = [...(await backend.listJobs('x', 10)), ...(await backend.listJobs('y', 10)), ...(await backend.listJobs('z', 10))];
+        const live = [...(await backend.listLiveJobs('x', 10)), ...(await backend.listLiveJobs('y', 10)), ...(await backend.listLiveJobs('z', 10))];
         const byId = new Map(live.map((j) => [j.id, j]));
         assert.deepEqual(
           ids.map((id) => [byId.get(id)?.entrypoint, byId.get(id)?.payload]),
@@ -638,11 +642,11 @@ export function portContract(adapter: Adapter): void {
         const [held] = await backend.enqueue([row('mail', { dedupeKey: 'welcome:42' })]);
         await assert.rejects(backend.enqueue([row('mail', { dedupeKey: 'welcome:42' })]), (err: unknown) => {
           assert.ok(err instanceof DuplicateJobError, String(err));
-          assert.deepEqual(err.duplicates, [{ entrypoint: 'mail', dedupeKey: 'welcome:42' }]);
+          assert.deepEqual(err.duplicates, [{ entrypoint: 'mail', dedupeKey: 'welcome:42', reason: 'live' }]);
           assert.match(err.message, /welcome:42/);
           return true;
         });
-        assert.deepEqual((await backend.listJobs('mail', 10)).map((j) => j.id), [held]);
+        assert.deepEqual((await backend.listLiveJobs('mail', 10)).map((j) => j.id), [held]);
         // Keys are per entrypoint.
         const [elsewhere] = await backend.enqueue([row('sms', { dedupeKey: 'welcome:42' })]);
         assert.ok(elsewhere! > held!);
@@ -654,9 +658,9 @@ export function portContract(adapter: Adapter): void {
           backend.enqueue([row('mail', { payload: { n: 1 } }), row('mail', { dedupeKey: 'k' }), row('other', { dedupeKey: 'free' })]),
           (err: unknown) => err instanceof DuplicateJobError && err.dedupeKeys.includes('k') && !err.dedupeKeys.includes('free'),
         );
-        assert.equal((await backend.listJobs('mail', 10)).length, 1);
-        assert.deepEqual(await backend.listJobs('other', 10), []);
-        assert.deepEqual(await backend.queueSize(), [{ entrypoint: 'mail', status: 'queued', priority: 0, count: 1 }]);
+        assert.equal((await backend.listLiveJobs('mail', 10)).length, 1);
+        assert.deepEqual(await backend.listLiveJobs('other', 10), []);
+        assert.deepEqual(await backend.queueSize(), [{ entrypoint: 'mail', status: 'queued', priority: 0, count: 1, paused: false }]);
       });
 
       contract('a dedupe key repeated within one batch throws DuplicateJobError and writes nothing', async ({ backend }) => {
@@ -664,7 +668,7 @@ export function portContract(adapter: Adapter): void {
           backend.enqueue([row('mail', { dedupeKey: 'twice' }), row('mail'), row('mail', { dedupeKey: 'twice' })]),
           (err: unknown) => err instanceof DuplicateJobError && err.dedupeKeys.includes('twice'),
         );
-        assert.deepEqual(await backend.listJobs('mail', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('mail', 10), []);
         // The same key for two entrypoints is no repetition.
         assert.equal((await backend.enqueue([row('mail', { dedupeKey: 'twice' }), row('sms', { dedupeKey: 'twice' })])).length, 2);
       });
@@ -678,15 +682,16 @@ export function portContract(adapter: Adapter): void {
         const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         assert.equal(refused.length, 1, JSON.stringify(results));
         assert.ok(refused[0]!.reason instanceof DuplicateJobError, String(refused[0]!.reason));
-        assert.deepEqual(refused[0]!.reason.duplicates, [{ entrypoint: 'mail', dedupeKey: 'race' }]);
-        assert.equal((await backend.listJobs('mail', 10)).length, 1);
+        assert.deepEqual(refused[0]!.reason.duplicates, [{ entrypoint: 'mail', dedupeKey: 'race', reason: 'live' }]);
+        assert.equal((await backend.listLiveJobs('mail', 10)).length, 1);
       });
 
       contract('DuplicateJobError names each refused key once', async ({ backend }) => {
         await backend.enqueue([row('mail', { dedupeKey: 'k' })]);
         await assert.rejects(backend.enqueue([row('mail', { dedupeKey: 'k' }), row('mail', { dedupeKey: 'k' })]), (err: unknown) => {
           assert.ok(err instanceof DuplicateJobError, String(err));
-          assert.deepEqual(err.duplicates, [{ entrypoint: 'mail', dedupeKey: 'k' }]);
+          // Held and repeated: named once, for its holder.
+          assert.deepEqual(err.duplicates, [{ entrypoint: 'mail', dedupeKey: 'k', reason: 'live' }]);
           return true;
         });
       });
@@ -727,7 +732,7 @@ export function portContract(adapter: Adapter): void {
         assert.equal(done.id, a);
         await backend.complete(w, [outcome(done)]);
         const picked = await claimOne(backend, w, 'list');
-        const jobs = await backend.listJobs('list', 10);
+        const jobs = await backend.listLiveJobs('list', 10);
         assert.deepEqual(jobs.map((j) => [j.id, j.status]), [[b, 'scheduled'], [c, 'picked'], [d, 'queued']]);
         assert.equal(picked.id, c);
         const [deferredJob, pickedJob, queuedJob] = jobs;
@@ -739,8 +744,8 @@ export function portContract(adapter: Adapter): void {
         assert.ok(deferredJob!.executeAfter instanceof Date && deferredJob!.createdAt instanceof Date);
         const wait = deferredJob!.executeAfter.getTime() - deferredJob!.createdAt.getTime();
         assert.ok(wait >= 60_000 - 1 && wait < 60_000 + DRIFT_MS, `executeAfter - createdAt = ${wait}`);
-        assert.deepEqual((await backend.listJobs('list', 2)).map((j) => j.id), [b, c]);
-        assert.deepEqual(await backend.listJobs('nothing', 10), []);
+        assert.deepEqual((await backend.listLiveJobs('list', 2)).map((j) => j.id), [b, c]);
+        assert.deepEqual(await backend.listLiveJobs('nothing', 10), []);
       });
 
       contract('queueSize counts live jobs by entrypoint, status and priority', async ({ backend }) => {
@@ -864,7 +869,7 @@ export function portContract(adapter: Adapter): void {
         const winners = results.filter((r) => r.advanced);
         assert.equal(winners.length, 1, JSON.stringify(results));
         assert.deepEqual(results.find((r) => !r.advanced), { advanced: false, jobId: null });
-        const jobs = await backend.listJobs('tick', 10);
+        const jobs = await backend.listLiveJobs('tick', 10);
         assert.deepEqual(jobs.map((j) => [j.id, j.priority, j.payload]), [[winners[0]!.jobId, 7, tickPayload(expected)]]);
         const [after] = (await backend.readSchedules(['tick'])).rows;
         assert.deepEqual([after!.nextRun.toISOString(), after!.lastRun?.toISOString()], [next.toISOString(), expected.toISOString()]);
@@ -878,14 +883,14 @@ export function portContract(adapter: Adapter): void {
         const early = (await backend.readSchedules(['tick'])).rows[0]!.nextRun;
         const tick = (expected: Date) => ({ name: 'tick', expected, next: new Date(expected.getTime() + 300_000), scheduledAt: expected, priority: 0 });
         assert.deepEqual(await backend.fireTick(tick(early)), { advanced: false, jobId: null });
-        assert.deepEqual(await backend.listJobs('tick', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('tick', 10), []);
         assert.equal((await backend.readSchedules(['tick'])).rows[0]!.nextRun.getTime(), early.getTime());
         await advance(60_000);
         const { rows, dbNow } = await backend.readSchedules(['tick']);
         assert.ok(rows[0]!.nextRun.getTime() <= dbNow.getTime(), 'due now');
         const fired = await backend.fireTick(tick(rows[0]!.nextRun));
         assert.equal(fired.advanced, true);
-        assert.deepEqual((await backend.listJobs('tick', 10)).map((j) => j.id), [fired.jobId]);
+        assert.deepEqual((await backend.listLiveJobs('tick', 10)).map((j) => j.id), [fired.jobId]);
       });
 
       contract('fireTick with a stale expected next_run, or of an unknown schedule, does not advance', async ({ backend }) => {
@@ -897,8 +902,8 @@ export function portContract(adapter: Adapter): void {
         assert.deepEqual(await backend.fireTick({ name: 'tick', expected: stale, next, scheduledAt: stale, priority: 0 }), { advanced: false, jobId: null });
         assert.deepEqual(await backend.fireTick({ name: 'missing', expected: current, next, scheduledAt: current, priority: 0 }), { advanced: false, jobId: null });
         assert.equal((await backend.readSchedules(['tick'])).rows[0]!.nextRun.getTime(), current.getTime());
-        assert.deepEqual(await backend.listJobs('tick', 10), []);
-        assert.deepEqual(await backend.listJobs('missing', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('tick', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('missing', 10), []);
       });
 
       contract('fireTick with scheduledAt null advances without a job', async ({ backend }) => {
@@ -907,7 +912,7 @@ export function portContract(adapter: Adapter): void {
         const expected = (await backend.readSchedules(['skipped'])).rows[0]!.nextRun;
         const next = new Date(expected.getTime() + 300_000);
         assert.deepEqual(await backend.fireTick({ name: 'skipped', expected, next, scheduledAt: null, priority: 0 }), { advanced: true, jobId: null });
-        assert.deepEqual(await backend.listJobs('skipped', 10), []);
+        assert.deepEqual(await backend.listLiveJobs('skipped', 10), []);
         const [after] = (await backend.readSchedules(['skipped'])).rows;
         assert.deepEqual([after!.nextRun.toISOString(), after!.lastRun], [next.toISOString(), null]);
       });
@@ -925,6 +930,8 @@ export function portContract(adapter: Adapter): void {
             if (entrypoint === 'later') later.resolve(delayMs);
           },
           cancelRequested() {},
+          paused() {},
+          resumed() {},
           reconnected() {},
         });
         try {
@@ -945,6 +952,8 @@ export function portContract(adapter: Adapter): void {
         const subscription = await backend.subscribe({
           enqueued: (entrypoint, delayMs) => void heard.push([entrypoint, delayMs]),
           cancelRequested() {},
+          paused() {},
+          resumed() {},
           reconnected() {},
         });
         try {
@@ -973,12 +982,14 @@ export function portContract(adapter: Adapter): void {
         const subscription = await backend.subscribe({
           enqueued() {},
           cancelRequested: (ids) => canceled.resolve(ids),
+          paused() {},
+          resumed() {},
           reconnected() {},
         });
         try {
           const [running] = await backend.enqueue([row('work'), row('work')]);
           await claimOne(backend, randomUUID(), 'work');
-          const all = (await backend.listJobs('work', 10)).map((j) => j.id);
+          const all = (await backend.listLiveJobs('work', 10)).map((j) => j.id);
           await backend.cancel(all);
           assert.deepEqual(await within(canceled.promise, EVENT_MS, 'cancelRequested'), [running], 'only the running one');
         } finally {

@@ -100,7 +100,7 @@ describe('pgq dev', () => {
       await within(second.waitFor(/worker from src\/worker\.ts running/), 60_000, 'the dev worker again');
       assert.doesNotMatch(second.stderr(), /installed schema/, 'already installed');
       const again = await PgQueuer.connect(url);
-      assert.deepEqual(await again.queueSize(), [{ entrypoint: 'sendWelcomeEmail', status: 'scheduled', priority: 0, count: 1 }]);
+      assert.deepEqual(await again.queueSize(), [{ entrypoint: 'sendWelcomeEmail', status: 'scheduled', priority: 0, count: 1, paused: false }]);
       await again.stop();
       second.child.kill('SIGTERM');
       assert.equal(await within(second.exited, 30_000, 'dev to stop'), 0, second.stderr());

@@ -48,8 +48,8 @@ describe('pgq', () => {
     ]);
     const json = JSON.parse((await pgq(['queue', '--json'])).stdout);
     assert.deepEqual(json, [
-      { entrypoint: 'email', status: 'queued', priority: 0, count: 2 },
-      { entrypoint: 'resize', status: 'queued', priority: 5, count: 1 },
+      { entrypoint: 'email', status: 'queued', priority: 0, count: 2, paused: false },
+      { entrypoint: 'resize', status: 'queued', priority: 5, count: 1, paused: false },
     ]);
 
     const canceled = await pgq(['cancel', '1', '404']);
@@ -59,7 +59,15 @@ describe('pgq', () => {
     await db.pool.query('DROP INDEX pgqueuer.jobs_picked_idx');
     const broken = await pgq(['verify']);
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /relation pgqueuer\.jobs_picked_idx is missing/);
+    assert.match(broken.stderr, /index pgqueuer\.jobs_picked_idx is missing: run `pgq upgrade`/);
+    // upgrade makes again what verify found missing, without touching the jobs.
+    await db.pool.query('ALTER TABLE pgqueuer.jobs DISABLE TRIGGER jobs_notify_enqueued');
+    const repaired = await pgq(['upgrade']);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /re-created index pgqueuer\.jobs_picked_idx, which was missing/);
+    assert.match(repaired.stdout, /re-created trigger pgqueuer\.jobs_notify_enqueued, which was missing/);
+    assert.equal((await pgq(['verify'])).code, 0);
+    assert.equal(Number((await db.pool.query('SELECT count(*) AS n FROM pgqueuer.jobs')).rows[0].n), 2, 'the jobs are still there');
 
     assert.equal((await pgq(['uninstall'])).code, 0);
     const gone = await pgq(['queue']);

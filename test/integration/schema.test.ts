@@ -44,7 +44,7 @@ describe('install, verify, uninstall', () => {
     const report = await verify(db.url, { schema: 'damaged' });
     assert.equal(report.ok, false);
     assert.ok(report.problems.some((p) => /migration 1 \(initial\) is not applied/.test(p)), report.problems.join('\n'));
-    assert.ok(report.problems.some((p) => /relation damaged\.jobs_queued_idx is missing/.test(p)), report.problems.join('\n'));
+    assert.ok(report.problems.some((p) => /index damaged\.jobs_queued_idx is missing/.test(p)), report.problems.join('\n'));
     assert.ok(report.problems.some((p) => /function damaged\.claim_jobs\(.*\) is missing/.test(p)), report.problems.join('\n'));
   });
 
@@ -52,24 +52,35 @@ describe('install, verify, uninstall', () => {
     await install(db.url, { schema: 'notrigger' });
     await db.pool.query('ALTER TABLE notrigger.jobs DISABLE TRIGGER jobs_notify_enqueued');
     const report = await verify(db.url, { schema: 'notrigger' });
-    assert.deepEqual(report.problems, ['trigger notrigger.jobs_notify_enqueued is missing or disabled']);
+    assert.deepEqual(report.problems, ['trigger notrigger.jobs_notify_enqueued is missing or disabled: run `pgq upgrade`']);
   });
 
   test('an older install is refused on connect until upgraded; upgrade applies only what is missing', async () => {
     await install(db.url, { schema: 'older' });
-    // Roll the install back to migration 1, as an older pgqueuer left it.
-    await db.pool.query('DROP TABLE older.schedules; DELETE FROM older.migrations WHERE version > 1');
+    // Roll the install back to migration 2, as the previous pgqueuer left it.
+    await db.pool.query(`
+      ALTER TABLE older.jobs DROP COLUMN snoozes, DROP COLUMN error, DROP COLUMN dedupe_window_ms, DROP COLUMN requeued_from;
+      ALTER TABLE older.job_log DROP COLUMN requeued_from;
+      DROP TABLE older.paused_entrypoints, older.dedupe_reservations;
+      DROP INDEX older.jobs_held_idx, older.job_log_failed_idx;
+      DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean);
+      DELETE FROM older.migrations WHERE version > 2`);
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 1, this version needs 3: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 2, this version needs 3: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
-      'migration 2 (schedules) is not applied: run `pgq upgrade`',
-      'migration 3 (lean-claim) is not applied: run `pgq upgrade`',
-      'relation older.schedules is missing',
+      'migration 3 (lifecycle) is not applied: run `pgq upgrade`',
+      'table older.paused_entrypoints is missing',
+      'table older.dedupe_reservations is missing',
+      'index older.jobs_held_idx is missing: run `pgq upgrade`',
+      'index older.job_log_failed_idx is missing: run `pgq upgrade`',
+      'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
-    assert.deepEqual((await install(db.url, { schema: 'older' })).applied, [2, 3]);
+    const report = await install(db.url, { schema: 'older' });
+    assert.deepEqual([report.applied, report.repaired], [[3], []]);
+    assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, []);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();
   });

@@ -6,6 +6,8 @@ import { judge, type Attempt } from '../../src/worker/judge.js';
 const attempt = (over: Partial<Attempt> = {}): Attempt => ({
   attempt: 1,
   rescues: 0,
+  snoozes: 0,
+  onFailure: 'log',
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   abortReason: undefined,
   maxResultBytes: 1_000,

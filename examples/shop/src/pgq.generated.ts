@@ -9,6 +9,7 @@ import {
   type PgQueuer,
   type ScheduleTick,
   type TypedEnqueue,
+  type TypedJobs,
 } from 'pgqueuer';
 import schema from './jobs.schema.js';
 
@@ -77,9 +78,17 @@ export interface Enqueue {
   recordOrder: TypedEnqueue<RecordOrderPayload, RecordOrderResult>;
 }
 
+/** `jobs.<job>.get(id)` and `jobs.<job>.list()`: a job's jobs, with typed payloads and results. */
+export interface Jobs {
+  sendEmail: TypedJobs<SendEmailPayload, SendEmailResult>;
+  resizeImage: TypedJobs<ResizeImagePayload, ResizeImageResult>;
+  recordOrder: TypedJobs<RecordOrderPayload, RecordOrderResult>;
+  salesReport: TypedJobs<{ scheduledAt: string }, unknown>;
+}
+
 /** The typed producer: payloads are validated before anything is written. */
-export function createClient(pgq: PgQueuer): { enqueue: Enqueue } {
-  return bindClient(pgq, schema) as unknown as { enqueue: Enqueue };
+export function createClient(pgq: PgQueuer): { enqueue: Enqueue; jobs: Jobs } {
+  return bindClient(pgq, schema) as unknown as { enqueue: Enqueue; jobs: Jobs };
 }
 
 /** Registers every job's handler (and schedule) on `pgq`, with the options from the schema. */

@@ -6,6 +6,7 @@ import { SchemaNotInstalledError, SchemaVersionError } from '../../errors.js';
 import type { InstallReport, VerifyReport } from '../../types.js';
 import { LATEST_VERSION, MIGRATIONS } from './index.js';
 import type { Migration } from './migration.js';
+import { schemaObjects } from './objects.js';
 
 /** Key 0 of the schema's lock space is reserved for migrations. */
 const MIGRATION_LOCK = 0;
@@ -48,7 +49,15 @@ export async function install(driver: Driver, names: SchemaNames): Promise<Insta
       );
       applied.push(migration.version);
     }
-    return { schema: names.schema, applied, version: LATEST_VERSION };
+    // What verify would report missing (a dropped index, a disabled trigger) is made again.
+    const repaired: string[] = [];
+    for (const object of schemaObjects(names)) {
+      const [row] = await tx.query<{ ok: boolean }>(unprepared(object.present));
+      if (row?.ok) continue;
+      await tx.query(unprepared(object.create));
+      repaired.push(`${object.kind} ${names.schema}.${object.name}`);
+    }
+    return { schema: names.schema, applied, repaired, version: LATEST_VERSION };
   });
 }
 
@@ -77,19 +86,8 @@ export async function assertInstalled(db: Queryable, names: SchemaNames): Promis
   if (version !== LATEST_VERSION) throw new SchemaVersionError(names.schema, version, LATEST_VERSION);
 }
 
-/** Objects the latest schema must have; `verify` names each one that is missing. */
-function expectedObjects(n: SchemaNames): Array<{ kind: 'relation' | 'function'; name: string; lookup: string }> {
-  const relations = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'schedules', 'jobs_queued_idx', 'jobs_scheduled_idx', 'jobs_picked_idx', 'jobs_dedupe_idx', 'job_log_job_id_idx', 'job_log_finished_at_idx'];
-  const functions = [
-    'notify_enqueued()',
-    'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer)',
-    'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)',
-  ];
-  return [
-    ...relations.map((r) => ({ kind: 'relation' as const, name: r, lookup: `${n.ident}.${r}` })),
-    ...functions.map((f) => ({ kind: 'function' as const, name: f, lookup: `${n.ident}.${f}` })),
-  ];
-}
+/** Tables the latest schema must have (they cannot be made again without their data). */
+const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'schedules', 'paused_entrypoints', 'dedupe_reservations'];
 
 export async function verify(db: Queryable, names: SchemaNames): Promise<VerifyReport> {
   const report: VerifyReport = {
@@ -125,24 +123,14 @@ export async function verify(db: Queryable, names: SchemaNames): Promise<VerifyR
     if (row.version > LATEST_VERSION)
       report.problems.push(`migration ${row.version} (${row.name}) is newer than this pgqueuer knows: upgrade the package`);
   }
-  const objects = expectedObjects(names);
-  const present = await db.query<{ i: number; ok: boolean }>(
-    unprepared(
-      `SELECT i, CASE WHEN kind = 'function' THEN to_regprocedure(lookup) IS NOT NULL ELSE to_regclass(lookup) IS NOT NULL END AS ok
-       FROM unnest(ARRAY[${objects.map((o) => `'${o.kind}'`).join(',')}], ARRAY[${objects.map((o) => `'${o.lookup.replaceAll("'", "''")}'`).join(',')}])
-         WITH ORDINALITY AS o(kind, lookup, i)`,
-    ),
-  );
-  for (const row of present) {
-    const object = objects[Number(row.i) - 1]!;
-    if (!row.ok) report.problems.push(`${object.kind} ${names.schema}.${object.name} is missing`);
+  for (const table of TABLES) {
+    const [row] = await db.query<{ ok: boolean }>(unprepared(`SELECT to_regclass('${names.ident}.${table}') IS NOT NULL AS ok`));
+    if (!row?.ok) report.problems.push(`table ${names.schema}.${table} is missing`);
   }
-  const [trigger] = await db.query<{ present: boolean }>(
-    unprepared(
-      `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'jobs_notify_enqueued' AND tgrelid = to_regclass('${names.jobs}') AND tgenabled <> 'D') AS present`,
-    ),
-  );
-  if (!trigger?.present) report.problems.push(`trigger ${names.schema}.jobs_notify_enqueued is missing or disabled`);
+  for (const object of schemaObjects(names)) {
+    const [row] = await db.query<{ ok: boolean }>(unprepared(object.present));
+    if (!row?.ok) report.problems.push(`${object.kind} ${names.schema}.${object.name} is missing${object.kind === 'trigger' ? ' or disabled' : ''}: run \`pgq upgrade\``);
+  }
   report.ok = report.problems.length === 0;
   return report;
 }

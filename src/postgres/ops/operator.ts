@@ -1,17 +1,15 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { failuresQuery, type FailureList, type FailureSearch } from '../statements/failures.js';
-import { requeueQuery, type Requeued } from '../statements/requeue.js';
 import { dashboardReader, type DashboardSnapshot } from './dashboard-snapshot.js';
 
 export type { FailureList, FailureRow, FailureSearch } from '../statements/failures.js';
-export type { Requeued } from '../statements/requeue.js';
 export type { DashboardSnapshot } from './dashboard-snapshot.js';
 
 /**
- * What an operator reads and does beyond the queue API, on PostgreSQL: the failures in the
- * log, enqueueing failed jobs again from it, and the dashboard's snapshot. The CLI reaches
- * these through `withAdmin()` (admin.ts), never through the statements themselves.
+ * What an operator reads beyond the queue API, on PostgreSQL: the failures in the log and
+ * the dashboard's snapshot. The CLI reaches these through `withOperator()` (admin.ts), never
+ * through the statements themselves.
  */
 export class PgOperator {
   private readonly q;
@@ -20,17 +18,12 @@ export class PgOperator {
     private readonly db: Queryable,
     readonly names: SchemaNames,
   ) {
-    this.q = { failures: failuresQuery(names), requeue: requeueQuery(names), snapshot: dashboardReader(names) };
+    this.q = { failures: failuresQuery(names), snapshot: dashboardReader(names) };
   }
 
   /** The newest failed jobs, looking through at most `search.scan` of the newest log entries. */
   recentFailures(search: FailureSearch): Promise<FailureList> {
     return this.q.failures(this.db, search);
-  }
-
-  /** Enqueues failed or canceled jobs again from their log entries: one new job per id. */
-  retryFailed(ids: readonly number[]): Promise<Requeued[]> {
-    return this.q.requeue(this.db, ids);
   }
 
   /** One dashboard frame's worth of facts. */

@@ -5,19 +5,25 @@ import type { CanceledJob } from '../../port/rows.js';
 import { notifyIdsInChunks } from './notify.js';
 
 /**
- * Cancels jobs in one statement. Jobs not yet running are removed and logged `canceled`
- * (completion watchers are told); running ones are flagged and their workers told to abort
- * `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
+ * Cancels jobs in one statement. Jobs not running (queued, scheduled, held) are removed and
+ * logged `canceled` (completion watchers are told); running ones are flagged and their
+ * workers told to abort `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
  */
 export function cancelQuery(n: SchemaNames) {
   const statement = prepared(
     'cancel',
     `WITH removed AS (
-       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled')
+       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled', 'held')
        RETURNING *
+     ), reserved AS (
+       -- A canceled job has finished: a key with a dedupe window stays taken.
+       INSERT INTO ${n.dedupeReservations} (entrypoint, dedupe_key, job_id, expires_at)
+       SELECT entrypoint, dedupe_key, id, now() + make_interval(secs => dedupe_window_ms / 1000.0)
+       FROM removed WHERE dedupe_key IS NOT NULL AND dedupe_window_ms IS NOT NULL
+       ON CONFLICT (entrypoint, dedupe_key) DO UPDATE SET job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
      ), logged AS (
-       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at)
-       SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at FROM removed
+       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at, requeued_from)
+       SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at, requeued_from FROM removed
        RETURNING job_id, entrypoint
      ), flagged AS (
        UPDATE ${n.jobs} SET cancel_requested = true, updated_at = now()

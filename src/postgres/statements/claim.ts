@@ -11,7 +11,7 @@ import type { ClaimedJob, ClaimRequest, ClaimResult } from '../../port/rows.js';
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
-    `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues,
+    `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues, snoozes,
             extract(epoch FROM created_at)::double precision * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
             greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS "queuedMs"
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6, $7)`,

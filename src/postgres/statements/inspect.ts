@@ -7,11 +7,12 @@ import type { LiveJob } from '../../port/rows.js';
 export function queueSizeQuery(n: SchemaNames) {
   const statement = prepared(
     'queue_size',
-    `SELECT entrypoint, status, priority, count(*) AS count
-     FROM ${n.jobs} GROUP BY entrypoint, status, priority ORDER BY entrypoint, status, priority DESC`,
+    `SELECT j.entrypoint, j.status, j.priority, count(*) AS count, (p.entrypoint IS NOT NULL) AS paused
+     FROM ${n.jobs} AS j LEFT JOIN ${n.paused} AS p ON p.entrypoint = j.entrypoint
+     GROUP BY j.entrypoint, j.status, j.priority, p.entrypoint ORDER BY j.entrypoint, j.status, j.priority DESC`,
   );
   return async (db: Queryable): Promise<QueueSizeRow[]> => {
-    const rows = await db.query<{ entrypoint: string; status: JobStatus; priority: number; count: string }>(statement);
+    const rows = await db.query<{ entrypoint: string; status: JobStatus; priority: number; count: string; paused: boolean }>(statement);
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   };
 }
@@ -36,7 +37,7 @@ export function nextDueQuery(n: SchemaNames) {
   };
 }
 
-export function listJobsQuery(n: SchemaNames) {
+export function listLiveJobsQuery(n: SchemaNames) {
   const statement = prepared(
     'list_jobs',
     `SELECT id, entrypoint, status, priority, payload, headers, execute_after, dedupe_key, attempts, created_at
@@ -58,7 +59,10 @@ export function pendingCountQuery(n: SchemaNames) {
   const statement = prepared(
     'pending_count',
     `SELECT count(*)::integer AS n FROM ${n.jobs}
-     WHERE entrypoint = ANY ($1::text[]) AND (status IN ('queued', 'picked') OR execute_after <= now())`,
+     WHERE entrypoint = ANY ($1::text[])
+       AND (status = 'picked'
+            OR ((status = 'queued' OR (status = 'scheduled' AND execute_after <= now()))
+                AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = ${n.jobs}.entrypoint)))`,
   );
   return async (db: Queryable, entrypoints: readonly string[]): Promise<number> =>
     (await db.query<{ n: number }>(statement, [entrypoints]))[0]!.n;

@@ -4,21 +4,27 @@ import { prepared } from '../statement.js';
 import type { FinalStatus, JobError } from '../../types.js';
 import type { JobOutcome } from '../../port/rows.js';
 
-/** Final outcomes from the log (the newest terminal entry per job) plus which ids are still live. */
+/**
+ * Final outcomes from the log (the newest terminal entry of each job no longer live), held
+ * jobs with the error that held them, and which ids are still live.
+ */
 export function outcomesQuery(n: SchemaNames) {
   const statement = prepared(
     'outcomes',
-    `SELECT * FROM (
-       SELECT DISTINCT ON (job_id) job_id AS id, status, result, error
-       FROM ${n.log}
-       WHERE job_id = ANY ($1::bigint[]) AND status IN ('successful', 'exception', 'canceled')
-       ORDER BY job_id, id DESC
-     ) AS finished
+    `SELECT id, CASE WHEN status = 'held' THEN 'held' ELSE 'live' END AS status, NULL::jsonb AS result, error
+     FROM ${n.jobs} WHERE id = ANY ($1::bigint[])
      UNION ALL
-     SELECT id, 'live', NULL, NULL FROM ${n.jobs} WHERE id = ANY ($1::bigint[])`,
+     SELECT * FROM (
+       SELECT DISTINCT ON (job_id) job_id AS id, status, result, error
+       FROM ${n.log} AS l
+       -- A held job that was requeued has its failed attempt in the log, yet lives on.
+       WHERE job_id = ANY ($1::bigint[]) AND status IN ('successful', 'exception', 'canceled')
+         AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS j WHERE j.id = l.job_id)
+       ORDER BY l.job_id, l.id DESC -- l.id: the bare "id" would name the job_id alias
+     ) AS finished`,
   );
   return async (db: Queryable, ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }> => {
-    const rows = await db.query<{ id: string; status: FinalStatus | 'live'; result: unknown; error: JobError | null }>(
+    const rows = await db.query<{ id: string; status: FinalStatus | 'held' | 'live'; result: unknown; error: JobError | null }>(
       statement,
       [ids],
     );

@@ -11,7 +11,7 @@ export interface QueueDepthRow {
   capped: boolean;
 }
 
-const STATUSES: readonly JobStatus[] = ['scheduled', 'queued', 'picked'];
+const STATUSES: readonly JobStatus[] = ['scheduled', 'queued', 'picked', 'held'];
 
 /**
  * Live jobs per entrypoint and status, cheap at any queue size, for a view refreshed every

@@ -10,7 +10,8 @@ const BATCH = 10_000;
 /**
  * Deletes one batch of log entries past the retention policy, only if no other worker is
  * pruning (a try-lock in the same statement: a busy lock means skip, never wait). Also drops
- * the registry rows of workers that stopped heartbeating an hour ago.
+ * the registry rows of workers that stopped heartbeating an hour ago, and dedupe keys whose
+ * window has passed.
  */
 export function pruneQuery(n: SchemaNames) {
   const statement = prepared(
@@ -29,12 +30,15 @@ export function pruneQuery(n: SchemaNames) {
           OR ($2::bigint IS NOT NULL AND id <= (SELECT id FROM cutoff))
      ), deleted AS (
        DELETE FROM ${n.log} WHERE id = ANY (ARRAY(SELECT id FROM doomed)) RETURNING 1
+     ), expired_keys AS (
+       DELETE FROM ${n.dedupeReservations} WHERE (SELECT held FROM lock) AND expires_at < now() RETURNING 1
      ), dead_workers AS (
        DELETE FROM ${n.workers} WHERE (SELECT held FROM lock) AND heartbeat < now() - interval '1 hour' RETURNING 1
      )
      SELECT (SELECT held FROM lock) AS held,
             (SELECT count(*)::integer FROM deleted) AS deleted,
-            (SELECT count(*)::integer FROM dead_workers) AS workers`,
+            (SELECT count(*)::integer FROM dead_workers) AS workers,
+            (SELECT count(*)::integer FROM expired_keys) AS keys`,
   );
   return async (db: Queryable, policy: RetentionPolicy): Promise<PruneResult> => {
     const [row] = await db.query<{ held: boolean; deleted: number }>(statement, [policy.maxAgeMs, policy.maxRows]);

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ConfigError, ValidationError, type ValidationIssue } from '../errors.js';
+import type { EnqueueOptions } from '../types.js';
+import { withQueue, type GlobalOptions } from './context.js';
+
+interface EnqueueCliOptions {
+  priority?: number;
+  executeAfter?: number | Date;
+  dedupeKey?: string;
+  onConflict?: EnqueueOptions['onConflict'];
+  manifest: string;
+}
+
+/** The JSON Schema the generated manifest has for a job's payload, if there is a manifest with that job. */
+function manifestSchema(path: string, entrypoint: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  let manifest: { jobs?: Record<string, { payload?: Record<string, unknown> | null; schedule?: string | null }> };
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${path} is not a pgq manifest: ${(err as Error).message}`);
+  }
+  const job = manifest.jobs?.[entrypoint];
+  if (!job) return undefined;
+  if (job.schedule) throw new ConfigError(`"${entrypoint}" is a scheduled job (${path}): it runs on its schedule and cannot be enqueued`);
+  return job.payload ?? undefined;
+}
+
+/** Checks the payload against the manifest's JSON Schema, through zod (the generator's own peer). */
+async function check(entrypoint: string, payload: unknown, schema: Record<string, unknown>): Promise<void> {
+  let zod: typeof import('zod');
+  try {
+    zod = await import('zod');
+  } catch {
+    throw new ConfigError('checking a payload against the manifest needs the "zod" package; pass --manifest "" to skip the check');
+  }
+  const parsed = zod.fromJSONSchema(schema as never).safeParse(payload);
+  if (parsed.success) return;
+  const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
+  throw new ValidationError(entrypoint, 'payload', issues);
+}
+
+export function registerEnqueueCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('enqueue')
+    .description('enqueue one job; its payload is checked against the generated manifest when it has the job')
+    .argument('<entrypoint>')
+    .argument('[payload-json]', 'the payload, as JSON', '{}')
+    .option('--priority <n>', 'higher runs first', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${v}" is not an integer`);
+      return n;
+    })
+    .option('--execute-after <when>', 'milliseconds from now, or an ISO time', (v: string) => {
+      if (/^\d+$/.test(v)) return Number(v);
+      const at = new Date(v);
+      if (Number.isNaN(at.getTime())) throw new InvalidArgumentError(`"${v}" is neither milliseconds nor an ISO time`);
+      return at;
+    })
+    .option('--dedupe-key <key>', 'one live job per key')
+    .option('--on-conflict <mode>', 'when the key is taken: error, skip or replace', (v: string) => {
+      if (!['error', 'skip', 'replace'].includes(v)) throw new InvalidArgumentError(`"${v}" is not one of error, skip, replace`);
+      return v;
+    })
+    .option('--manifest <path>', 'the manifest `pgq generate` wrote ("" for none)', 'src/pgq.manifest.json')
+    .action(async (entrypoint: string, payloadJson: string, opts: EnqueueCliOptions) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(payloadJson);
+      } catch (err) {
+        throw new ConfigError(`the payload is not JSON: ${(err as Error).message}`);
+      }
+      const schema = opts.manifest ? manifestSchema(opts.manifest, entrypoint) : undefined;
+      if (schema) await check(entrypoint, payload, schema);
+      const options: EnqueueOptions = {};
+      if (opts.priority !== undefined) options.priority = opts.priority;
+      if (opts.executeAfter !== undefined) options.executeAfter = opts.executeAfter;
+      if (opts.dedupeKey !== undefined) options.dedupeKey = opts.dedupeKey;
+      if (opts.onConflict !== undefined) options.onConflict = opts.onConflict;
+      const id = await withQueue(globals(), (pgq) => pgq.enqueue(entrypoint, payload, options));
+      console.log(`enqueued job ${id}${schema ? ' (payload checked against the manifest)' : ''}`);
+    });
+}

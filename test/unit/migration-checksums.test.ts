@@ -1,0 +1,25 @@
+/**
+ * An applied migration is never edited: installs record each migration's checksum, and
+ * `pgq verify` reports one applied from other SQL. Migration 3 builds its indexes and claim
+ * function from postgres/migrations/objects.ts, so a later change there would silently change
+ * migration 3's text; these pins make it fail here first (copy the old definition into the
+ * migration, then change objects.ts).
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { MIGRATIONS } from '../../src/postgres/migrations/index.js';
+import { schemaNames } from '../../src/postgres/schema-names.js';
+
+const PINNED: Record<number, string> = {
+  1: 'f1f7ad2fd5f9b1f34dec36a5ad1267cb5b328b0f97b66e087e41829852647af0',
+  2: '5b300c39a9281cc81ffd57793b8162a0699605b4651b37702ebf23152d5e7267',
+  3: '1d49253ef0aa4a4e3973f1c04b0744c3c6aa63063a1ecf1858169a10fc7aa506',
+};
+
+test('every migration is the SQL it was released with', () => {
+  for (const migration of MIGRATIONS) {
+    const sum = createHash('sha256').update(migration.sql(schemaNames('pgqueuer'))).digest('hex');
+    assert.equal(sum, PINNED[migration.version], `migration ${migration.version} (${migration.name}) changed; pin a new migration instead`);
+  }
+});
