@@ -28,6 +28,7 @@ export const ENTRYPOINT_OPTION_KEYS = [
   'rescueAfterMs',
   'timeoutMs',
   'onFailure',
+  'maxSnoozes',
 ] as const satisfies ReadonlyArray<keyof EntrypointOptions>;
 // Fails to compile when EntrypointOptions gains a key the list does not have.
 type UnlistedEntrypointKey = Exclude<keyof EntrypointOptions, (typeof ENTRYPOINT_OPTION_KEYS)[number]>;
@@ -52,6 +53,7 @@ const WORKER_DEFAULTS: WorkerOptions = {
 const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };
 const DEFAULT_RESCUE_AFTER_MS = 30_000;
+const DEFAULT_MAX_SNOOZES = 100;
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -83,6 +85,7 @@ export interface ResolvedEntrypoint {
   /** 0: no limit. */
   timeoutMs: number;
   onFailure: 'log' | 'hold';
+  maxSnoozes: number;
 }
 
 /** A schedule's options, checked; its entrypoint options are resolved separately. */
@@ -188,7 +191,8 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
   if (onFailure !== 'log' && onFailure !== 'hold') {
     throw new ConfigError(`${where}: onFailure must be "log" or "hold", got ${JSON.stringify(onFailure)}`);
   }
-  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure };
+  const maxSnoozes = options.maxSnoozes === undefined ? DEFAULT_MAX_SNOOZES : positiveInteger(options.maxSnoozes, `${where}: maxSnoozes`);
+  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes };
 }
 
 /** What only a worker's whole configuration can tell: something to run, and rescue windows its heartbeat can keep. */

@@ -132,6 +132,11 @@ export interface EntrypointOptions {
    * log; `'hold'` keeps it as `held`, with its payload and error, until requeued or deleted.
    */
   onFailure?: 'log' | 'hold';
+  /**
+   * A job whose handler asked to run later (`RetryLaterError`) this many times fails instead
+   * of snoozing again. Default 100.
+   */
+  maxSnoozes?: number;
 }
 
 /** A job's last error as the log keeps it. */

@@ -45,21 +45,25 @@ export function renderFrame(snapshot: DashboardSnapshot | undefined, options: Fr
 }
 
 function queueSection(s: DashboardSnapshot): FrameLine[] {
-  const lines = [title('QUEUE  live jobs per entrypoint and status')];
-  if (s.depth.length === 0) return [...lines, plain('  (no live jobs)')];
+  const lines = [title('QUEUE  live and held jobs per entrypoint and status')];
+  if (s.depth.length === 0 && s.paused.length === 0) return [...lines, plain('  (no live jobs)')];
   const byEntrypoint = new Map<string, Record<string, { count: number; capped: boolean }>>();
+  // A paused entrypoint is listed even with nothing waiting: the pause matters before its jobs come.
+  for (const name of s.paused) byEntrypoint.set(name, {});
   for (const row of s.depth) {
     const counts = byEntrypoint.get(row.entrypoint) ?? {};
     counts[row.status] = { count: row.count, capped: row.capped };
     byEntrypoint.set(row.entrypoint, counts);
   }
   const cell = (c: { count: number; capped: boolean } | undefined): string => (c ? `${c.count}${c.capped ? '+' : ''}` : '0');
-  const rows = [...byEntrypoint].map(([entrypoint, counts]) => {
+  const rows = [...byEntrypoint].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([entrypoint, counts]) => {
     const all = Object.values(counts);
     const total = all.reduce((sum, c) => sum + c.count, 0);
-    return [printable(entrypoint), cell(counts.scheduled), cell(counts.queued), cell(counts.picked), `${total}${all.some((c) => c.capped) ? '+' : ''}`];
+    const state = s.paused.includes(entrypoint) ? ['paused'] : s.paused.length > 0 ? [''] : [];
+    return [printable(entrypoint), cell(counts.scheduled), cell(counts.queued), cell(counts.picked), cell(counts.held), `${total}${all.some((c) => c.capped) ? '+' : ''}`, ...state];
   });
-  const table = formatTable(['entrypoint', 'scheduled', 'queued', 'picked', 'total'], rows);
+  // The state column only when something is paused: most of the time it would be empty.
+  const table = formatTable(['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total', ...(s.paused.length > 0 ? ['state'] : [])], rows);
   const out = [...lines, ...indent(table).map(plain)];
   if (s.depth.some((r) => r.capped)) out.push(plain(`  (counts stop at ${s.depthCap}: n+ means more)`));
   return out;

@@ -119,7 +119,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     .option('--entrypoint <name>', 'with --held: only this entrypoint')
     .option('--json', 'print JSON instead of text')
     .action(async (ids: number[] = [], opts: { held?: boolean; entrypoint?: string; json?: boolean }) => {
-      if (opts.held === (ids.length > 0)) throw new ConfigError('give job ids, or --held (with --entrypoint to pick one)');
+      if (Boolean(opts.held) === ids.length > 0) throw new ConfigError('give job ids, or --held (with --entrypoint to pick one)');
       if (opts.entrypoint && !opts.held) throw new ConfigError('--entrypoint goes with --held');
       const wanted = [...new Set(ids)];
       const requeued = await withQueue(globals(), async (pgq) => {

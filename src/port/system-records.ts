@@ -27,13 +27,10 @@ export function tooManyRescues(jobId: number, rescues: number): JobError {
   };
 }
 
-/** A job that asked to run later this many times is failed instead of run again. */
-export const MAX_SNOOZES = 100;
-
-export function tooManySnoozes(snoozes: number): JobError {
+export function tooManySnoozes(snoozes: number, maxSnoozes: number): JobError {
   return {
     name: 'TooManySnoozes',
-    message: `the job asked to run later (RetryLaterError) ${snoozes} times; after ${MAX_SNOOZES} it is failed instead`,
+    message: `the job asked to run later (RetryLaterError) ${snoozes} times, its limit (maxSnoozes ${maxSnoozes}); it failed instead`,
   };
 }
 

@@ -224,6 +224,7 @@ export class JobRunner {
       snoozes: job.snoozes,
       retry: running.entry.retry,
       onFailure: running.entry.onFailure,
+      maxSnoozes: running.entry.maxSnoozes,
       abortReason: AttemptContext.reasonOf(running.ctx),
       maxResultBytes: this.options.maxResultBytes,
     });

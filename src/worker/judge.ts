@@ -2,7 +2,7 @@ import { JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, PermanentJobError
 import { toJsonText } from '../json-text.js';
 import type { ResolvedEntrypoint, ResolvedRetry } from '../options.js';
 import type { AttemptOutcome } from '../port/rows.js';
-import { MAX_SNOOZES, tooManySnoozes } from '../port/system-records.js';
+import { tooManySnoozes } from '../port/system-records.js';
 import type { JobError } from '../types.js';
 import { serializeError } from './error-record.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -19,6 +19,7 @@ export interface Attempt {
   snoozes: number;
   retry: ResolvedRetry;
   onFailure: ResolvedEntrypoint['onFailure'];
+  maxSnoozes: number;
   /** The reason the attempt's signal was aborted with, if it was. */
   abortReason: unknown;
   maxResultBytes: number;
@@ -42,7 +43,7 @@ export interface Verdict {
  * - A job canceled while it ran is `canceled`, whether its handler then threw or returned.
  * - A return is a success, its value stored as JSON; a value JSON cannot store fails the job.
  * - `RetryLaterError` snoozes: the job runs again after its delay, without using the retry
- *   budget, up to MAX_SNOOZES times.
+ *   budget, up to the entrypoint's `maxSnoozes` times.
  * - An attempt aborted for its timeout fails with `JobTimeoutError`, whatever it threw.
  * - `PermanentJobError`, a `ValidationError` (a payload or result that does not fit its
  *   schema: another attempt cannot fix it), or no attempts left: the job fails for good,
@@ -62,7 +63,9 @@ export function judge(result: HandlerResult, attempt: Attempt, random: () => num
     }
   }
   if (result.error instanceof RetryLaterError) {
-    if (attempt.snoozes >= MAX_SNOOZES) return { ...failedForGood(result.error, attempt.onFailure), error: tooManySnoozes(attempt.snoozes) };
+    if (attempt.snoozes >= attempt.maxSnoozes) {
+      return { ...failedForGood(result.error, attempt.onFailure), error: tooManySnoozes(attempt.snoozes, attempt.maxSnoozes) };
+    }
     return { outcome: 'snoozed', error: serializeError(result.error), retryDelayMs: result.error.delayMs };
   }
   const thrown = attempt.abortReason instanceof JobTimeoutSignal

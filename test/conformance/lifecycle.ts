@@ -255,15 +255,17 @@ export function lifecycle(backend: Backend): void {
         });
       });
 
-      test('a job that snoozes without end fails, saying so', async () => {
+      test('a job that snoozes more than maxSnoozes times fails, saying so', async () => {
         await withQueue({}, async (pgq) => {
-          pgq.entrypoint('insomniac', async () => {
+          pgq.entrypoint('insomniac', { maxSnoozes: 3 }, async () => {
             throw new RetryLaterError(0);
           });
           pgq.start();
           const id = await pgq.enqueue('insomniac', {});
-          const done = await pgq.waitFor(id, { timeoutMs: 60_000 });
+          const done = await pgq.waitFor(id, WAIT);
           assert.deepEqual([done.status, done.error?.name], ['exception', 'TooManySnoozes']);
+          const info = (await pgq.getJob(id))!;
+          assert.deepEqual(info.history.map((h) => h.status), ['snoozed', 'snoozed', 'snoozed', 'exception']);
           assert.throws(() => new RetryLaterError(-1), /delayMs must be milliseconds/);
         });
       });

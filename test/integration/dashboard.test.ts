@@ -86,8 +86,8 @@ describe('pgq dashboard --once', () => {
     assert.match(stdout.split('\n')[0]!, /^pgqueuer dashboard {2}\| {2}schema pgqueuer {2}\| {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
 
     const queue = section(stdout, 'QUEUE');
-    assert.deepEqual(queue[0], ['entrypoint', 'scheduled', 'queued', 'picked', 'total']);
-    assert.deepEqual(rowOf(queue, 'dash_resize'), ['dash_resize', '1', '3', '0', '4']);
+    assert.deepEqual(queue[0], ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total']);
+    assert.deepEqual(rowOf(queue, 'dash_resize'), ['dash_resize', '1', '3', '0', '0', '4']);
     assert.equal(queue.length, 2, 'dash_email has no live jobs left');
 
     const throughput = section(stdout, 'THROUGHPUT');
@@ -165,7 +165,7 @@ describe('pgq dashboard in a terminal', () => {
     try {
       term = await startInTerminal(dashboard(), { width: 160, height: 50, cwd: repoRoot, env: env() });
       const first = await term.waitForScreen(
-        (s) => /dash_resize +1 +3 +0 +4\b/.test(s) && s.includes('SCHEDULES'),
+        (s) => /dash_resize +1 +3 +0 +0 +4\b/.test(s) && s.includes('SCHEDULES'),
         20_000,
         'the first frame',
       );
@@ -173,7 +173,7 @@ describe('pgq dashboard in a terminal', () => {
       assert.ok(first.includes(FAILURE) && first.includes('dash_nightly') && first.includes(worker.workerId!.slice(0, 8)), first);
 
       await producer.enqueueMany([5, 6].map((n) => ({ entrypoint: 'dash_resize', payload: { n } })));
-      await term.waitForScreen((s) => /dash_resize +1 +5 +0 +6\b/.test(s), 10_000, 'the new count on screen');
+      await term.waitForScreen((s) => /dash_resize +1 +5 +0 +0 +6\b/.test(s), 10_000, 'the new count on screen');
 
       await term.sendKeys('q');
       assert.equal(await term.exited(10_000), 0);
@@ -194,7 +194,7 @@ describe('pgq dashboard in a terminal', () => {
       // Unwrapped: each frame line is exactly one row, the header cut at 50 characters.
       assert.match(rows[0]!, /^pgqueuer dashboard {2}\| {2}schema pgqueuer {2}\| {2}\d{4}-\d\d$/);
       assert.equal(rows[1], '');
-      assert.match(rows[2]!, /^QUEUE {2}live jobs per entr/);
+      assert.match(rows[2]!, /^QUEUE {2}live and held jobs per/);
       assert.ok(rows.every((r) => r.length <= 50), screen);
 
       await term.sendKeys('C-c');
@@ -214,6 +214,7 @@ describe('frame layout', () => {
       { entrypoint: 'a', status: 'picked', count: 2, capped: false },
     ],
     depthCap: 10_000,
+    paused: [],
     throughput: [],
     throughputWindowSeconds: 60,
     failures: [],
@@ -226,12 +227,24 @@ describe('frame layout', () => {
 
   test('capped counts are marked, and empty sections say so', () => {
     const text = renderFrame(snapshot(), { staleAfterSeconds: 30 }).map((l) => l.text).join('\n');
-    assert.match(text, /^ {2}a {11}0 {10}10000\+ {2}2 {7}10002\+$/m);
+    assert.match(text, /^ {2}a {11}0 {10}10000\+ {2}2 {7}0 {5}10002\+$/m);
     assert.match(text, /counts stop at 10000: n\+ means more/);
     assert.match(text, /\(nothing finished\)/);
     assert.match(text, /\(none among the newest 10000 log entries\)/);
     assert.match(text, /\(no workers\)/);
     assert.match(text, /\(no schedules\)/);
+  });
+
+  test('held jobs have a column; paused entrypoints are marked, and listed even with nothing waiting', () => {
+    const frame = { ...snapshot(), depth: [...snapshot().depth, { entrypoint: 'c', status: 'held' as const, count: 3, capped: false }], paused: ['b', 'c'] };
+    const rows = renderFrame(frame, { staleAfterSeconds: 30 }).map((l) => l.text.trim().split(/\s{2,}/));
+    const at = rows.findIndex((r) => r[0] === 'entrypoint');
+    assert.deepEqual(rows.slice(at, at + 4), [
+      ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total', 'state'],
+      ['a', '0', '10000+', '2', '0', '10002+'],
+      ['b', '0', '0', '0', '0', '0', 'paused'],
+      ['c', '0', '0', '0', '3', '3', 'paused'],
+    ]);
   });
 
   test('a failed refresh keeps the last frame under an alert line', () => {

@@ -8,7 +8,7 @@ import schema from '../../examples/shop/src/jobs.schema.js';
 import { createClient, registerHandlers, type Handlers, type SendEmailParsed, type SendEmailPayload } from '../../examples/shop/src/pgq.generated.js';
 
 declare const pgq: PgQueuer;
-const { enqueue } = createClient(pgq);
+const { enqueue, jobs } = createClient(pgq);
 
 export async function producer(): Promise<void> {
   const handle = await enqueue.sendEmail({ to: 'a@b.co', subject: 's', body: 'b' }, { priority: 1, dedupeKey: 'k' });
@@ -30,6 +30,30 @@ export async function producer(): Promise<void> {
   // @ts-expect-error -- the result is typed: messageId is a string
   const wrong: number = (await handle.result()).messageId;
   void wrong;
+}
+
+// jobs.<job>.get and .list are typed by that job's payload and result.
+export async function inspect(): Promise<void> {
+  const email = await jobs.sendEmail.get(1);
+  if (!email || email.payload === null) return;
+  const to: string = email.payload.to;
+  const id: string | undefined = email.result?.messageId;
+  void to;
+  void id;
+  // @ts-expect-error -- a sendEmail payload is not a resizeImage payload
+  await enqueue.resizeImage(email.payload);
+  // @ts-expect-error -- nor does it have resizeImage's fields
+  const widths: number[] = email.payload.widths;
+  void widths;
+  const page = await jobs.resizeImage.list({ status: 'held', limit: 10 });
+  const firstWidths: number[] | undefined = page.jobs[0]?.payload?.widths;
+  void firstWidths;
+  // @ts-expect-error -- list is already one job's: no entrypoint option
+  await jobs.resizeImage.list({ entrypoint: 'sendEmail' });
+  // @ts-expect-error -- not a status
+  await jobs.resizeImage.list({ status: 'done' });
+  // @ts-expect-error -- an unknown job
+  await jobs.sendSms.get(1);
 }
 
 // Producers send the input type (tags optional); handlers see the parsed type (tags defaulted).

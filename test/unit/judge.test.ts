@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JobAbandonedSignal, JobCanceledSignal, PermanentJobError, ValidationError } from '../../src/errors.js';
+import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutSignal, PermanentJobError, RetryLaterError, ValidationError } from '../../src/errors.js';
 import { judge, type Attempt } from '../../src/worker/judge.js';
 
 const attempt = (over: Partial<Attempt> = {}): Attempt => ({
@@ -8,6 +8,7 @@ const attempt = (over: Partial<Attempt> = {}): Attempt => ({
   rescues: 0,
   snoozes: 0,
   onFailure: 'log',
+  maxSnoozes: 3,
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   abortReason: undefined,
   maxResultBytes: 1_000,
@@ -69,4 +70,32 @@ test('a throw after the job was canceled is canceled, not a failure to report', 
 test('a thrown non-Error is kept as NonErrorThrown', () => {
   const verdict = judge({ ok: false, error: { code: 42 } }, attempt({ attempt: 3 }));
   assert.deepEqual(verdict.error, { name: 'NonErrorThrown', message: '{"code":42}' });
+});
+
+test('RetryLaterError snoozes for its delay, outside the retry budget, up to maxSnoozes; then the job fails for good', () => {
+  const later = new RetryLaterError(5_000, 'rate limited');
+  assert.deepEqual(judge({ ok: false, error: later }, attempt({ attempt: 3, snoozes: 2 })), {
+    outcome: 'snoozed',
+    error: { name: 'RetryLaterError', message: 'retry later (in 5000 ms): rate limited', stack: later.stack },
+    retryDelayMs: 5_000,
+  });
+  // Two snoozes and one failure: with three attempts allowed, the fourth run is a retry.
+  assert.equal(judge({ ok: false, error: new Error('x') }, attempt({ attempt: 3, snoozes: 2 }), low).outcome, 'retried');
+  const spent = judge({ ok: false, error: later }, attempt({ attempt: 4, snoozes: 3 }));
+  assert.equal(spent.outcome, 'exception');
+  assert.equal(spent.error?.name, 'TooManySnoozes');
+  assert.match(spent.error!.message, /3 times, its limit \(maxSnoozes 3\)/);
+  assert.equal(judge({ ok: false, error: later }, attempt({ snoozes: 3, onFailure: 'hold' })).outcome, 'held');
+});
+
+test('a timed-out attempt fails with JobTimeoutError whatever it threw; a job failing for good under hold is held', () => {
+  const timedOut = judge({ ok: false, error: new Error('aborted') }, attempt({ abortReason: new JobTimeoutSignal(7, 100) }), low);
+  assert.equal(timedOut.outcome, 'retried');
+  assert.equal(timedOut.error?.name, 'JobTimeoutError');
+  const last = judge({ ok: false, error: new Error('boom') }, attempt({ attempt: 3, onFailure: 'hold' }));
+  assert.deepEqual([last.outcome, last.error?.message], ['held', 'boom']);
+});
+
+test('a job canceled while it ran is canceled even when its handler then returned', () => {
+  assert.deepEqual(judge({ ok: true, value: 'done anyway' }, attempt({ abortReason: new JobCanceledSignal(7) })), { outcome: 'canceled' });
 });

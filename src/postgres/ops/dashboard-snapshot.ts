@@ -1,6 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { failuresQuery, type FailureRow } from '../statements/failures.js';
+import { pauseQueries } from '../statements/pause.js';
 import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
 import type { ScheduleRow } from '../../types.js';
 import { databaseNowQuery, readSchedulesQuery } from '../statements/schedules.js';
@@ -14,6 +15,8 @@ export interface DashboardSnapshot {
   now: Date;
   depth: QueueDepthRow[];
   depthCap: number;
+  /** Entrypoints paused by `pgq pause`: their queued jobs wait. */
+  paused: string[];
   throughput: ThroughputRow[];
   throughputWindowSeconds: number;
   failures: FailureRow[];
@@ -42,15 +45,17 @@ export function dashboardReader(names: SchemaNames): (db: Queryable) => Promise<
   const q = {
     now: databaseNowQuery(names),
     depth: queueDepthQuery(names),
+    paused: pauseQueries(names).list,
     throughput: throughputQuery(names),
     failures: failuresQuery(names),
     workers: workerListQuery(names),
     schedules: readSchedulesQuery(names),
   };
   return async (db) => {
-    const [now, depth, throughput, failures, workers, schedules] = await Promise.all([
+    const [now, depth, paused, throughput, failures, workers, schedules] = await Promise.all([
       q.now(db),
       q.depth(db, DEPTH_CAP, MAX_ENTRYPOINTS),
+      q.paused(db),
       q.throughput(db, THROUGHPUT_WINDOW_SECONDS, MAX_ENTRYPOINTS),
       q.failures(db, { limit: FAILURES_SHOWN, entrypoint: null, scan: FAILURE_SCAN }),
       q.workers(db, WORKERS_SHOWN),
@@ -61,6 +66,7 @@ export function dashboardReader(names: SchemaNames): (db: Queryable) => Promise<
       now,
       depth,
       depthCap: DEPTH_CAP,
+      paused,
       throughput,
       throughputWindowSeconds: THROUGHPUT_WINDOW_SECONDS,
       failures: failures.failures,
