@@ -3,6 +3,7 @@ import { CompletionWatcher } from './completion/completion-watcher.js';
 import { encodeJobs, type PayloadCheck } from './encode.js';
 import { ConfigError, StateError, ValidationError } from './errors.js';
 import { attachInternals } from './internals.js';
+import { jobId, resolveJobQuery, resolveRequeueTarget } from './job-arguments.js';
 import type { Service } from './lifecycle.js';
 import { Rescuer } from './maintenance/rescuer.js';
 import { Retention } from './maintenance/retention.js';
@@ -13,7 +14,6 @@ import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './o
 import { tracedEnqueue } from './observability/tracing.js';
 import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypointName, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
 import type { QueueBackend } from './port/queue-backend.js';
-import type { JobQuery } from './port/rows.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -184,7 +184,7 @@ export class PgQueuer {
   async listJobs(a: ListJobsOptions | string = {}, b: { limit?: number } = {}): Promise<JobPage | LiveJob[]> {
     this.assertOpen();
     if (typeof a === 'string') return this.backend.listLiveJobs(a, b.limit ?? 1_000);
-    return this.backend.listJobs(jobQuery(a));
+    return this.backend.listJobs(resolveJobQuery(a));
   }
 
   /**
@@ -195,11 +195,7 @@ export class PgQueuer {
    */
   async requeue(target: RequeueTarget): Promise<number[]> {
     this.assertOpen();
-    if (Array.isArray(target)) return this.backend.requeue(target.map(jobId));
-    const { entrypoint, status } = (target ?? {}) as { entrypoint?: string; status?: string };
-    if (status !== 'held') throw new ConfigError('requeue expects job ids, or { entrypoint?, status: "held" }');
-    if (entrypoint !== undefined) validateEntrypointName(entrypoint);
-    return this.backend.requeue(entrypoint === undefined ? { status } : { entrypoint, status });
+    return this.backend.requeue(resolveRequeueTarget(target));
   }
 
   /** Deletes queued, scheduled or held jobs (a running one must be canceled); returns the ids deleted. */
@@ -377,24 +373,4 @@ export class PgQueuer {
   private assertOpen(): void {
     if (this.stopping) throw new StateError('this PgQueuer instance was stopped; create a new one');
   }
-}
-
-const LISTABLE = ['scheduled', 'queued', 'picked', 'held', 'successful', 'exception', 'canceled'];
-
-function jobQuery(options: ListJobsOptions): JobQuery {
-  if (options === null || typeof options !== 'object') throw new ConfigError('listJobs expects { entrypoint?, status?, limit?, after? }');
-  const { entrypoint, status, limit = 50, after } = options;
-  if (entrypoint !== undefined) validateEntrypointName(entrypoint);
-  if (status !== undefined && !LISTABLE.includes(status)) {
-    throw new ConfigError(`listJobs: status must be one of ${LISTABLE.join(', ')}, got ${JSON.stringify(status)}`);
-  }
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new ConfigError(`listJobs: limit must be an integer from 1 to 1,000, got ${JSON.stringify(limit)}`);
-  return { entrypoint: entrypoint ?? null, status: status ?? null, limit, before: after === undefined ? null : jobId(after) };
-}
-
-function jobId(id: unknown): number {
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
-    throw new ConfigError(`job ids are positive integers, got ${JSON.stringify(id)}`);
-  }
-  return id;
 }

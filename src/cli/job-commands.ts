@@ -1,16 +1,16 @@
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { JOB_STATUSES } from '../job-status.js';
 import type { AnyJobStatus, JobSummary } from '../types.js';
 import { integerAtLeast, jobIds } from './arguments.js';
 import { ExitCode, withQueue, type GlobalOptions } from './context.js';
 import { formatTable } from './table.js';
 import { formatInstant, printable } from './terminal-text.js';
 
-const STATUSES: readonly AnyJobStatus[] = ['scheduled', 'queued', 'picked', 'held', 'successful', 'exception', 'canceled'];
 
 function status(value: string): AnyJobStatus {
-  if (!STATUSES.includes(value as AnyJobStatus)) throw new InvalidArgumentError(`"${value}" is not a status (${STATUSES.join(', ')})`);
+  if (!JOB_STATUSES.includes(value as AnyJobStatus)) throw new InvalidArgumentError(`"${value}" is not a status (${JOB_STATUSES.join(', ')})`);
   return value as AnyJobStatus;
 }
 
@@ -103,7 +103,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     program
       .command('jobs')
       .description('jobs newest first, live and finished: id, entrypoint, status, attempts, error')
-      .option('--status <status>', `only jobs with this status (${STATUSES.join(', ')})`, status),
+      .option('--status <status>', `only jobs with this status (${JOB_STATUSES.join(', ')})`, status),
   ).action(list);
   // The name of earlier versions, kept: failed jobs.
   listOptions(program.command('failures').description('failed jobs, newest first (pgq jobs --status exception)')).action((opts: JobsOptions) =>

@@ -1,10 +1,10 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
+import { LIVE_STATUSES } from '../../job-status.js';
 import type { JobQuery } from '../../port/rows.js';
 import type { AnyJobStatus, AttemptStatus, JobAttempt, JobError, JobHeaders, JobInfo, JobPage, JobSummary } from '../../types.js';
 
-const LIVE: readonly AnyJobStatus[] = ['scheduled', 'queued', 'picked', 'held'];
 const FINAL: readonly AnyJobStatus[] = ['successful', 'exception', 'canceled'];
 
 const LIVE_COLUMNS = `id, entrypoint, status, priority, payload, headers, attempts, created_at, execute_after,
@@ -106,7 +106,7 @@ export function listJobsQuery(n: SchemaNames) {
     let made = statements.get(key);
     if (!made) {
       made = {};
-      if (status === null || LIVE.includes(status)) {
+      if (status === null || (LIVE_STATUSES as readonly AnyJobStatus[]).includes(status)) {
         made.live = prepared(
           `list_live_${key}`,
           `SELECT ${LIVE_COLUMNS} FROM ${n.jobs}

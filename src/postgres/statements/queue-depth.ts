@@ -1,6 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
+import { LIVE_STATUSES } from '../../job-status.js';
 import type { JobStatus } from '../../types.js';
 
 export interface QueueDepthRow {
@@ -11,7 +12,6 @@ export interface QueueDepthRow {
   capped: boolean;
 }
 
-const STATUSES: readonly JobStatus[] = ['scheduled', 'queued', 'picked', 'held'];
 
 /**
  * Live jobs per entrypoint and status, cheap at any queue size, for a view refreshed every
@@ -38,7 +38,7 @@ export function queueDepthQuery(n: SchemaNames) {
      LIMIT $2)`;
   const statement = prepared(
     'queue_depth',
-    `SELECT entrypoint, status, n FROM (${STATUSES.map(branch).join('\n    UNION ALL')}) AS depth
+    `SELECT entrypoint, status, n FROM (${LIVE_STATUSES.map(branch).join('\n    UNION ALL')}) AS depth
      ORDER BY entrypoint, status`,
   );
   /** `cap`: counts stop there (reported as `capped`); `maxEntrypoints`: per status. */
