@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import type { Queryable, Statement } from '../../src/postgres/driver.js';
 import { schemaNames } from '../../src/postgres/schema-names.js';
 import { install } from '../../src/index.js';
@@ -7,6 +8,8 @@ import { claimQuery } from '../../src/postgres/statements/claim.js';
 import { enqueueQuery } from '../../src/postgres/statements/enqueue.js';
 import { rescueQuery } from '../../src/postgres/statements/heartbeat.js';
 import { nextDueQuery } from '../../src/postgres/statements/inspect.js';
+import { getJobQuery, listJobsQuery } from '../../src/postgres/statements/job-info.js';
+import type { JobQuery } from '../../src/port/rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const names = schemaNames();
@@ -23,15 +26,28 @@ before(async () => {
     INSERT INTO pgqueuer.jobs (entrypoint, status, payload, worker_id, heartbeat, attempts)
     SELECT 'big_b', 'picked', '{}', gen_random_uuid(), now() - (g % 2) * interval '1 hour', 1 FROM generate_series(1, 2000) g;
     ANALYZE pgqueuer.jobs;`);
+  // 1,000,000 finished jobs in the log, older than every live one: mostly successful, 2% failed,
+  // and a retried attempt before some; "big_c" is 1% of them.
+  await db.pool.query(`
+    INSERT INTO pgqueuer.job_log (job_id, entrypoint, priority, status, attempt, created_at, finished_at, payload)
+    SELECT -g, CASE WHEN g % 100 = 0 THEN 'big_c' ELSE 'big_a' END, 0,
+           CASE WHEN g % 50 = 0 THEN 'exception' WHEN g % 7 = 0 THEN 'retried' ELSE 'successful' END, 1, now(), now(),
+           CASE WHEN g % 50 = 0 THEN '{}'::jsonb END
+    FROM generate_series(1, 1000000) g;
+    ANALYZE pgqueuer.job_log;`);
 });
 after(() => db.drop());
 
 /**
  * Runs `work` (the production query functions) in a transaction that is rolled back, and
- * returns the sequential and index scans of pgqueuer.jobs it made.
+ * returns the sequential and index scans of pgqueuer.jobs (or `table`) it made, and the rows
+ * they read.
  */
-async function scansOf(work: (q: Queryable) => Promise<unknown>): Promise<{ seq: number; idx: number }> {
-  const client = await db.pool.connect();
+async function scansOf(work: (q: Queryable) => Promise<unknown>, table = 'jobs'): Promise<{ seq: number; idx: number; read: number }> {
+  // A connection of its own: PostgreSQL (15 and later) may fold a session's earlier, not yet
+  // flushed counts into pg_stat_xact_user_tables.
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
   const q: Queryable = {
     query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await client.query(s.text, [...values])).rows as Row[],
   };
@@ -39,12 +55,14 @@ async function scansOf(work: (q: Queryable) => Promise<unknown>): Promise<{ seq:
     await client.query('BEGIN');
     await work(q);
     const { rows } = await client.query(
-      `SELECT seq_scan::int AS seq, idx_scan::int AS idx FROM pg_stat_xact_user_tables WHERE schemaname = 'pgqueuer' AND relname = 'jobs'`,
+      `SELECT seq_scan::int AS seq, idx_scan::int AS idx, (seq_tup_read + idx_tup_fetch)::int AS read
+       FROM pg_stat_xact_user_tables WHERE schemaname = 'pgqueuer' AND relname = $1`,
+      [table],
     );
     return rows[0];
   } finally {
     await client.query('ROLLBACK');
-    client.release();
+    await client.end();
   }
 }
 
@@ -112,4 +130,40 @@ test('without table statistics (a burst before autovacuum analyzed it) a claim s
     await client.query('ROLLBACK');
     client.release();
   }
+});
+
+test('with 600,000 live jobs and 1,000,000 log rows, a page of listJobs walks indexes and stops at the page', async () => {
+  // Log job ids are negative here (older than every live job); "before" 0 starts the log's walk at its newest.
+  const list = listJobsQuery(names);
+  // [query, jobs on the page, rows it may read]: a filter reads past the newer jobs it does not
+  // match (big_c is 1 in 100 of the log), a sort of every match would read hundreds of thousands.
+  const pages: Array<[JobQuery, number, number]> = [
+    [{ entrypoint: null, status: null, limit: 50, before: null }, 50, 2_000],
+    [{ entrypoint: null, status: null, limit: 50, before: 0 }, 50, 2_000],
+    [{ entrypoint: null, status: 'successful', limit: 50, before: null }, 50, 2_000],
+    [{ entrypoint: null, status: 'exception', limit: 50, before: null }, 50, 2_000],
+    [{ entrypoint: 'big_c', status: 'exception', limit: 50, before: -500_000 }, 50, 2_000],
+    [{ entrypoint: 'big_c', status: null, limit: 50, before: 0 }, 50, 20_000],
+    [{ entrypoint: 'big_b', status: 'held', limit: 50, before: null }, 0, 2_000],
+  ];
+  for (const [query, expected, bound] of pages) {
+    let got = 0;
+    const where = JSON.stringify(query);
+    const jobs = await scansOf(async (q) => (got = (await list(q, query)).jobs.length));
+    const log = await scansOf((q) => list(q, query), 'job_log');
+    assert.equal(got, expected, where);
+    assert.equal(jobs.seq + log.seq, 0, `${where}: no sequential scan`);
+    assert.ok(jobs.read + log.read < bound, `${where} read ${jobs.read} jobs and ${log.read} log rows`);
+  }
+});
+
+test('getJob reads one job and its history by index', async () => {
+  const get = getJobQuery(names);
+  let found = false;
+  const log = await scansOf(async (q) => (found = (await get(q, 500_000)) !== null), 'job_log');
+  assert.ok(found);
+  assert.deepEqual({ seq: log.seq, read: log.read }, { seq: 0, read: 0 }, 'a live job: its history is empty');
+  const finished = await scansOf(async (q) => (found = (await get(q, -4_900)) !== null), 'job_log');
+  assert.ok(found);
+  assert.ok(finished.seq === 0 && finished.read < 10, `read ${JSON.stringify(finished)}`);
 });

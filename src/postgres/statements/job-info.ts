@@ -11,16 +11,17 @@ const LIVE_COLUMNS = `id, entrypoint, status, priority, payload, headers, attemp
   NULL::jsonb AS result, error, requeued_from`;
 /**
  * A finished job is its newest final log entry (a held job requeued and run again has an
- * older one); a job live again is not finished.
+ * older one); a job live again is not finished. One row per job, in job id order, so a walk
+ * of a job_id index backwards yields jobs newest first with no sort (DISTINCT ON would sort).
  */
 const FINISHED = (n: SchemaNames, where: string) => `
-  SELECT DISTINCT ON (l.job_id) l.job_id AS id, l.entrypoint, l.status, l.priority, l.payload, l.headers, l.attempt AS attempts,
+  SELECT l.job_id AS id, l.entrypoint, l.status, l.priority, l.payload, l.headers, l.attempt AS attempts,
          l.created_at, NULL::timestamptz AS execute_after, l.result, l.error, l.requeued_from
   FROM ${n.log} AS l
   WHERE ${where} AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS j WHERE j.id = l.job_id)
     AND NOT EXISTS (SELECT 1 FROM ${n.log} AS later WHERE later.job_id = l.job_id AND later.id > l.id
                     AND later.status IN ('successful', 'exception', 'canceled'))
-  ORDER BY l.job_id DESC, l.id DESC`;
+  ORDER BY l.job_id DESC`;
 
 interface JobRow {
   id: string;
@@ -119,8 +120,10 @@ export function listJobsQuery(n: SchemaNames) {
         const which = status === null ? `l.status IN ('successful', 'exception', 'canceled')` : status === 'successful' ? `l.status = 'successful'` : `l.status IN ('exception', 'canceled') AND l.status = '${status}'`;
         made.finished = prepared(
           `list_finished_${key}`,
-          `SELECT * FROM (${FINISHED(n, `${which} AND ($1::text IS NULL OR l.entrypoint = $1) AND ($2::bigint IS NULL OR l.job_id < $2)`)}) AS f
-           ORDER BY id DESC LIMIT $3`,
+          // The limit right on the walk: an ORDER BY on top of it (by its output column) would
+          // make PostgreSQL read the whole log first (20 s at 10M rows) instead of stopping early.
+          `${FINISHED(n, `${which} AND ($1::text IS NULL OR l.entrypoint = $1) AND ($2::bigint IS NULL OR l.job_id < $2)`)}
+           LIMIT $3`,
         );
       }
       statements.set(key, made);
