@@ -1,5 +1,5 @@
 // Type-level checks of a generated client (the example app's). Every line marked as an
-// expected error must fail to compile; test/integration/types.test.ts compiles this file
+// expected error must fail to compile; test/codegen/types.test.ts compiles this file
 // under moduleResolution nodenext and bundler, and once more without the markers to prove
 // each of them is a real error.
 import type { PgQueuer } from 'pgqueuer';
