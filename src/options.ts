@@ -41,6 +41,9 @@ const SCHEDULE_OPTION_KEYS = [
   'retry',
   'rescueAfterMs',
   'priority',
+  'timeoutMs',
+  'onFailure',
+  'maxSnoozes',
 ] as const satisfies ReadonlyArray<keyof ScheduleOptions>;
 
 const WORKER_DEFAULTS: WorkerOptions = {
@@ -221,10 +224,10 @@ export function resolveSchedule(name: string, expression: string, options: Sched
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw new ConfigError(`${where}: priority must be an integer`);
   const spec = parseCron(expression, options.timezone);
+  const { retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes } = options;
   const entrypoint: EntrypointOptions = {
+    ...pickEntrypointOptions({ retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes }),
     ...(options.allowOverlap ? {} : { concurrencyLimit: 1 }),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.rescueAfterMs ? { rescueAfterMs: options.rescueAfterMs } : {}),
   };
   return { name, spec, missed, priority, entrypoint };
 }

@@ -315,6 +315,11 @@ export interface ScheduleOptions {
   retry?: RetryPolicy;
   rescueAfterMs?: number;
   priority?: number;
+  /** As for an entrypoint: a tick's attempt running longer is aborted and fails. */
+  timeoutMs?: number;
+  /** As for an entrypoint: a tick that fails for good is held instead of logged. */
+  onFailure?: 'log' | 'hold';
+  maxSnoozes?: number;
 }
 
 /** What a schedule's handler gets for each tick. */

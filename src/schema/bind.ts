@@ -100,6 +100,9 @@ export function bindHandlers(pgq: PgQueuer, schema: JobsSchema, handlers: Record
         ...(def.retry ? { retry: def.retry } : {}),
         ...(def.rescueAfterMs ? { rescueAfterMs: def.rescueAfterMs } : {}),
         ...(def.priority !== undefined ? { priority: def.priority } : {}),
+        ...(def.timeoutMs !== undefined ? { timeoutMs: def.timeoutMs } : {}),
+        ...(def.onFailure !== undefined ? { onFailure: def.onFailure } : {}),
+        ...(def.maxSnoozes !== undefined ? { maxSnoozes: def.maxSnoozes } : {}),
       });
       continue;
     }

@@ -255,6 +255,20 @@ export function lifecycle(backend: Backend): void {
         });
       });
 
+      test('a schedule takes timeoutMs and onFailure too: a tick that overruns is held', async () => {
+        await withQueue({}, async (pgq) => {
+          pgq.schedule('overrun', '* * * * * *', async (_tick, ctx: JobContext) => {
+            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+          }, { timeoutMs: 50, onFailure: 'hold' });
+          pgq.start();
+          const [held] = await until(async () => {
+            const { jobs } = await pgq.listJobs({ entrypoint: 'overrun', status: 'held' });
+            return jobs.length > 0 ? jobs : undefined;
+          }, 15_000, 'a held tick');
+          assert.equal(held!.error?.name, 'JobTimeoutError');
+        });
+      });
+
       test('a job that snoozes more than maxSnoozes times fails, saying so', async () => {
         await withQueue({}, async (pgq) => {
           pgq.entrypoint('insomniac', { maxSnoozes: 3 }, async () => {
