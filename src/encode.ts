@@ -1,6 +1,8 @@
+import { shown } from './shown-value.js';
 import { ConfigError } from './errors.js';
 import { toJsonText } from './json-text.js';
-import { validateEntrypointName } from './options.js';
+import { hasLoneSurrogate } from './lone-surrogates.js';
+import { rejectUnknownKeys, validateEntrypointName } from './options.js';
 import type { EnqueueRow } from './port/rows.js';
 import type { EnqueueManyItem } from './types.js';
 
@@ -16,6 +18,14 @@ export interface EncodeRules {
 }
 
 const INT4_MAX = 2 ** 31 - 1;
+/** A dedupe key is part of a btree entry, which PostgreSQL caps at about 2,700 bytes. */
+export const MAX_DEDUPE_KEY_BYTES = 1_024;
+/** The earliest instant PostgreSQL's timestamptz holds (4714 BC); a JavaScript Date reaches further back. */
+const PG_MIN_TIME_MS = -210_866_803_200_000;
+/** The latest instant a JavaScript Date holds; PostgreSQL's range ends later (294276 AD). */
+const JS_MAX_TIME_MS = 8_640_000_000_000_000;
+
+const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeKey', 'onConflict', 'dedupeWindowMs', 'headers'] as const satisfies ReadonlyArray<keyof EnqueueManyItem>;
 
 /**
  * Turns what a producer passed into rows to insert, checking everything first: the whole
@@ -27,36 +37,46 @@ export function encodeJobs(items: readonly EnqueueManyItem[], rules: EncodeRules
 }
 
 function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): EnqueueRow {
-  if (item === null || typeof item !== 'object') throw new ConfigError(`${path.replace(/\.payload$/, '')}: expected { entrypoint, payload, ...options }`);
+  const where = path === 'payload' ? 'enqueue' : path.replace(/\.payload$/, '');
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(`${where}: expected { entrypoint, payload, ...options }, got ${shown(item)}`);
+  rejectUnknownKeys(item, ITEM_KEYS, where);
   validateEntrypointName(item.entrypoint);
   const priority = item.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > INT4_MAX) {
-    throw new ConfigError(`priority must be an integer between ${-INT4_MAX} and ${INT4_MAX}, got ${JSON.stringify(priority)}`);
+    throw new ConfigError(`priority must be an integer between ${-INT4_MAX} and ${INT4_MAX}, got ${shown(priority)}`);
   }
   let executeAt: string | null = null;
   let delayMs: number | null = null;
   const after = item.executeAfter;
   if (after instanceof Date) {
     if (Number.isNaN(after.getTime())) throw new ConfigError('executeAfter is an invalid Date');
+    if (after.getTime() < PG_MIN_TIME_MS) throw new ConfigError(`executeAfter ${shown(after)} is before PostgreSQL's earliest timestamp (4714 BC)`);
     executeAt = after.toISOString();
   } else if (after !== undefined) {
     if (typeof after !== 'number' || !Number.isFinite(after) || after < 0) {
-      throw new ConfigError(`executeAfter must be a Date or milliseconds from now (≥ 0), got ${JSON.stringify(after)}`);
+      throw new ConfigError(`executeAfter must be a Date or milliseconds from now (≥ 0), got ${shown(after)}`);
     }
+    // Measured from this process's clock, which is close enough to the database's for a bound.
+    if (Date.now() + after > JS_MAX_TIME_MS) throw new ConfigError(`executeAfter of ${after} ms is later than a timestamp can be (year 275760)`);
     delayMs = after;
   }
   const dedupeKey = item.dedupeKey ?? null;
-  if (dedupeKey !== null && (typeof dedupeKey !== 'string' || dedupeKey.length === 0 || dedupeKey.includes('\u0000'))) {
-    throw new ConfigError(`dedupeKey must be a non-empty string, got ${JSON.stringify(dedupeKey)}`);
+  if (dedupeKey !== null) {
+    if (typeof dedupeKey !== 'string' || dedupeKey.length === 0) throw new ConfigError(`dedupeKey must be a non-empty string, got ${shown(dedupeKey)}`);
+    if (dedupeKey.includes('\u0000') || hasLoneSurrogate(dedupeKey)) {
+      throw new ConfigError(`dedupeKey ${shown(dedupeKey)} contains a NUL character or a broken UTF-16 surrogate, which PostgreSQL cannot store`);
+    }
+    const bytes = Buffer.byteLength(dedupeKey, 'utf8');
+    if (bytes > MAX_DEDUPE_KEY_BYTES) throw new ConfigError(`dedupeKey is ${bytes} bytes, over the limit of ${MAX_DEDUPE_KEY_BYTES} bytes (hash a long key first)`);
   }
   const onConflict = item.onConflict ?? 'error';
   if (onConflict !== 'error' && onConflict !== 'skip' && onConflict !== 'replace') {
-    throw new ConfigError(`onConflict must be "error", "skip" or "replace", got ${JSON.stringify(onConflict)}`);
+    throw new ConfigError(`onConflict must be "error", "skip" or "replace", got ${shown(onConflict)}`);
   }
   let dedupeWindowMs: number | null = null;
   if (item.dedupeWindowMs !== undefined) {
     if (typeof item.dedupeWindowMs !== 'number' || !Number.isFinite(item.dedupeWindowMs) || item.dedupeWindowMs <= 0) {
-      throw new ConfigError(`dedupeWindowMs must be a positive number of milliseconds, got ${JSON.stringify(item.dedupeWindowMs)}`);
+      throw new ConfigError(`dedupeWindowMs must be a positive number of milliseconds, got ${shown(item.dedupeWindowMs)}`);
     }
     dedupeWindowMs = item.dedupeWindowMs;
   }

@@ -1,3 +1,4 @@
+import { shown } from './shown-value.js';
 import type { JobError } from './types.js';
 
 /**
@@ -238,7 +239,7 @@ export class RetryLaterError extends PgQueuerError {
   ) {
     super(reason ? `retry later (in ${delayMs} ms): ${reason}` : `retry later (in ${delayMs} ms)`);
     if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-      throw new ConfigError(`RetryLaterError: delayMs must be milliseconds ≥ 0, got ${JSON.stringify(delayMs)}`);
+      throw new ConfigError(`RetryLaterError: delayMs must be milliseconds ≥ 0, got ${shown(delayMs)}`);
     }
   }
 }

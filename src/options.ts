@@ -1,7 +1,9 @@
+import { shown } from './shown-value.js';
 import type { CronSpec } from './scheduler/cron-spec.js';
 import { parseCron } from './scheduler/cron-spec.js';
 import { ConfigError } from './errors.js';
 import { silentLogger } from './logger.js';
+import { hasLoneSurrogate } from './lone-surrogates.js';
 import type {
   EntrypointOptions,
   JobHandler,
@@ -100,11 +102,39 @@ export interface ResolvedSchedule {
   entrypoint: EntrypointOptions;
 }
 
+/** The options of `PgQueuer.connect` / `fromPool` / `inMemory`. */
+const PGQUEUER_OPTION_KEYS = [
+  'schema',
+  'logger',
+  'maxPayloadBytes',
+  'preparedStatements',
+  'install',
+  'retention',
+  'metrics',
+  'concurrency',
+  'pollIntervalMs',
+  'heartbeatIntervalMs',
+  'shutdownTimeoutMs',
+  'maxResultBytes',
+] as const satisfies ReadonlyArray<keyof PgQueuerOptions>;
+type UnlistedOptionKey = Exclude<keyof PgQueuerOptions, (typeof PGQUEUER_OPTION_KEYS)[number]>;
+const optionKeysComplete: [UnlistedOptionKey] extends [never] ? true : UnlistedOptionKey = true;
+
 export function resolveSettings(options: PgQueuerOptions): Settings {
+  plainObject(options, 'options', 'an object');
+  rejectUnknownKeys(options, PGQUEUER_OPTION_KEYS, 'options');
+  for (const key of ['preparedStatements', 'install'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new ConfigError(`${key} must be true or false, got ${shown(options[key])}`);
+  }
+  if (options.schema !== undefined && typeof options.schema !== 'string') throw new ConfigError(`schema must be a string, got ${shown(options.schema)}`);
+  const logger = options.logger;
+  if (logger !== undefined && (logger === null || typeof logger !== 'object' || ['debug', 'info', 'warn', 'error'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function'))) {
+    throw new ConfigError('logger must have debug, info, warn and error methods (pino, or consoleLogger())');
+  }
   return {
     logger: options.logger ?? silentLogger,
     worker: resolveWorkerOptions(options),
-    retention: resolveRetention(options.retention ?? {}),
+    retention: resolveRetention(options.retention === undefined ? {} : options.retention),
     maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),
     metrics: resolveMetrics(options.metrics),
   };
@@ -114,19 +144,21 @@ function resolveWorkerOptions(options: PgQueuerOptions): WorkerOptions {
   const resolved = { ...WORKER_DEFAULTS };
   for (const key of Object.keys(WORKER_DEFAULTS) as Array<keyof WorkerOptions>) {
     const value = options[key];
-    if (value !== undefined) resolved[key] = key === 'concurrency' ? positiveInteger(value, key) : positiveNumber(value, key);
+    if (value === undefined) continue;
+    resolved[key] = key === 'concurrency' || key === 'maxResultBytes' ? positiveInteger(value, key) : timerMs(value, key);
   }
   return resolved;
 }
 
 function resolveRetention(options: RetentionOptions): Required<RetentionOptions> {
+  plainObject(options, 'retention', '{ maxAgeMs?, maxRows?, intervalMs? }');
   const resolved = { ...RETENTION_DEFAULTS };
   for (const key of Object.keys(options)) {
     if (!(key in RETENTION_DEFAULTS)) throw new ConfigError(`retention: unknown option "${key}" (known: ${Object.keys(RETENTION_DEFAULTS).join(', ')})`);
   }
   if (options.maxAgeMs !== undefined) resolved.maxAgeMs = options.maxAgeMs === null ? null : positiveNumber(options.maxAgeMs, 'retention.maxAgeMs');
   if (options.maxRows !== undefined) resolved.maxRows = options.maxRows === null ? null : positiveInteger(options.maxRows, 'retention.maxRows');
-  if (options.intervalMs !== undefined) resolved.intervalMs = positiveNumber(options.intervalMs, 'retention.intervalMs');
+  if (options.intervalMs !== undefined) resolved.intervalMs = timerMs(options.intervalMs, 'retention.intervalMs');
   return resolved;
 }
 
@@ -144,8 +176,12 @@ function resolveMetrics(metrics: PgQueuerOptions['metrics']): MetricsOptions | f
 }
 
 export function validateEntrypointName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw new ConfigError(`entrypoint name must be a string of 1 to 200 characters, got ${JSON.stringify(name)}`);
+  // Characters, not UTF-16 units: an emoji is one character of the 200.
+  if (typeof name !== 'string' || name.length === 0 || [...name].length > 200) {
+    throw new ConfigError(`entrypoint name must be a string of 1 to 200 characters, got ${shown(name)}`);
+  }
+  if (name.includes('\u0000') || hasLoneSurrogate(name)) {
+    throw new ConfigError(`entrypoint name ${shown(name)} contains a NUL character or a broken UTF-16 surrogate, which PostgreSQL cannot store`);
   }
 }
 
@@ -166,6 +202,8 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
   let ratePerSecond = 0;
   let burst = 0;
   if (options.rateLimit !== undefined) {
+    plainObject(options.rateLimit, `${where}: rateLimit`, '{ perSecond, burst? }');
+    rejectUnknownKeys(options.rateLimit, ['perSecond', 'burst'], `${where}: rateLimit`);
     ratePerSecond = positiveNumber(options.rateLimit.perSecond, `${where}: rateLimit.perSecond`);
     burst = options.rateLimit.burst === undefined
       ? Math.max(1, ratePerSecond)
@@ -175,6 +213,8 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
 
   const retry = { ...DEFAULT_RETRY };
   if (options.retry !== undefined) {
+    plainObject(options.retry, `${where}: retry`, '{ maxAttempts, initialDelayMs?, maxDelayMs? }');
+    rejectUnknownKeys(options.retry, ['maxAttempts', 'initialDelayMs', 'maxDelayMs'], `${where}: retry`);
     retry.maxAttempts = positiveInteger(options.retry.maxAttempts, `${where}: retry.maxAttempts`);
     if (options.retry.initialDelayMs !== undefined) {
       retry.initialDelayMs = nonNegative(options.retry.initialDelayMs, `${where}: retry.initialDelayMs`);
@@ -188,11 +228,11 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
   }
   const rescueAfterMs = options.rescueAfterMs === undefined
     ? DEFAULT_RESCUE_AFTER_MS
-    : positiveNumber(options.rescueAfterMs, `${where}: rescueAfterMs`);
-  const timeoutMs = options.timeoutMs === undefined ? 0 : positiveNumber(options.timeoutMs, `${where}: timeoutMs`);
+    : timerMs(options.rescueAfterMs, `${where}: rescueAfterMs`);
+  const timeoutMs = options.timeoutMs === undefined ? 0 : timerMs(options.timeoutMs, `${where}: timeoutMs`);
   const onFailure = options.onFailure ?? 'log';
   if (onFailure !== 'log' && onFailure !== 'hold') {
-    throw new ConfigError(`${where}: onFailure must be "log" or "hold", got ${JSON.stringify(onFailure)}`);
+    throw new ConfigError(`${where}: onFailure must be "log" or "hold", got ${shown(onFailure)}`);
   }
   const maxSnoozes = options.maxSnoozes === undefined ? DEFAULT_MAX_SNOOZES : positiveInteger(options.maxSnoozes, `${where}: maxSnoozes`);
   return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes };
@@ -220,7 +260,7 @@ export function resolveSchedule(name: string, expression: string, options: Sched
   const where = `schedule "${name}"`;
   rejectUnknownKeys(options, SCHEDULE_OPTION_KEYS, where);
   const missed = options.missed ?? 'once';
-  if (missed !== 'once' && missed !== 'skip') throw new ConfigError(`${where}: missed must be "once" or "skip", got ${JSON.stringify(missed)}`);
+  if (missed !== 'once' && missed !== 'skip') throw new ConfigError(`${where}: missed must be "once" or "skip", got ${shown(missed)}`);
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority)) throw new ConfigError(`${where}: priority must be an integer`);
   const spec = parseCron(expression, options.timezone);
@@ -239,7 +279,11 @@ export function pickEntrypointOptions(source: Partial<Record<(typeof ENTRYPOINT_
   return picked as EntrypointOptions;
 }
 
-function rejectUnknownKeys(options: object, known: readonly string[], where: string): void {
+function plainObject(value: unknown, option: string, shape: string): asserts value is object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${option} must be ${shape}, got ${shown(value)}`);
+}
+
+export function rejectUnknownKeys(options: object, known: readonly string[], where: string): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new ConfigError(`${where}: unknown option "${key}" (known: ${known.join(', ')})`);
   }
@@ -247,21 +291,32 @@ function rejectUnknownKeys(options: object, known: readonly string[], where: str
 
 function positiveInteger(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${option} must be a positive integer, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/** setTimeout's limit: a longer delay fires after 1 ms instead (Node warns, then wraps). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration that drives a timer: 1 ms to MAX_TIMER_MS (about 24.8 days). */
+export function timerMs(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new ConfigError(`${option} must be milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days), got ${shown(value)}`);
   }
   return value;
 }
 
 function positiveNumber(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${option} must be a positive number, got ${shown(value)}`);
   }
   return value;
 }
 
 function nonNegative(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`${option} must be a number of milliseconds ≥ 0, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${option} must be a number of milliseconds ≥ 0, got ${shown(value)}`);
   }
   return value;
 }

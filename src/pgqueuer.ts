@@ -3,7 +3,8 @@ import { CompletionWatcher } from './completion/completion-watcher.js';
 import { encodeJobs, type PayloadCheck } from './encode.js';
 import { ConfigError, StateError, ValidationError } from './errors.js';
 import { attachInternals } from './internals.js';
-import { jobId, resolveJobQuery, resolveRequeueTarget } from './job-arguments.js';
+import { shown } from './shown-value.js';
+import { jobId, jobIds, resolveJobQuery, resolveRequeueTarget, resolveWaitOptions } from './job-arguments.js';
 import type { Service } from './lifecycle.js';
 import { Rescuer } from './maintenance/rescuer.js';
 import { Retention } from './maintenance/retention.js';
@@ -141,7 +142,9 @@ export class PgQueuer {
 
   /** Enqueues one job and returns its id. */
   async enqueue(entrypoint: string, payload: unknown, options: EnqueueOptions = {}): Promise<number> {
-    const [id] = await this.write([{ ...options, entrypoint, payload }], options.client, () => 'payload');
+    if (options === null || typeof options !== 'object') throw new ConfigError(`enqueue: options must be an object, got ${shown(options)}`);
+    const { client, ...rest } = options;
+    const [id] = await this.write([{ ...rest, entrypoint, payload }], client, () => 'payload');
     return id!;
   }
 
@@ -157,7 +160,7 @@ export class PgQueuer {
    */
   async cancel(ids: readonly number[]): Promise<number[]> {
     this.assertOpen();
-    const found = await this.backend.cancel(ids.map((id) => jobId(id)));
+    const found = await this.backend.cancel(jobIds(ids, 'cancel'));
     this.metrics?.canceled(found.filter((j) => !j.running).map((j) => j.entrypoint));
     return found.map((j) => j.id);
   }
@@ -201,7 +204,7 @@ export class PgQueuer {
   /** Deletes queued, scheduled or held jobs (a running one must be canceled); returns the ids deleted. */
   async deleteJobs(ids: readonly number[]): Promise<number[]> {
     this.assertOpen();
-    return this.backend.deleteJobs(ids.map(jobId));
+    return this.backend.deleteJobs(jobIds(ids, 'deleteJobs'));
   }
 
   /** Deletes the queued and scheduled jobs of one entrypoint, or of all; returns how many. */
@@ -246,13 +249,13 @@ export class PgQueuer {
    */
   waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
     this.assertOpen();
-    return this.completions().waitFor(jobId(id), options);
+    return this.completions().waitFor(jobId(id), resolveWaitOptions(options));
   }
 
   /** `waitFor` for many ids over the same connection, resolved in the order given. */
   waitForAll(ids: readonly number[], options: WaitOptions = {}): Promise<JobCompletion[]> {
     this.assertOpen();
-    return this.completions().waitForAll(ids.map(jobId), options);
+    return this.completions().waitForAll(jobIds(ids, 'waitForAll'), resolveWaitOptions(options));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { shown } from '../shown-value.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -22,7 +23,7 @@ export interface MetricsServer {
 /** Serves a registry in the Prometheus text format over HTTP: GET `path`, nothing else. */
 export async function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<MetricsServer> {
   const { port, host = '127.0.0.1', path = '/metrics' } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`metrics port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`metrics port must be an integer from 0 to 65535, got ${shown(port)}`);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConnectionError } from '../errors.js';
+import { ConfigError, ConnectionError } from '../errors.js';
 
 /** A connection URL, a `pg` pool configuration, or nothing (then `DATABASE_URL`, else `PG*`). */
 export type ConnectionInput = string | pg.PoolConfig | undefined;
@@ -14,11 +14,33 @@ const DEFAULTS: pg.PoolConfig = {
 };
 
 export function poolConfig(input: ConnectionInput): pg.PoolConfig {
-  if (typeof input === 'string') return { ...DEFAULTS, connectionString: input };
-  if (input) return { ...DEFAULTS, ...input };
+  if (typeof input === 'string') return { ...DEFAULTS, connectionString: checkedUrl(input, 'the connection URL') };
+  if (input) {
+    if (typeof input !== 'object') throw new ConfigError(`the connection must be a URL or a pg pool configuration, got ${typeof input}`);
+    if (input.connectionString !== undefined) checkedUrl(input.connectionString, 'connectionString');
+    return { ...DEFAULTS, ...input };
+  }
   const url = process.env.DATABASE_URL;
   // Without a URL, pg reads PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE itself.
-  return url ? { ...DEFAULTS, connectionString: url } : { ...DEFAULTS };
+  return url ? { ...DEFAULTS, connectionString: checkedUrl(url, 'DATABASE_URL') } : { ...DEFAULTS };
+}
+
+/** pg parses the URL with `new URL` and throws a bare TypeError; say which setting it was. */
+function checkedUrl(url: string, what: string): string {
+  // A socket directory ("/var/run/postgresql") is not a URL, and pg takes it as one.
+  if (url.startsWith('/')) return url;
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`${what} is not a valid URL (postgres://user:password@host:port/database): ${describeUnparsable(url)}`);
+  }
+  return url;
+}
+
+/** A URL that did not parse, shown without what may be its password. */
+function describeUnparsable(url: string): string {
+  const at = url.lastIndexOf('@');
+  return JSON.stringify(at === -1 ? url : `…${url.slice(at)}`);
 }
 
 /** Where a configuration points, for error messages (never includes the password). */
@@ -59,7 +81,8 @@ export function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code && CONNECT_FAILURES.has(code)) return true;
   if (code?.startsWith('08')) return true; // connection_exception class
-  return /timeout expired|Connection terminated|connect ECONNREFUSED/i.test(err.message);
+  // "The server does not support SSL connections": the URL asks for SSL (sslmode=require).
+  return /timeout expired|Connection terminated|connect ECONNREFUSED|does not support SSL/i.test(err.message);
 }
 
 export function connectionError(err: unknown, config: pg.ClientConfig): ConnectionError {
