@@ -41,10 +41,11 @@ export interface Verdict {
  * give the same verdict (`random` only jitters a retry's delay).
  *
  * - A job canceled while it ran is `canceled`, whether its handler then threw or returned.
+ * - An attempt aborted for its timeout fails with `JobTimeoutError`, whatever it then threw or
+ *   returned (a result that came after the limit is not a result in time).
  * - A return is a success, its value stored as JSON; a value JSON cannot store fails the job.
  * - `RetryLaterError` snoozes: the job runs again after its delay, without using the retry
  *   budget, up to the entrypoint's `maxSnoozes` times.
- * - An attempt aborted for its timeout fails with `JobTimeoutError`, whatever it threw.
  * - `PermanentJobError`, a `ValidationError` (a payload or result that does not fit its
  *   schema: another attempt cannot fix it), or no attempts left: the job fails for good,
  *   `exception` (or `held` under `onFailure: 'hold'`).
@@ -53,6 +54,9 @@ export interface Verdict {
 export function judge(result: HandlerResult, attempt: Attempt, random: () => number = Math.random): Verdict {
   if (attempt.abortReason instanceof JobCanceledSignal) {
     return result.ok ? { outcome: 'canceled' } : { outcome: 'canceled', error: serializeError(result.error) };
+  }
+  if (attempt.abortReason instanceof JobTimeoutSignal) {
+    return failure(new JobTimeoutError(attempt.abortReason.jobId, attempt.abortReason.timeoutMs), attempt, random);
   }
   if (result.ok) {
     if (result.value === undefined) return { outcome: 'successful' };
@@ -68,9 +72,11 @@ export function judge(result: HandlerResult, attempt: Attempt, random: () => num
     }
     return { outcome: 'snoozed', error: serializeError(result.error), retryDelayMs: result.error.delayMs };
   }
-  const thrown = attempt.abortReason instanceof JobTimeoutSignal
-    ? new JobTimeoutError(attempt.abortReason.jobId, attempt.abortReason.timeoutMs)
-    : result.error;
+  return failure(result.error, attempt, random);
+}
+
+/** A failed attempt: retried by the policy, or failed for good. */
+function failure(thrown: unknown, attempt: Attempt, random: () => number): Verdict {
   const permanent = thrown instanceof PermanentJobError || thrown instanceof ValidationError;
   if (permanent || attempt.attempt - attempt.rescues - attempt.snoozes >= attempt.retry.maxAttempts) {
     return failedForGood(thrown, attempt.onFailure);

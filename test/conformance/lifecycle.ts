@@ -4,11 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DuplicateJobError, RetryLaterError, type JobContext } from 'pgqueuer';
+import { DuplicateJobError, RetryLaterError, type JobContext, type Logger } from 'pgqueuer';
 import { countdown, deferred, until, within } from '../support/wait.js';
 import { queueRunner, type Backend } from './backend.js';
 
 const WAIT = { timeoutMs: 10_000 };
+
+/** A logger that keeps the messages of its warnings. */
+function warningsLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  const quiet = () => {};
+  return { warnings, debug: quiet, info: quiet, error: quiet, warn: (_obj: object, msg?: string) => void warnings.push(msg ?? '') };
+}
 
 export function lifecycle(backend: Backend): void {
   const withQueue = queueRunner(backend);
@@ -131,7 +138,12 @@ export function lifecycle(backend: Backend): void {
           const ids = await pgq.enqueueMany([{ entrypoint: 'held_a', payload: {} }, { entrypoint: 'held_a', payload: {} }, { entrypoint: 'held_b', payload: {} }]);
           await pgq.waitForAll(ids, WAIT);
           failing = false;
+          // Paused, a requeued job waits in the queue: as it is between requeue and its next run.
+          await pgq.pause('held_a');
           assert.deepEqual(await pgq.requeue({ entrypoint: 'held_a', status: 'held' }), ids.slice(0, 2));
+          const requeued = (await pgq.getJob(ids[0]!))!;
+          assert.deepEqual([requeued.status, requeued.attempts, requeued.error], ['queued', 0, undefined], 'attempts reset, the held error cleared');
+          await pgq.resume('held_a');
           assert.deepEqual((await pgq.waitForAll(ids.slice(0, 2), WAIT)).map((c) => c.status), ['successful', 'successful']);
           assert.equal((await pgq.getJob(ids[2]!))!.status, 'held');
           await assert.rejects(pgq.requeue({ status: 'exception' } as never), /job ids, or \{ entrypoint\?, status: "held" \}/);
@@ -202,6 +214,35 @@ export function lifecycle(backend: Backend): void {
       });
     });
 
+    describe('pause and resume, with jobs claimed ahead', () => {
+      test('pausing lets go of the jobs a worker claimed ahead: none of them starts', async () => {
+        await withQueue({ concurrency: 1 }, async (pgq) => {
+          const blocker = deferred();
+          const blocking = deferred();
+          let started = 0;
+          pgq.entrypoint('warm', async () => {});
+          pgq.entrypoint('ahead', async (job) => {
+            if ((job.payload as { block?: boolean }).block) {
+              blocking.resolve();
+              await blocker.promise;
+            } else started++;
+          });
+          pgq.start();
+          // Fast handlers first, so the worker's pace says it may claim ahead of its one slot.
+          await pgq.waitForAll(await pgq.enqueueMany(Array.from({ length: 20 }, () => ({ entrypoint: 'warm', payload: {} }))), WAIT);
+          await pgq.enqueue('ahead', { block: true });
+          await within(blocking.promise, 10_000, 'the blocking job');
+          await pgq.enqueueMany(Array.from({ length: 10 }, () => ({ entrypoint: 'ahead', payload: {} })));
+          await pgq.pause('ahead');
+          blocker.resolve();
+          // Once another job ran after the pause, the worker had its chance at the ten.
+          await pgq.waitFor(await pgq.enqueue('warm', {}), WAIT);
+          assert.equal(started, 0);
+          assert.deepEqual((await pgq.queueSize()).find((r) => r.entrypoint === 'ahead'), { entrypoint: 'ahead', status: 'queued', priority: 0, count: 10, paused: true });
+        });
+      });
+    });
+
     describe('timeouts and snoozes', () => {
       test('a timeout aborts the attempt, which fails with JobTimeoutError and is retried', async () => {
         await withQueue({}, async (pgq) => {
@@ -218,7 +259,8 @@ export function lifecycle(backend: Backend): void {
       });
 
       test('a handler that ignores its timeout loses its slot after a short grace; its late result is ignored', async () => {
-        await withQueue({ concurrency: 1 }, async (pgq) => {
+        const logger = warningsLogger();
+        await withQueue({ concurrency: 1, logger }, async (pgq) => {
           const late = deferred<string>();
           const next = countdown(1);
           pgq.entrypoint('stubborn', { timeoutMs: 100, onFailure: 'log' }, async (job) => (job.attempt === 1 ? late.promise : 'second'));
@@ -235,6 +277,42 @@ export function lifecycle(backend: Backend): void {
           const info = (await pgq.getJob(id))!;
           assert.deepEqual([info.status, info.history.length], ['exception', 1], 'the late result changed nothing');
         });
+        // Stopped: anything the late result set off has been written, or tried to be.
+        assert.deepEqual(logger.warnings, ['pgqueuer: a timed-out handler ignored its signal; its attempt is failed and its slot freed']);
+      });
+
+      test('a handler that returns after its timeout, within the grace, still fails with JobTimeoutError', async () => {
+        await withQueue({}, async (pgq) => {
+          pgq.entrypoint('overtime', { timeoutMs: 50 }, async (_job, ctx: JobContext) => {
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            return 'done, but late';
+          });
+          pgq.start();
+          const done = await pgq.waitFor(await pgq.enqueue('overtime', {}), WAIT);
+          assert.deepEqual([done.status, done.error?.name, done.result], ['exception', 'JobTimeoutError', undefined]);
+        });
+      });
+
+      test('the slot stays taken while a timed-out handler winds down within the grace; nothing is warned', async () => {
+        const logger = warningsLogger();
+        await withQueue({ concurrency: 1, logger }, async (pgq) => {
+          let settledAt = 0;
+          let nextStartedAt = 0;
+          pgq.entrypoint('winding', { timeoutMs: 100 }, async (_job, ctx: JobContext) => {
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            // Cleaning up for 300 ms: well within the grace.
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            settledAt = performance.now();
+            throw ctx.signal.reason;
+          });
+          pgq.entrypoint('next', async () => void (nextStartedAt = performance.now()));
+          pgq.start();
+          const first = await pgq.enqueue('winding', {});
+          const next = await pgq.enqueue('next', {});
+          await pgq.waitForAll([first, next], WAIT);
+          assert.ok(nextStartedAt >= settledAt, `the next job started ${(settledAt - nextStartedAt).toFixed(0)} ms before the slot was free`);
+        });
+        assert.deepEqual(logger.warnings, []);
       });
 
       test('RetryLaterError snoozes: the job runs again later without using its retry budget', async () => {
@@ -288,10 +366,14 @@ export function lifecycle(backend: Backend): void {
     describe('dedupe modes', () => {
       test('onConflict skip: 50 concurrent enqueues of one key make one job, and every caller gets its id', async () => {
         await withQueue({}, async (pgq) => {
-          const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => pgq.enqueue('skipper', { i }, { dedupeKey: 'one', onConflict: 'skip' })));
-          assert.equal(new Set(ids).size, 1);
-          const live = (await pgq.listJobs({ entrypoint: 'skipper' })).jobs;
-          assert.deepEqual(live.map((j) => j.id), [ids[0]]);
+          // Open the pool's connections first, so the enqueues really run side by side.
+          await Promise.all(Array.from({ length: 20 }, () => pgq.queueSize()));
+          for (const key of ['one', 'two', 'three', 'four', 'five']) {
+            const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => pgq.enqueue('skipper', { i }, { dedupeKey: key, onConflict: 'skip' })));
+            assert.ok(ids.every((id) => typeof id === 'number'), `${key}: every caller gets an id (${ids.join(', ')})`);
+            assert.equal(new Set(ids).size, 1, key);
+          }
+          assert.equal((await pgq.listJobs({ entrypoint: 'skipper' })).jobs.length, 5);
         });
       });
 
@@ -365,6 +447,15 @@ export function lifecycle(backend: Backend): void {
           await pgq.waitFor(plain, WAIT);
           assert.ok((await pgq.enqueue('windowed', {}, { dedupeKey: 'plain' })) > plain);
           await assert.rejects(pgq.enqueue('windowed', {}, { dedupeWindowMs: 5 }), /apply to a dedupeKey/);
+          // A window ends: the key can be taken again.
+          const brief = await pgq.enqueue('windowed', {}, { dedupeKey: 'brief', dedupeWindowMs: 150 });
+          await pgq.waitFor(brief, WAIT);
+          const again = await until(
+            () => pgq.enqueue('windowed', {}, { dedupeKey: 'brief' }).catch((err) => (err instanceof DuplicateJobError ? undefined : Promise.reject(err))),
+            10_000,
+            'the key free after its window',
+          );
+          assert.ok(again > brief);
         });
       });
     });

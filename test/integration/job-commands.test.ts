@@ -34,6 +34,7 @@ before(async () => {
     await record(job);
   };
   worker.entrypoint('keeper', { onFailure: 'hold' }, flaky);
+  worker.entrypoint('keeper2', { onFailure: 'hold' }, flaky);
   worker.entrypoint('flaky', flaky);
   worker.entrypoint('steady', record);
   worker.entrypoint('parked', record);
@@ -181,13 +182,16 @@ describe('pgq requeue (and its old name, pgq retry)', () => {
 
     upstreamDown = true;
     const holds = [await producer.enqueue('keeper', { key: 'x' }), await producer.enqueue('keeper', { key: 'y' })];
-    for (const id of holds) assert.equal((await producer.waitFor(id, { timeoutMs: 20_000 })).status, 'held');
+    const other = await producer.enqueue('keeper2', { key: 'z' });
+    for (const id of [...holds, other]) assert.equal((await producer.waitFor(id, { timeoutMs: 20_000 })).status, 'held');
     upstreamDown = false;
     const all = await runPgq(db.url, ['requeue', '--held', '--entrypoint', 'keeper']);
     assert.equal(all.code, 0, all.stderr);
     assert.equal(all.stdout, `requeued 2 job(s):\n  ${holds[0]} (held, same id)\n  ${holds[1]} (held, same id)\n`);
     assert.deepEqual((await producer.waitForAll(holds, { timeoutMs: 20_000 })).map((d) => d.status), ['successful', 'successful']);
-    assert.equal((await runPgq(db.url, ['requeue', '--held'])).stdout, 'requeued 0 job(s)\n');
+    assert.equal((await producer.getJob(other))?.status, 'held', 'another entrypoint\'s held job is left alone');
+    assert.equal((await runPgq(db.url, ['requeue', '--held'])).stdout, `requeued 1 job(s):\n  ${other} (held, same id)\n`);
+    assert.equal((await producer.waitFor(other, { timeoutMs: 20_000 })).status, 'successful');
   });
 
   test('ids and --held are one or the other; bad ids exit 2', async () => {

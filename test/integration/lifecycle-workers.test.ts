@@ -19,7 +19,7 @@ describe('across worker processes', () => {
   test('a pause holds for two worker processes; resume wakes both at once', async () => {
     // A poll of a minute: whatever runs after the resume was woken by its notification.
     const children: Child[] = ['a', 'b'].map((tag) =>
-      spawnTs(childWorker, { DATABASE_URL: db.url, CHILD_MODE: 'work', CHILD_JOB_MS: '5', CHILD_TAG: tag, CHILD_POLL_MS: '60000' }),
+      spawnTs(childWorker, { DATABASE_URL: db.url, CHILD_MODE: 'work', CHILD_JOB_MS: '100', CHILD_TAG: tag, CHILD_POLL_MS: '60000' }),
     );
     try {
       await producer.pause('child_job');

@@ -61,6 +61,23 @@ test('maxRows keeps the newest entries', async () => {
   assert.deepEqual(kept, newest);
 });
 
+test('dedupe keys whose window ended are forgotten; keys still in their window are kept', async () => {
+  const schema = 'by_window';
+  await openQueue(db.url, { schema }).then((p) => p.stop());
+  await db.pool.query(
+    `INSERT INTO ${schema}.dedupe_reservations (entrypoint, dedupe_key, job_id, expires_at)
+     SELECT 'noop', 'k' || g, g, now() + CASE WHEN g <= 3 THEN interval '-1 minute' ELSE interval '1 hour' END FROM generate_series(1, 5) g`,
+  );
+  const { stop } = await workerWith(schema, { intervalMs: 50 });
+  try {
+    await until(async () => (await db.pool.query(`SELECT count(*)::int AS n FROM ${schema}.dedupe_reservations`)).rows[0].n === 2, 10_000, 'expired keys pruned');
+  } finally {
+    await stop();
+  }
+  const { rows } = await db.pool.query(`SELECT dedupe_key FROM ${schema}.dedupe_reservations ORDER BY dedupe_key`);
+  assert.deepEqual(rows.map((r) => r.dedupe_key), ['k4', 'k5']);
+});
+
 test('only one worker prunes at a time: while another holds the maintenance lock, nothing is deleted', async () => {
   const schema = 'one_at_a_time';
   await openQueue(db.url, { schema }).then((p) => p.stop());

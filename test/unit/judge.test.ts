@@ -88,10 +88,12 @@ test('RetryLaterError snoozes for its delay, outside the retry budget, up to max
   assert.equal(judge({ ok: false, error: later }, attempt({ snoozes: 3, onFailure: 'hold' })).outcome, 'held');
 });
 
-test('a timed-out attempt fails with JobTimeoutError whatever it threw; a job failing for good under hold is held', () => {
+test('a timed-out attempt fails with JobTimeoutError whatever it threw or returned; a job failing for good under hold is held', () => {
   const timedOut = judge({ ok: false, error: new Error('aborted') }, attempt({ abortReason: new JobTimeoutSignal(7, 100) }), low);
   assert.equal(timedOut.outcome, 'retried');
   assert.equal(timedOut.error?.name, 'JobTimeoutError');
+  const returnedLate = judge({ ok: true, value: 'too late' }, attempt({ attempt: 3, abortReason: new JobTimeoutSignal(7, 100) }));
+  assert.deepEqual([returnedLate.outcome, returnedLate.error?.name, returnedLate.result], ['exception', 'JobTimeoutError', undefined], 'a result after the limit is no result');
   const last = judge({ ok: false, error: new Error('boom') }, attempt({ attempt: 3, onFailure: 'hold' }));
   assert.deepEqual([last.outcome, last.error?.message], ['held', 'boom']);
 });
