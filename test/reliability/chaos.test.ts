@@ -158,6 +158,32 @@ describe('processes killed', () => {
   });
 });
 
+describe('many workers', () => {
+  test('twelve worker processes with heartbeats and outcome writes crossing: no deadlock, nothing lost', { timeout: 180_000 }, async (t) => {
+    const seed = seedFor(1003);
+    const db = await scenarioDb();
+    const ledger = new Ledger();
+    // Heartbeats every 20 ms cross the outcome writes of the same jobs all the time.
+    const fleet = new Fleet({ DATABASE_URL: db.url, CHAOS_SEED: String(seed), WORK_MAX_MS: '20', CONCURRENCY: '8', HEARTBEAT_MS: '20', RESCUE_AFTER_MS: '15000' });
+    const producer = await PgQueuer.connect(db.url, { metrics: false });
+    const deadlocks = async (): Promise<number> =>
+      Number((await db.pool.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0].deadlocks);
+    const before = await deadlocks();
+    try {
+      const workers = await Promise.all(Array.from({ length: 12 }, () => fleet.start()));
+      await produce(producer, ledger, 'many', 6_000, 100, () => new Promise((resolve) => setTimeout(resolve, 10)));
+      const verdict = await settle(ledger, db.pool, 90_000);
+      await Promise.all(workers.map((w) => fleet.terminate(w)));
+      assertSound(t, verdict, seed);
+      // Each worker's backends report their counts as they close.
+      assert.equal(await deadlocks(), before, 'deadlocks detected by PostgreSQL');
+    } finally {
+      await fleet.destroy();
+      await producer.stop();
+    }
+  });
+});
+
 describe('the database fails', () => {
   test('a restart of PostgreSQL, a killed listener and all connections killed: nothing lost', { timeout: 180_000 }, async (t) => {
     const seed = seedFor(2001);

@@ -8,12 +8,23 @@ import { notifyIdsInChunks } from './notify.js';
  * Cancels jobs in one statement. Jobs not running (queued, scheduled, held) are removed and
  * logged `canceled` (completion watchers are told); running ones are flagged and their
  * workers told to abort `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
+ *
+ * Rows are taken with SKIP LOCKED, by their current status: a cancel never waits for a row lock
+ * while holding others (that is how it would deadlock with a worker's outcome write, which
+ * locks the rows of a batch in its own order). A row that is locked belongs to a job being
+ * claimed, finished or retried at this moment; the statement reports it, and it is asked
+ * again a moment later, when the job is queued again, running or gone.
  */
+const BUSY_RETRIES = 20;
+const BUSY_WAIT_MS = 10;
+
 export function cancelQuery(n: SchemaNames) {
   const statement = prepared(
     'cancel',
-    `WITH removed AS (
-       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled', 'held')
+    `WITH locked AS MATERIALIZED (
+       SELECT id, status FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) FOR UPDATE SKIP LOCKED
+     ), removed AS (
+       DELETE FROM ${n.jobs} WHERE id = ANY (ARRAY(SELECT id FROM locked WHERE status IN ('queued', 'scheduled', 'held')))
        RETURNING *
      ), reserved AS (
        -- A canceled job has finished: a key with a dedupe window stays taken.
@@ -27,7 +38,7 @@ export function cancelQuery(n: SchemaNames) {
        RETURNING job_id, entrypoint
      ), flagged AS (
        UPDATE ${n.jobs} SET cancel_requested = true, updated_at = now()
-       WHERE id = ANY ($1::bigint[]) AND status = 'picked'
+       WHERE id = ANY (ARRAY(SELECT id FROM locked WHERE status = 'picked'))
        RETURNING id, entrypoint
      ), cancel_notices AS (
        ${notifyIdsInChunks(n.channel, 'cancel', 'flagged', 'id')}
@@ -37,11 +48,20 @@ export function cancelQuery(n: SchemaNames) {
      -- A FROM-less SELECT evaluates every subquery, so the notices are always sent.
      SELECT (SELECT json_agg(json_build_object('id', id, 'entrypoint', entrypoint, 'running', true)) FROM flagged) AS flagged,
             (SELECT json_agg(json_build_object('id', job_id, 'entrypoint', entrypoint, 'running', false)) FROM logged) AS removed,
-            (SELECT count(*) FROM cancel_notices) + (SELECT count(*) FROM done_notices) AS notices`,
+            (SELECT count(*) FROM cancel_notices) + (SELECT count(*) FROM done_notices) AS notices,
+            -- Seen in the snapshot, but locked by someone else: ask again.
+            ARRAY(SELECT id FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND id NOT IN (SELECT id FROM locked)) AS busy`,
   );
   return async (db: Queryable, ids: readonly number[]): Promise<CanceledJob[]> => {
-    if (ids.length === 0) return [];
-    const [row] = await db.query<{ flagged: CanceledJob[] | null; removed: CanceledJob[] | null }>(statement, [ids]);
-    return [...(row?.flagged ?? []), ...(row?.removed ?? [])].sort((a, b) => a.id - b.id);
+    const found: CanceledJob[] = [];
+    let pending: readonly (number | string)[] = ids;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const [row] = await db.query<{ flagged: CanceledJob[] | null; removed: CanceledJob[] | null; busy: string[] }>(statement, [pending]);
+      found.push(...(row?.flagged ?? []), ...(row?.removed ?? []));
+      pending = row?.busy ?? [];
+      if (pending.length === 0 || attempt === BUSY_RETRIES) break;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS * (attempt + 1)));
+    }
+    return found.sort((a, b) => a.id - b.id);
   };
 }

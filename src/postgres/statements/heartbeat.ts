@@ -11,14 +11,25 @@ const HEARTBEAT_TIMEOUT = JSON.stringify(SYSTEM_ERRORS.heartbeatTimeout);
  * One statement per interval for all of a worker's running jobs. The rows it returns double
  * as the fallback for lost notifications: a job missing from them was taken over by another
  * worker, and `cancel_requested` reveals a cancellation whose NOTIFY never arrived.
+ *
+ * It never waits for a row lock: a job whose row is locked is being finished (its outcome
+ * written, on another connection of this worker) or canceled right now, and waiting for it
+ * while holding the locks of the others is how two statements deadlock. Such a job keeps its
+ * heartbeat until the next beat, far inside the rescue window; the answer still lists it,
+ * read from the statement's snapshot without a lock.
  */
 export function heartbeatQuery(n: SchemaNames) {
   const statement = prepared(
     'heartbeat',
-    `WITH worker AS (UPDATE ${n.workers} SET heartbeat = now() WHERE id = $1)
-     UPDATE ${n.jobs} SET heartbeat = now()
-     WHERE id = ANY ($2::bigint[]) AND worker_id = $1 AND status = 'picked'
-     RETURNING id, cancel_requested`,
+    `WITH worker AS (
+       UPDATE ${n.workers} SET heartbeat = now() WHERE id = $1
+     ), beat AS (
+       UPDATE ${n.jobs} SET heartbeat = now()
+       WHERE id = ANY (ARRAY(
+         SELECT id FROM ${n.jobs} WHERE id = ANY ($2::bigint[]) AND worker_id = $1 AND status = 'picked' FOR UPDATE SKIP LOCKED
+       ))
+     )
+     SELECT id, cancel_requested FROM ${n.jobs} WHERE id = ANY ($2::bigint[]) AND worker_id = $1 AND status = 'picked'`,
   );
   return async (db: Queryable, workerId: string, ids: readonly number[]): Promise<HeldJob[]> => {
     const rows = await db.query<{ id: string; cancel_requested: boolean }>(statement, [workerId, ids]);

@@ -13,6 +13,7 @@
  *   CRON              a 6-field cron spec: also run the schedule "tick" (recorded in chaos_ticks)
  *   CONCURRENCY       default 8
  *   RESCUE_AFTER_MS   default 1000: jobs of killed workers come back quickly
+ *   HEARTBEAT_MS      default 200
  */
 import pg from 'pg';
 import { PgQueuer } from '../../../src/index.js';
@@ -29,7 +30,7 @@ ledger.on('error', () => {});
 const pgq = await PgQueuer.connect(process.env.DATABASE_URL, {
   concurrency: Number(process.env.CONCURRENCY ?? 8),
   pollIntervalMs: 200,
-  heartbeatIntervalMs: 200,
+  heartbeatIntervalMs: Number(process.env.HEARTBEAT_MS ?? 200),
   shutdownTimeoutMs: 10_000,
   metrics: false,
 });
