@@ -244,6 +244,84 @@ describe('the database fails', () => {
     }
   });
 
+  test('a read-only failover and back, a 1 ms statement timeout, a privilege revoked mid-run: nothing lost', { timeout: 180_000 }, async (t) => {
+    const seed = seedFor(2002);
+    const db = await scenarioDb();
+    const ledger = new Ledger();
+    // The workers log in as a role of their own, so a privilege can be taken from them alone.
+    const role = `chaos_worker_${db.name.slice(-8)}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'chaos'`);
+    await db.pool.query(`GRANT USAGE ON SCHEMA pgqueuer, public TO ${role};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgqueuer, public TO ${role};
+      GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgqueuer TO ${role};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgqueuer TO ${role}`);
+    const workerUrl = new URL(db.url);
+    workerUrl.username = role;
+    workerUrl.password = 'chaos';
+    // The test's own session, opened before any fault: ALTER DATABASE settings reach new sessions only.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    const rollbacks = async (): Promise<number> =>
+      Number((await admin.query('SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_rollback);
+    const killSessions = () => admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    /** Keeps a fault on until the database has rolled back `n` more transactions: statements have hit it. */
+    const hold = async (what: string, n: number): Promise<void> => {
+      const start = await rollbacks();
+      await until(async () => (await rollbacks()) - start >= n || undefined, 30_000, what);
+    };
+    const ledgerPool = new pg.Pool({ connectionString: db.url, max: 4 });
+    ledgerPool.on('error', () => {});
+    const workers: PgQueuer[] = [];
+    let producer: PgQueuer | undefined;
+    try {
+      for (const tag of ['a', 'b']) {
+        const w = await PgQueuer.connect(workerUrl.toString(), { pollIntervalMs: 200, heartbeatIntervalMs: 200, concurrency: 8, metrics: false });
+        w.entrypoint('chaos', CHAOS_ENTRYPOINT, ledgerHandler(ledgerPool, tag));
+        workers.push(w);
+      }
+      const runs = workers.map((w) => w.run({ handleSignals: false }));
+      producer = await PgQueuer.connect(db.url, { metrics: false });
+      let flowing = true;
+      const flow = (async () => {
+        for (let round = 0; flowing; round++) await produce(producer!, ledger, `fault-${round}`, 100, 20, () => new Promise((resolve) => setTimeout(resolve, 20)));
+      })();
+
+      // A failover to a read-only standby: every session is cut, the new ones cannot write.
+      await admin.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
+      await killSessions();
+      await hold('writes refused while read-only', 20);
+      await admin.query(`ALTER DATABASE ${db.name} RESET default_transaction_read_only`);
+      await killSessions();
+
+      await admin.query(`ALTER DATABASE ${db.name} SET statement_timeout = 1`);
+      await killSessions();
+      await hold('statements timed out', 20);
+      await admin.query(`ALTER DATABASE ${db.name} RESET statement_timeout`);
+      await killSessions();
+
+      await admin.query(`REVOKE UPDATE, DELETE ON pgqueuer.jobs FROM ${role}`);
+      await hold('the workers refused', 20);
+      await admin.query(`GRANT UPDATE, DELETE ON pgqueuer.jobs TO ${role}`);
+
+      flowing = false;
+      await flow;
+      const verdict = await settle(ledger, db.pool, 90_000);
+      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(runs);
+      assertSound(t, verdict, seed);
+      assert.ok(verdict.enqueued.ok > 0);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await producer?.stop();
+      await ledgerPool.end();
+      await admin.query(`ALTER DATABASE ${db.name} RESET ALL`).catch(() => {});
+      // Its grants first (they live in this database), then the role itself (the cluster's).
+      await admin.query(`DROP OWNED BY ${role}`).catch(() => {});
+      await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+      await admin.end();
+    }
+  });
+
   test('a job inserted without NOTIFY is found by polling within one poll interval', async () => {
     const db = await scenarioDb();
     const pollIntervalMs = 500;
