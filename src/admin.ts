@@ -4,10 +4,12 @@ import type { Driver } from './postgres/driver.js';
 import * as migrations from './postgres/migrations/runner.js';
 import { PgOperator } from './postgres/ops/operator.js';
 import { PgDriver } from './postgres/pg-driver.js';
+import { applyGrants, grantStatements, type GrantRoles } from './postgres/privileges.js';
 import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
 import type { InstallReport, VerifyReport } from './types.js';
 
+export type { GrantRoles } from './postgres/privileges.js';
 export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator } from './postgres/ops/operator.js';
 
 export interface AdminOptions {
@@ -68,5 +70,23 @@ export function withOperator<T>(connection: ConnectionInput, options: AdminOptio
   return withDriver(connection, options, async (driver, names) => {
     await migrations.assertInstalled(driver, names);
     return fn(new PgOperator(driver, names));
+  });
+}
+
+/** The statements `grant` runs, without running them (`pgq grant --print`). */
+export function grantSql(roles: GrantRoles, options: Pick<AdminOptions, 'schema'> = {}): string[] {
+  return grantStatements(schemaNames(options.schema), roles);
+}
+
+/**
+ * Gives existing roles what a worker, a producer or a reader needs on an installed schema,
+ * in one transaction; returns the statements run. Idempotent: run it again after an upgrade.
+ */
+export function grant(connection: ConnectionInput | pg.Pool | undefined, roles: GrantRoles, options: AdminOptions = {}): Promise<string[]> {
+  const names = schemaNames(options.schema);
+  grantStatements(names, roles); // bad roles fail before connecting
+  return withDriver(connection, options, async (driver) => {
+    await migrations.assertInstalled(driver, names);
+    return applyGrants(driver, names, roles);
   });
 }

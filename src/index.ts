@@ -73,7 +73,7 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export { consoleLogger, silentLogger } from './logger.js';
-export { install, uninstall, verify } from './admin.js';
+export { grant, grantSql, install, uninstall, verify, type GrantRoles } from './admin.js';
 export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type JobsSchema } from './schema/define-jobs.js';
 export { bindClient, bindHandlers } from './schema/bind.js';
 export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';

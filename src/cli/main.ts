@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { PgQueuerError } from '../errors.js';
 import { ExitCode, type GlobalOptions } from './context.js';
 import { registerGenerateCommand } from './generate-command.js';
+import { registerGrantCommand } from './grant-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerEnqueueCommand } from './enqueue-command.js';
@@ -20,6 +21,7 @@ const program = new Command('pgq')
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerSchemaCommands(program, globals);
+registerGrantCommand(program, globals);
 registerQueueCommands(program, globals);
 registerJobCommands(program, globals);
 registerEnqueueCommand(program, globals);

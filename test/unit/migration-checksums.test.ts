@@ -15,6 +15,7 @@ const PINNED: Record<number, string> = {
   1: 'f1f7ad2fd5f9b1f34dec36a5ad1267cb5b328b0f97b66e087e41829852647af0',
   2: '5b300c39a9281cc81ffd57793b8162a0699605b4651b37702ebf23152d5e7267',
   3: '1d49253ef0aa4a4e3973f1c04b0744c3c6aa63063a1ecf1858169a10fc7aa506',
+  4: 'b427f419658fefa793c617d69354ad61c59d4794da2d4f2958bde7e789b8387e',
 };
 
 test('every migration is the SQL it was released with', () => {

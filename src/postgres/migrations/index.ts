@@ -1,9 +1,10 @@
 import { initial } from './001-initial.js';
 import { schedules } from './002-schedules.js';
 import { lifecycle } from './003-lifecycle.js';
+import { privileges } from './004-privileges.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, schedules, lifecycle];
+export const MIGRATIONS: readonly Migration[] = [initial, schedules, lifecycle, privileges];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

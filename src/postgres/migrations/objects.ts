@@ -1,4 +1,5 @@
 import type { SchemaNames } from '../schema-names.js';
+import { cancelJobsFunction } from '../statements/cancel.js';
 
 /**
  * The schema's objects that can be made again from their definition alone, as this version
@@ -61,6 +62,12 @@ export function schemaObjects(n: SchemaNames): SchemaObject[] {
       create: `DROP TRIGGER IF EXISTS jobs_notify_enqueued ON ${n.jobs};
 CREATE TRIGGER jobs_notify_enqueued AFTER INSERT ON ${n.jobs}
 REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION ${n.ident}.notify_enqueued();`,
+    },
+    {
+      kind: 'function',
+      name: 'cancel_jobs(bigint[])',
+      present: `SELECT to_regprocedure('${n.ident}.cancel_jobs(bigint[])') IS NOT NULL AS ok`,
+      create: cancelJobsFunction(n),
     },
     {
       kind: 'function',

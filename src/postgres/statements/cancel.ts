@@ -4,25 +4,21 @@ import { prepared } from '../statement.js';
 import type { CanceledJob } from '../../port/rows.js';
 import { notifyIdsInChunks } from './notify.js';
 
-/**
- * Cancels jobs in one statement. Jobs not running (queued, scheduled, held) are removed and
- * logged `canceled` (completion watchers are told); running ones are flagged and their
- * workers told to abort `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
- *
- * Rows are taken with SKIP LOCKED, by their current status: a cancel never waits for a row lock
- * while holding others (that is how it would deadlock with a worker's outcome write, which
- * locks the rows of a batch in its own order). A row that is locked belongs to a job being
- * claimed, finished or retried at this moment; the statement reports it, and it is asked
- * again a moment later, when the job is queued again, running or gone.
- */
+/** A busy row is asked for again this often, waiting a little longer each time (2 s in all). */
 const BUSY_RETRIES = 20;
 const BUSY_WAIT_MS = 10;
 
-export function cancelQuery(n: SchemaNames) {
-  const statement = prepared(
-    'cancel',
-    `WITH locked AS MATERIALIZED (
-       SELECT id, status FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) FOR UPDATE SKIP LOCKED
+/**
+ * The cancel statement, as the body of `cancel_jobs(bigint[])`: a SECURITY DEFINER function
+ * (migration 4), so a producer role may cancel without the right to read the payloads it copies
+ * into the log (see privileges.ts).
+ */
+export function cancelJobsFunction(n: SchemaNames): string {
+  return `CREATE OR REPLACE FUNCTION ${n.ident}.cancel_jobs(p_ids bigint[])
+RETURNS TABLE (flagged json, removed json, notices bigint, busy bigint[])
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+WITH locked AS MATERIALIZED (
+       SELECT id, status FROM ${n.jobs} WHERE id = ANY (p_ids) FOR UPDATE SKIP LOCKED
      ), removed AS (
        DELETE FROM ${n.jobs} WHERE id = ANY (ARRAY(SELECT id FROM locked WHERE status IN ('queued', 'scheduled', 'held')))
        RETURNING *
@@ -50,8 +46,24 @@ export function cancelQuery(n: SchemaNames) {
             (SELECT json_agg(json_build_object('id', job_id, 'entrypoint', entrypoint, 'running', false)) FROM logged) AS removed,
             (SELECT count(*) FROM cancel_notices) + (SELECT count(*) FROM done_notices) AS notices,
             -- Seen in the snapshot, but locked by someone else: ask again.
-            ARRAY(SELECT id FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND id NOT IN (SELECT id FROM locked)) AS busy`,
-  );
+            ARRAY(SELECT id FROM ${n.jobs} WHERE id = ANY (p_ids) AND id NOT IN (SELECT id FROM locked)) AS busy
+$fn$;
+REVOKE EXECUTE ON FUNCTION ${n.ident}.cancel_jobs(bigint[]) FROM PUBLIC;`;
+}
+
+/**
+ * Cancels jobs in one statement. Jobs not running (queued, scheduled, held) are removed and
+ * logged `canceled` (completion watchers are told); running ones are flagged and their
+ * workers told to abort `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
+ *
+ * Rows are taken with SKIP LOCKED, by their current status: a cancel never waits for a row lock
+ * while holding others (that is how it would deadlock with a worker's outcome write, which
+ * locks the rows of a batch in its own order). A row that is locked belongs to a job being
+ * claimed, finished or retried at this moment; the statement reports it, and it is asked
+ * again a moment later, when the job is queued again, running or gone.
+ */
+export function cancelQuery(n: SchemaNames) {
+  const statement = prepared('cancel', `SELECT flagged, removed, busy FROM ${n.ident}.cancel_jobs($1::bigint[])`);
   return async (db: Queryable, ids: readonly number[]): Promise<CanceledJob[]> => {
     const found: CanceledJob[] = [];
     let pending: readonly (number | string)[] = ids;
