@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { install, uninstall, verify } from '../admin.js';
 import { connectionOf, ExitCode, schemaOf, type GlobalOptions } from './context.js';
+import { visibleControls } from './terminal-text.js';
 
 export function registerSchemaCommands(program: Command, globals: () => GlobalOptions): void {
   const migrate = async (verb: string): Promise<void> => {
@@ -43,7 +44,8 @@ export function registerSchemaCommands(program: Command, globals: () => GlobalOp
         console.log(`schema "${report.schema}" is installed and up to date (migration ${report.installedVersion})`);
         return;
       }
-      for (const problem of report.problems) console.error(problem);
+      // Problems can name what the database holds (a migration newer than this package).
+      for (const problem of report.problems) console.error(visibleControls(problem));
       throw new ExitCode(1);
     });
 }
