@@ -2,12 +2,13 @@ import pg from 'pg';
 import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './postgres/connection.js';
 import type { Driver } from './postgres/driver.js';
 import * as migrations from './postgres/migrations/runner.js';
+import { uninstall as checkedUninstall, type UninstallChecks } from './postgres/migrations/uninstall.js';
 import { PgOperator } from './postgres/ops/operator.js';
 import { PgDriver } from './postgres/pg-driver.js';
 import { applyGrants, grantStatements, type GrantRoles } from './postgres/privileges.js';
 import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
-import type { InstallReport, VerifyReport } from './types.js';
+import type { InstallReport, UninstallReport, VerifyReport } from './types.js';
 
 export type { GrantRoles } from './postgres/privileges.js';
 export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator } from './postgres/ops/operator.js';
@@ -51,9 +52,17 @@ export function install(connection?: ConnectionInput | pg.Pool, options: AdminOp
   return withDriver(connection, options, (driver, names) => migrations.install(driver, names));
 }
 
-/** Drops pgqueuer's schema with every job, log row and schedule in it. */
-export function uninstall(connection?: ConnectionInput | pg.Pool, options: AdminOptions = {}): Promise<void> {
-  return withDriver(connection, options, (driver, names) => migrations.uninstall(driver, names));
+export interface UninstallOptions extends AdminOptions, UninstallChecks {}
+
+/**
+ * Drops pgqueuer's schema with every job, log row and schedule in it. Refuses, with an
+ * `UninstallRefusedError` naming what it found, a schema that has no pgqueuer migrations table,
+ * or that also holds other tables (unless `force`). A schema that does not exist is nothing to
+ * uninstall: the report says `existed: false, dropped: false`.
+ */
+export function uninstall(connection?: ConnectionInput | pg.Pool, options: UninstallOptions = {}): Promise<UninstallReport> {
+  const { force, confirm } = options;
+  return withDriver(connection, options, (driver, names) => checkedUninstall(driver, names, { force, confirm }));
 }
 
 /** Reports whether the schema is installed, up to date and complete, naming each problem. */

@@ -46,6 +46,40 @@ export class SchemaVersionError extends PgQueuerError {
   }
 }
 
+/**
+ * `uninstall` would drop more than pgqueuer's own tables, so it dropped nothing: the schema is
+ * not pgqueuer's (it has no pgqueuer migrations table), it also holds tables that are not
+ * pgqueuer's (pass `force` to drop them with it), or objects outside it depend on its tables.
+ */
+export class UninstallRefusedError extends PgQueuerError {
+  constructor(
+    readonly schema: string,
+    readonly reason: 'not-pgqueuer' | 'other-tables' | 'dependents',
+    /** The tables (and views) in the schema that are not pgqueuer's. */
+    readonly otherTables: readonly string[],
+    /** For `dependents`: what PostgreSQL says depends on the schema's tables. */
+    readonly detail?: string,
+  ) {
+    const listed = listNames(otherTables);
+    const tables = `${otherTables.length} ${otherTables.length === 1 ? 'table' : 'tables'}`;
+    super(
+      reason === 'not-pgqueuer'
+        ? otherTables.length === 0
+          ? `schema "${schema}" holds no pgqueuer migrations table (and no tables): it is not pgqueuer's, refusing to drop it`
+          : `schema "${schema}" holds ${tables} that are not pgqueuer's (${listed}) and no pgqueuer migrations table: refusing to drop it`
+        : reason === 'other-tables'
+          ? `schema "${schema}" is pgqueuer's but also holds ${tables} that are not (${listed}): refusing to drop it; pass force: true (pgq uninstall --force) to drop them with it`
+          : `objects outside schema "${schema}" depend on its tables (${detail ?? 'see PostgreSQL\'s log'}): refusing to drop them; drop those first, or pass force: true (pgq uninstall --force) to drop them with it`,
+    );
+  }
+}
+
+/** Up to ten names, quoted (control characters escaped), then how many more. */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ');
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
+}
+
 /** A dedupe key is already held by a queued or running job of the same entrypoint. */
 export class DuplicateJobError extends PgQueuerError {
   constructor(readonly duplicates: ReadonlyArray<DuplicateKey>) {

@@ -40,6 +40,7 @@ export type {
   TransactionClient,
   TypedEnqueue,
   TypedJobs,
+  UninstallReport,
   VerifyReport,
   WaitOptions,
   WorkerOptions,
@@ -66,6 +67,7 @@ export {
   SchemaNotInstalledError,
   SchemaVersionError,
   StateError,
+  UninstallRefusedError,
   UnknownJobError,
   ValidationError,
   WaitTimeoutError,
@@ -73,7 +75,7 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export { consoleLogger, silentLogger } from './logger.js';
-export { grant, grantSql, install, uninstall, verify, type GrantRoles } from './admin.js';
+export { grant, grantSql, install, uninstall, verify, type GrantRoles, type UninstallOptions } from './admin.js';
 export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type JobsSchema } from './schema/define-jobs.js';
 export { bindClient, bindHandlers } from './schema/bind.js';
 export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';

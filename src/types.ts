@@ -392,6 +392,17 @@ export interface InstallReport {
   version: number;
 }
 
+/** What `uninstall` did. */
+export interface UninstallReport {
+  schema: string;
+  /** False when there was nothing to uninstall (the schema does not exist) or `confirm` declined. */
+  dropped: boolean;
+  /** Whether the schema existed. */
+  existed: boolean;
+  /** Tables that were not pgqueuer's and were dropped with the schema (only with `force`). */
+  otherTables: string[];
+}
+
 export interface VerifyReport {
   schema: string;
   ok: boolean;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from './context.js';
+import { visibleControls } from './terminal-text.js';
 
 interface GenerateCliOptions {
   config?: string;
@@ -24,10 +25,11 @@ export function registerGenerateCommand(program: Command): void {
       // Loaded only here: workers and producers never load the generator or ts-morph.
       const { generate } = await import('../../codegen/generate.js');
       const report = await generate(opts);
-      for (const hint of report.hints) console.error(`note: ${hint}`);
+      // Hints and paths come from the user's schema file and options.
+      for (const hint of report.hints) console.error(visibleControls(`note: ${hint}`));
       if (opts.check) {
         const stale = [...report.changed, ...report.created];
-        for (const file of stale) console.error(`out of date: ${file}`);
+        for (const file of stale) console.error(visibleControls(`out of date: ${file}`));
         if (stale.length > 0) {
           console.error('run `npx pgq generate` to update');
           throw new ExitCode(1);
@@ -35,8 +37,8 @@ export function registerGenerateCommand(program: Command): void {
         console.log('generated files are up to date');
         return;
       }
-      for (const file of report.changed) console.log(`wrote ${file}`);
-      for (const file of report.created) console.log(`created ${file}`);
+      for (const file of report.changed) console.log(visibleControls(`wrote ${file}`));
+      for (const file of report.created) console.log(visibleControls(`created ${file}`));
       if (report.changed.length === 0 && report.created.length === 0) console.log('generated files are up to date');
     });
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PgQueuerError } from '../errors.js';
+import { visibleControls, visibleLines } from './terminal-text.js';
 
 const FILES: Array<[template: string, target: string]> = [
   ['pgq.config.ts.tpl', 'pgq.config.ts'],
@@ -41,9 +42,9 @@ export function registerInitCommand(program: Command): void {
       try {
         const { generate } = await import('../../codegen/generate.js');
         const report = await generate({ cwd: root });
-        for (const file of [...report.changed, ...report.created]) console.log(`created ${file}`);
+        for (const file of [...report.changed, ...report.created]) console.log(visibleControls(`created ${file}`));
       } catch (err) {
-        console.log(`could not generate the client yet: ${(err as Error).message}`);
+        console.log(visibleLines(`could not generate the client yet: ${(err as Error).message}`));
         console.log('install the generator\'s tools, then run `npx pgq generate`: npm install zod && npm install --save-dev ts-morph tsx');
         return;
       }

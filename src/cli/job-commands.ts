@@ -6,7 +6,7 @@ import type { AnyJobStatus, JobSummary } from '../types.js';
 import { integerAtLeast, jobIds } from './arguments.js';
 import { ExitCode, withQueue, type GlobalOptions } from './context.js';
 import { formatTable } from './table.js';
-import { formatInstant, printable } from './terminal-text.js';
+import { formatInstant, printable, visibleControls } from './terminal-text.js';
 
 
 function status(value: string): AnyJobStatus {
@@ -162,7 +162,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
         if (!opts.yes) {
           if (!process.stdin.isTTY) throw new ConfigError(`clear would delete ${what}: pass --yes to confirm`);
           const rl = createInterface({ input: process.stdin, output: process.stdout });
-          const answer = await rl.question(`delete ${what}? [y/N] `);
+          const answer = await rl.question(visibleControls(`delete ${what}? [y/N] `));
           rl.close();
           if (!/^y(es)?$/i.test(answer.trim())) {
             console.log('nothing deleted');
@@ -179,7 +179,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     .argument('<entrypoint>')
     .action(async (entrypoint: string) => {
       await withQueue(globals(), (pgq) => pgq.pause(entrypoint));
-      console.log(`paused "${entrypoint}"`);
+      console.log(visibleControls(`paused "${entrypoint}"`));
     });
 
   program
@@ -188,6 +188,6 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     .argument('<entrypoint>')
     .action(async (entrypoint: string) => {
       await withQueue(globals(), (pgq) => pgq.resume(entrypoint));
-      console.log(`resumed "${entrypoint}"`);
+      console.log(visibleControls(`resumed "${entrypoint}"`));
     });
 }

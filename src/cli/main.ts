@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { PgQueuerError } from '../errors.js';
 import { ExitCode, type GlobalOptions } from './context.js';
@@ -11,12 +12,16 @@ import { registerJobCommands } from './job-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { visibleControls, visibleLines } from './terminal-text.js';
 
 const program = new Command('pgq')
   .description('pgqueuer: PostgreSQL as a background job queue')
   .option('--database-url <url>', 'PostgreSQL connection URL (default: $DATABASE_URL, else the PG* variables)')
   .option('--schema-name <name>', 'schema holding pgqueuer\'s tables (default: $PGQ_SCHEMA or "pgqueuer")')
   .showHelpAfterError('(run pgq --help for usage)')
+  // Commander's own errors quote arguments as typed, control characters included. Set here,
+  // before the commands are added: each copies it.
+  .configureOutput({ writeErr: (text) => process.stderr.write(visibleLines(text)) })
   .exitOverride();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -47,8 +52,12 @@ function exitCodeFor(err: unknown): number {
     // Commander already printed the message (or the help / version, which are not errors).
     return err.exitCode === 0 ? 0 : 2;
   }
-  const message = err instanceof PgQueuerError ? err.message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err}`;
-  console.error(`pgq: ${message.split('\n')[0]}`);
-  if (process.env.PGQ_DEBUG) console.error(err);
+  // pgqueuer's messages are one line by construction: a newline or escape in one comes from a
+  // value it names (a schema name, an entrypoint, text from the database), shown escaped.
+  // Anyone else's error may be several lines (a code frame): its first says what failed.
+  const message =
+    err instanceof PgQueuerError ? err.message : `${(err as Error)?.name ?? 'Error'}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+  console.error(`pgq: ${visibleControls(message)}`);
+  if (process.env.PGQ_DEBUG) console.error(visibleLines(inspect(err)));
   return 2;
 }

@@ -8,6 +8,7 @@ import type { PgQueuer } from '../pgqueuer.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 import { integerAtLeast } from './arguments.js';
 import { importModule } from '../load-module.js';
+import { visibleControls } from './terminal-text.js';
 
 interface RunCliOptions {
   export: string;
@@ -22,7 +23,7 @@ async function serveMetricsIfAsked(pgq: PgQueuer, opts: RunCliOptions): Promise<
     throw new ConfigError('this worker\'s pgqueuer has no metrics server (an older copy of pgqueuer?); drop --metrics-port');
   }
   const server = await pgq.metricsServer({ port: opts.metricsPort, host: opts.metricsHost });
-  console.error(`pgq: metrics at ${server.url}`);
+  console.error(visibleControls(`pgq: metrics at ${server.url}`));
 }
 
 /**
@@ -60,7 +61,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .action(async (modulePath: string, opts: RunCliOptions) => {
       const pgq = await loadWorker(modulePath, opts.export);
       await serveMetricsIfAsked(pgq, opts);
-      console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`);
+      console.error(visibleControls(`pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`));
       await pgq.run();
     });
 
@@ -82,7 +83,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         mkdirSync(dataDir, { recursive: true });
         embedded = await startEmbeddedPostgres({ dataDir, port: Number(opts.port) });
         url = embedded.url;
-        console.error(`pgq: embedded PostgreSQL at ${url} (data in .pgq/data)`);
+        console.error(visibleControls(`pgq: embedded PostgreSQL at ${url} (data in .pgq/data)`));
       }
       try {
         process.env.DATABASE_URL = url;
@@ -90,7 +91,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         if (report.applied.length > 0) console.error(`pgq: installed schema "${report.schema}" (migration ${report.version})`);
         const pgq = await loadWorker(modulePath, opts.export);
         await serveMetricsIfAsked(pgq, opts);
-        console.error(`pgq: worker from ${modulePath} running; Ctrl-C stops it`);
+        console.error(visibleControls(`pgq: worker from ${modulePath} running; Ctrl-C stops it`));
         await pgq.run();
       } finally {
         await embedded?.stop();

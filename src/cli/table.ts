@@ -1,6 +1,12 @@
-/** Formats rows as an aligned plain-text table (works over SSH and in logs). */
+import { printable } from './terminal-text.js';
+
+/**
+ * Formats rows as an aligned plain-text table (works over SSH and in logs). Every cell goes
+ * through `printable`: cells hold names and messages from the database, and one control
+ * character would break the alignment, or recolour the operator's terminal.
+ */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))].map((r) => r.map(printable));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
     .map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd())

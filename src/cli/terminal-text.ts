@@ -7,6 +7,23 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
+/**
+ * One message line (an error, a notice naming the user's input): like `printable`, but each
+ * control character, newlines included, is shown escaped (`\n`, `\r`, `\x1b`) rather than
+ * blanked, so an error about a bad value shows what was wrong with it (a stray `\r` from a
+ * Windows-edited .env) and a name with a newline in it stays on its line.
+ */
+export function visibleControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `visibleControls` for text meant to span lines (usage errors, a stack): its newlines stay. */
+export function visibleLines(text: string): string {
+  return text.split('\n').map(visibleControls).join('\n');
+}
+
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
 /** Cuts a line to `width` characters (code points, so no surrogate pair is split). */
 export function fitWidth(line: string, width: number | undefined): string {
   if (width === undefined || width <= 0) return line;

@@ -30,7 +30,7 @@ const DEFAULT_SCHEMA = 'pgqueuer';
 const VALID = /^[a-z_][a-z0-9_]{0,47}$/;
 
 export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
-  if (schema === 'public' || schema.startsWith('pg_')) {
+  if (schema === 'public' || schema === 'information_schema' || schema.startsWith('pg_')) {
     // `pgq uninstall` drops the whole schema, so it must belong to pgqueuer alone.
     throw new ConfigError(`schema "${schema}" cannot hold pgqueuer: choose a schema of its own, such as "pgqueuer"`);
   }

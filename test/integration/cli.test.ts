@@ -69,7 +69,7 @@ describe('pgq', () => {
     assert.equal((await pgq(['verify'])).code, 0);
     assert.equal(Number((await db.pool.query('SELECT count(*) AS n FROM pgqueuer.jobs')).rows[0].n), 2, 'the jobs are still there');
 
-    assert.equal((await pgq(['uninstall'])).code, 0);
+    assert.equal((await pgq(['uninstall', '--yes'])).code, 0);
     const gone = await pgq(['queue']);
     assert.equal(gone.code, 2);
     assert.equal(gone.stderr.trim(), 'pgq: pgqueuer is not installed in schema "pgqueuer": run `npx pgq install`');

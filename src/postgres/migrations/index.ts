@@ -8,3 +8,6 @@ import type { Migration } from './migration.js';
 export const MIGRATIONS: readonly Migration[] = [initial, schedules, lifecycle, privileges];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** Tables the latest schema must have (they cannot be made again without their data). */
+export const TABLES: readonly string[] = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'schedules', 'paused_entrypoints', 'dedupe_reservations'];

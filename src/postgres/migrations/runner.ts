@@ -4,12 +4,12 @@ import type { SchemaNames } from '../schema-names.js';
 import { unprepared } from '../statement.js';
 import { SchemaNotInstalledError, SchemaVersionError } from '../../errors.js';
 import type { InstallReport, VerifyReport } from '../../types.js';
-import { LATEST_VERSION, MIGRATIONS } from './index.js';
+import { LATEST_VERSION, MIGRATIONS, TABLES } from './index.js';
 import type { Migration } from './migration.js';
 import { schemaObjects } from './objects.js';
 
-/** Key 0 of the schema's lock space is reserved for migrations. */
-const MIGRATION_LOCK = 0;
+/** Key 0 of the schema's lock space is reserved for migrations (and uninstall). */
+export const MIGRATION_LOCK = 0;
 
 function checksum(migration: Migration, names: SchemaNames): string {
   return createHash('sha256').update(migration.sql(names)).digest('hex');
@@ -61,14 +61,6 @@ export async function install(driver: Driver, names: SchemaNames): Promise<Insta
   });
 }
 
-/** Drops the schema and everything in it: jobs, history, schedules. */
-export async function uninstall(driver: Driver, names: SchemaNames): Promise<void> {
-  await driver.transaction(async (tx) => {
-    await tx.query(unprepared(`SELECT pg_advisory_xact_lock(${names.lockSpace}, ${MIGRATION_LOCK})`));
-    await tx.query(unprepared(`DROP SCHEMA IF EXISTS ${names.ident} CASCADE`));
-  });
-}
-
 /** The highest applied migration, or null when pgqueuer is not installed in this schema. */
 export async function installedVersion(db: Queryable, names: SchemaNames): Promise<number | null> {
   const [row] = await db.query<{ present: boolean }>(
@@ -85,9 +77,6 @@ export async function assertInstalled(db: Queryable, names: SchemaNames): Promis
   if (version === null) throw new SchemaNotInstalledError(names.schema);
   if (version !== LATEST_VERSION) throw new SchemaVersionError(names.schema, version, LATEST_VERSION);
 }
-
-/** Tables the latest schema must have (they cannot be made again without their data). */
-const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'migrations', 'schedules', 'paused_entrypoints', 'dedupe_reservations'];
 
 export async function verify(db: Queryable, names: SchemaNames): Promise<VerifyReport> {
   const report: VerifyReport = {
