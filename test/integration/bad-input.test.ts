@@ -5,17 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, install, PayloadError, PgQueuer, type PgQueuerError } from '../../src/index.js';
+import { createServer, type Server } from 'node:net';
+import { ConfigError, ConnectionError, install, PayloadError, PgQueuer, type PgQueuerError } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
 let pgq: PgQueuer;
+/** Answers every SSL request "N" (no SSL), as a server without SSL configured does. */
+let noSsl: Server;
+let noSslPort = 0;
 before(async () => {
+  noSsl = createServer((socket) => socket.once('data', () => socket.write('N')));
+  await new Promise<void>((resolve) => noSsl.listen(0, '127.0.0.1', resolve));
+  noSslPort = (noSsl.address() as { port: number }).port;
   db = await createTestDatabase();
   await install(db.url);
   pgq = await PgQueuer.connect(db.url);
 });
 after(async () => {
+  noSsl.close();
   await pgq?.stop();
   await db.drop();
 });
@@ -69,6 +77,7 @@ const options: Case[] = [
   ['waitFor timeoutMs NaN', () => pgq.waitFor(1, { timeoutMs: Number.NaN }), ConfigError, /got NaN$/],
   ['waitForAll of something not an array', () => pgq.waitForAll(7 as never), ConfigError, /^waitForAll expects an array of job ids, got 7$/],
   ['cancel of something not an array', () => pgq.cancel('1' as never), ConfigError, /^cancel expects an array of job ids/],
+  ['SSL required by the URL, not offered by the server', () => PgQueuer.connect(`postgres://u@127.0.0.1:${noSslPort}/db?sslmode=require`), ConnectionError, /does not support SSL/],
   ['a connection URL that does not parse', () => PgQueuer.connect('postgres://u:secret@[::1'), ConfigError, /^the connection URL is not a valid URL .*: "…@\[::1"$/],
 ];
 
