@@ -13,21 +13,109 @@ export class PgQueuerError extends Error {
   }
 }
 
-/** The database could not be reached, or the connection was refused. */
+/**
+ * The database could not be reached, refused the connection, or the connection was lost
+ * during a call. `cause` is the driver's error.
+ */
 export class ConnectionError extends PgQueuerError {
+  /**
+   * The connection died after the statement was sent and before its answer came: it may have
+   * committed (an enqueue may have written its jobs). Check before repeating a write, or give
+   * it a `dedupeKey` so a repeat is harmless. False when nothing was sent or the transaction
+   * was rolled back.
+   */
+  readonly mayHaveCommitted: boolean;
+
   constructor(
     message: string,
     readonly target: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; mayHaveCommitted?: boolean },
   ) {
     super(message, options);
+    this.mayHaveCommitted = options?.mayHaveCommitted ?? false;
+  }
+}
+
+/**
+ * A write was refused because the database is read-only: a hot standby (connected to a
+ * replica, or the primary was demoted by a failover) or `default_transaction_read_only`.
+ * Nothing was written.
+ */
+export class ReadOnlyError extends PgQueuerError {
+  constructor(
+    detail: string,
+    /** What pgqueuer was running (a statement's name, such as `enqueue_one`), when known. */
+    readonly statement?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the database is read-only (a standby, or default_transaction_read_only): ${detail}`, options);
+  }
+}
+
+/** The server canceled a statement that ran past its `statement_timeout`. It did not commit. */
+export class StatementTimeoutError extends PgQueuerError {
+  constructor(
+    detail: string,
+    /** What pgqueuer was running (a statement's name, such as `enqueue_one`), when known. */
+    readonly statement?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${statement ? `pgqueuer's "${statement}" statement` : 'a statement'} ran past statement_timeout and was canceled (${detail}): ` +
+        'raise statement_timeout for this role or database, or look for what holds a lock on its tables',
+      options,
+    );
+  }
+}
+
+/** What a `PrivilegeError` found missing. */
+export interface MissingPrivilege {
+  /** The kind of object, as PostgreSQL names it: `table`, `schema`, `sequence`, `function`, `database`, … */
+  kind: string;
+  /** The object, schema-qualified when known (`pgqueuer.jobs`). */
+  object: string;
+  /** The privileges to grant (`INSERT`, `SELECT`, `USAGE`, …); empty when they could not be told. */
+  privileges: readonly string[];
+  /** The role pgqueuer connected as, when known. */
+  role?: string;
+  /** The statement an administrator can run to fix it (`grant INSERT on pgqueuer.jobs to app`), when the privileges could be told. */
+  grant?: string;
+}
+
+/**
+ * The database role lacks a privilege a call needs (PostgreSQL's "permission denied"). The
+ * message names the role, the object and the GRANT that fixes it; nothing was written.
+ */
+export class PrivilegeError extends PgQueuerError {
+  readonly kind: string;
+  readonly object: string;
+  readonly privileges: readonly string[];
+  readonly role: string | undefined;
+  readonly grant: string | undefined;
+
+  constructor(serverMessage: string, missing: MissingPrivilege, options?: { cause?: unknown }) {
+    const who = missing.role ? `role ${missing.role}` : 'the role pgqueuer connects as';
+    const lacks = missing.privileges.length > 0 ? missing.privileges.join(', ') : 'a privilege';
+    super(
+      `${serverMessage} (${who} lacks ${lacks} on ${missing.kind} ${missing.object}): ` +
+        (missing.grant ?? `grant ${who} the privileges pgqueuer's statements need on ${missing.object}`),
+      options,
+    );
+    this.kind = missing.kind;
+    this.object = missing.object;
+    this.privileges = missing.privileges;
+    this.role = missing.role;
+    this.grant = missing.grant;
   }
 }
 
 /** The pgqueuer tables are missing from the database (run `pgq install`). */
 export class SchemaNotInstalledError extends PgQueuerError {
-  constructor(readonly schema: string) {
-    super(`pgqueuer is not installed in schema "${schema}": run \`npx pgq install${schema === 'pgqueuer' ? '' : ` --schema-name ${schema}`}\``);
+  constructor(
+    readonly schema: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`pgqueuer is not installed in schema "${schema}": run \`npx pgq install${schema === 'pgqueuer' ? '' : ` --schema-name ${schema}`}\``, options);
   }
 }
 

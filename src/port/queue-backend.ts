@@ -29,7 +29,9 @@ import type {
  * live. `src/postgres/` implements it with SQL, `src/memory/` in process; the contract suite
  * (test/contract/) holds both to the same rules. Payloads cross it as JSON text, so both see
  * exactly what PostgreSQL would store. Errors that cross it are pgqueuer's own
- * (`DuplicateJobError`, `OutcomeRefusedError`, `ConnectionError`), never a driver's codes.
+ * (`DuplicateJobError`, `OutcomeRefusedError`, `ConnectionError`, `ReadOnlyError`,
+ * `StatementTimeoutError`, `PrivilegeError`, `SchemaNotInstalledError`), never a driver's
+ * codes.
  */
 export interface QueueBackend {
   /** Inserts all rows or none; ids in input order. A held dedupe key throws `DuplicateJobError`. */

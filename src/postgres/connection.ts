@@ -61,6 +61,20 @@ export function describeTarget(config: pg.ClientConfig): string {
   return `postgres://${host}:${port}/${database}`;
 }
 
+/** The role a configuration logs in as, when it says (else pg falls back to the OS user). */
+export function configuredUser(config: pg.ClientConfig): string | undefined {
+  if (config.user) return config.user;
+  if (config.connectionString) {
+    try {
+      const user = decodeURIComponent(new URL(config.connectionString).username);
+      if (user) return user;
+    } catch {
+      // not a URL (a socket directory): no user in it
+    }
+  }
+  return process.env.PGUSER || undefined;
+}
+
 const CONNECT_FAILURES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -72,21 +86,35 @@ const CONNECT_FAILURES = new Set([
   '28P01', // invalid_password
   '28000', // invalid_authorization_specification (pg_hba)
   '3D000', // invalid_catalog_name: no such database
-  '57P03', // cannot_connect_now: server starting up
+  '57P03', // cannot_connect_now: server starting up or shutting down
+  '53300', // too_many_connections: max_connections or the role's connection limit reached
+  // A connection lost while in use:
+  'EPIPE',
+  '57P01', // admin_shutdown: server stopping, or pg_terminate_backend
+  '57P02', // crash_shutdown: another backend crashed, the server is resetting
 ]);
 
 /** True when `err` means "could not get a working connection", as opposed to a query error. */
 export function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof ConnectionError) return true;
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: string }).code;
   if (code && CONNECT_FAILURES.has(code)) return true;
   if (code?.startsWith('08')) return true; // connection_exception class
   // "The server does not support SSL connections": the URL asks for SSL (sslmode=require).
-  return /timeout expired|Connection terminated|connect ECONNREFUSED|does not support SSL/i.test(err.message);
+  // pg's own: a handshake or connection timeout, a socket closed under a query, a client
+  // already broken, a pool that could not open a connection in time.
+  return /timeout expired|Connection terminated|connect ECONNREFUSED|does not support SSL|not queryable|timeout exceeded when trying to connect/i.test(err.message);
 }
 
 export function connectionError(err: unknown, config: pg.ClientConfig): ConnectionError {
+  // Already typed by the driver: wrapping again would repeat the message.
+  if (err instanceof ConnectionError) return err;
   const target = describeTarget(config);
-  const reason = err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
-  return new ConnectionError(`cannot connect to PostgreSQL at ${target}: ${reason}`, target, { cause: err });
+  return new ConnectionError(`cannot connect to PostgreSQL at ${target}: ${failureReason(err)}`, target, { cause: err });
+}
+
+/** A driver error in a few words: its message, else its code. */
+export function failureReason(err: unknown): string {
+  return err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
 }

@@ -1,7 +1,13 @@
 import pg from 'pg';
 import type { Subscription } from '../port/rows.js';
 import type { Logger, TransactionClient } from '../types.js';
+import { configuredUser, describeTarget } from './connection.js';
 import type { Driver, ListenCallbacks, Queryable, Statement } from './driver.js';
+import { typedFault, type FaultSite, type FaultStage } from './fault.js';
+import { unprepared } from './statement.js';
+
+const BEGIN = unprepared('BEGIN');
+const COMMIT = unprepared('COMMIT');
 
 export interface PgDriverOptions {
   /** Close the pool on `close()`: true when pgqueuer created it. */
@@ -23,28 +29,47 @@ export class PgDriver implements Driver {
     this.options.logger.warn({ err }, 'pgqueuer: idle database connection lost');
   };
 
+  private readonly target: string;
+
   constructor(
     readonly pool: pg.Pool,
     private readonly options: PgDriverOptions,
   ) {
+    this.target = describeTarget(pool.options);
     pool.on('error', this.onPoolError);
   }
 
   async query<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.pool.query<Row & pg.QueryResultRow>(this.config(statement, values));
-    return result.rows;
+    // Connected first, then sent (what pool.query does in one step), so a failure tells
+    // whether the statement reached the server: only then may a lost one have committed.
+    const client = await this.connect();
+    try {
+      const result = await client.query<Row & pg.QueryResultRow>(this.config(statement, values));
+      release(client);
+      return result.rows;
+    } catch (err) {
+      const typed = await this.fault(err, 'statement', statement, client);
+      // As pool.query does: a client whose query failed is not reused.
+      release(client, err as Error);
+      throw typed;
+    }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
+    const send = async <Row>(stage: FaultStage, statement: Statement, values: readonly unknown[] = []): Promise<Row[]> => {
+      try {
+        return (await client.query<Row & pg.QueryResultRow>(this.config(statement, values))).rows;
+      } catch (err) {
+        throw await this.fault(err, stage, statement);
+      }
+    };
     try {
-      await client.query('BEGIN');
-      const result = await fn({
-        query: async <Row>(statement: Statement, values: readonly unknown[] = []) =>
-          (await client.query<Row & pg.QueryResultRow>(this.config(statement, values))).rows,
-      });
-      await client.query('COMMIT');
+      await send('transaction', BEGIN);
+      const result = await fn({ query: (statement, values) => send('transaction', statement, values) });
+      // Lost during COMMIT, the transaction may or may not have committed.
+      await send('statement', COMMIT);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {
@@ -53,7 +78,7 @@ export class PgDriver implements Driver {
       throw err;
     } finally {
       // A connection whose rollback failed is in an unknown state: destroy it, don't reuse it.
-      client.release(broken);
+      release(client, broken);
     }
   }
 
@@ -61,14 +86,27 @@ export class PgDriver implements Driver {
     // The caller's client may belong to another pool or library; plain text queries work
     // everywhere, and a transactional enqueue is not the hot path.
     return {
-      query: async <Row>(statement: Statement, values: readonly unknown[] = []) =>
-        (await client.query(statement.text, [...values])).rows as Row[],
+      query: async <Row>(statement: Statement, values: readonly unknown[] = []) => {
+        try {
+          return (await client.query(statement.text, [...values])).rows as Row[];
+        } catch (err) {
+          const site: FaultSite = { stage: 'caller', target: "the caller's client", statement };
+          const role = (client as { user?: unknown }).user;
+          if (typeof role === 'string') site.role = role;
+          throw await typedFault(err, site);
+        }
+      },
     };
   }
 
   async listen(channels: readonly string[], callbacks: ListenCallbacks): Promise<Subscription> {
     const listener = new PgListener(this.pool.options, channels, callbacks, () => this.listeners.delete(listener));
-    await listener.start();
+    try {
+      await listener.start();
+    } catch (err) {
+      // LISTEN writes nothing: a failure is one to connect, whenever it came.
+      throw await this.fault(err, 'connecting');
+    }
     this.listeners.add(listener);
     return listener;
   }
@@ -84,11 +122,51 @@ export class PgDriver implements Driver {
     }
   }
 
+  /** A pooled client, to give back with `release`. */
+  private connect(): Promise<pg.PoolClient> {
+    return new Promise((resolve, reject) => {
+      // The callback, not the promise: the pool hands a client over inside its socket's
+      // handler, and an 'error' in the same chunk would find no listener a microtask later.
+      this.pool.connect((err, client) => {
+        if (err || !client) {
+          this.fault(err, 'connecting').then(reject, reject);
+          return;
+        }
+        client.on('error', ignoreWhileCheckedOut);
+        resolve(client);
+      });
+    });
+  }
+
+  /** The driver's error typed; `client`, when its session is still usable, to ask what a denied role lacks. */
+  private fault(err: unknown, stage: FaultStage, statement?: Statement, client?: pg.PoolClient): Promise<unknown> {
+    const site: FaultSite = { stage, target: this.target };
+    if (statement) site.statement = statement;
+    const role = (client as { user?: string } | undefined)?.user ?? configuredUser(this.pool.options);
+    if (role !== undefined) site.role = role;
+    if (client) {
+      site.session = { query: async <Row>(s: Statement, v: readonly unknown[] = []) => (await client.query<Row & pg.QueryResultRow>(this.config(s, v))).rows };
+    }
+    return typedFault(err, site);
+  }
+
   private config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
     return this.options.preparedStatements && statement.name
       ? { name: statement.name, text: statement.text, values: values as unknown[] }
       : { text: statement.text, values: values as unknown[] };
   }
+}
+
+/**
+ * A checked-out client emits 'error' when its connection dies (the pool listens only to idle
+ * ones), and an unheard 'error' crashes the process. The query in flight rejects with the
+ * same error, and a later one with "not queryable": the caller hears it there.
+ */
+function ignoreWhileCheckedOut(): void {}
+
+function release(client: pg.PoolClient, err?: Error): void {
+  client.off('error', ignoreWhileCheckedOut);
+  client.release(err);
 }
 
 const RECONNECT_MIN_MS = 100;

@@ -66,14 +66,16 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** A pool that keeps the text of every statement sent through it. */
+/** A pool that keeps the text of every statement sent through it (by any of its clients). */
 export function recordingPool(url: string, max = 4): { pool: pg.Pool; statements: string[] } {
   const statements: string[] = [];
   const pool = new pg.Pool({ connectionString: url, max });
-  const original = pool.query.bind(pool);
-  pool.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
-    statements.push(typeof config === 'string' ? config : (config.text ?? ''));
-    return (original as (...a: unknown[]) => unknown)(config, ...rest);
-  }) as typeof pool.query;
+  pool.on('connect', (client) => {
+    const original = client.query.bind(client);
+    client.query = ((config: { text?: string } | string, ...rest: unknown[]) => {
+      statements.push(typeof config === 'string' ? config : (config.text ?? ''));
+      return (original as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof client.query;
+  });
   return { pool, statements };
 }

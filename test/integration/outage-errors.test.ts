@@ -1,0 +1,176 @@
+/**
+ * What a producer sees when the database is down, read-only, slow or locked away from its
+ * role: typed errors with the driver's error as the cause, never raw driver errors.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { ConnectionError, PgQueuer, PrivilegeError, ReadOnlyError, StatementTimeoutError } from '../../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { openQueue } from '../support/queue.js';
+import { startProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { until, within } from '../support/wait.js';
+
+let db: TestDatabase;
+let producer: PgQueuer;
+const roles: string[] = [];
+
+before(async () => {
+  db = await createTestDatabase();
+  producer = await openQueue(db.url, { metrics: false });
+});
+after(async () => {
+  await producer.stop();
+  // Roles belong to the whole server (other test files share it): dropped, with their grants.
+  for (const role of roles) await db.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+  await db.drop();
+});
+
+/** A login role of this test, with `setup` run for it (grants, settings); its connection URL. */
+async function testRole(setup: (role: string) => string): Promise<{ role: string; url: string }> {
+  const role = `pgq_outage_${randomBytes(4).toString('hex')}`;
+  await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'outage'`);
+  roles.push(role);
+  await db.pool.query(setup(role));
+  const url = new URL(db.url);
+  url.username = role;
+  url.password = 'outage';
+  return { role, url: url.toString() };
+}
+
+/** Holds an ACCESS EXCLUSIVE lock on pgqueuer.jobs until released: every statement on it waits. */
+async function lockJobs(): Promise<() => Promise<void>> {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE pgqueuer.jobs IN ACCESS EXCLUSIVE MODE');
+  return async () => {
+    await locker.query('ROLLBACK').catch(() => {});
+    await locker.end();
+  };
+}
+
+/** Asserts `err` is a ConnectionError whose cause is the driver's error with `code`. */
+function isConnectionError(err: unknown, code: string, mayHaveCommitted: boolean): true {
+  assert.ok(err instanceof ConnectionError, `expected a ConnectionError, got ${String(err)}`);
+  assert.equal((err.cause as { code?: string } | undefined)?.code, code, err.message);
+  assert.equal(err.mayHaveCommitted, mayHaveCommitted, err.message);
+  return true;
+}
+
+describe('a producer during an outage', () => {
+  test('a connection killed while the enqueue runs: ConnectionError that says it may have committed', async () => {
+    const pgq = await PgQueuer.connect({ connectionString: db.url, application_name: 'pgq_outage_killed' }, { metrics: false });
+    const release = await lockJobs();
+    try {
+      const enqueue = pgq.enqueue('outage', { n: 1 });
+      enqueue.catch(() => {});
+      // The enqueue was sent and waits for the lock: its backend is killed mid-statement.
+      const pid = await until(async () => {
+        const { rows } = await db.pool.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'pgq_outage_killed' AND wait_event_type = 'Lock'`);
+        return rows[0]?.pid as number | undefined;
+      }, 10_000, 'the enqueue to wait for the lock');
+      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      const err = await enqueue.then(() => undefined, (e: unknown) => e);
+      isConnectionError(err, '57P01', true);
+      assert.match((err as Error).message, /lost the connection .* "enqueue_one" .* may have committed/);
+    } finally {
+      await release();
+      await pgq.stop();
+    }
+  });
+
+  test('a closed port: every call that reaches the database rejects with ConnectionError (nothing sent)', async () => {
+    const proxy = await startProxy(db.url);
+    const pool = new pg.Pool({ connectionString: proxy.url(db.url), max: 2 });
+    const pgq = await PgQueuer.fromPool(pool, { metrics: false });
+    try {
+      const id = await pgq.enqueue('outage', {});
+      await proxy.close();
+      await until(() => pool.totalCount === 0, 10_000, 'the pool to drop its cut connections');
+      const calls: Record<string, () => Promise<unknown>> = {
+        enqueue: () => pgq.enqueue('outage', {}),
+        enqueueMany: () => pgq.enqueueMany([{ entrypoint: 'outage', payload: {} }]),
+        cancel: () => pgq.cancel([id]),
+        waitFor: () => pgq.waitFor(id, { timeoutMs: 10_000 }),
+        getJob: () => pgq.getJob(id),
+        listJobs: () => pgq.listJobs({}),
+        requeue: () => pgq.requeue([id]),
+        deleteJobs: () => pgq.deleteJobs([id]),
+        clear: () => pgq.clear('outage'),
+        pause: () => pgq.pause('outage'),
+        resume: () => pgq.resume('outage'),
+        pausedEntrypoints: () => pgq.pausedEntrypoints(),
+        queueSize: () => pgq.queueSize(),
+        listSchedules: () => pgq.listSchedules(),
+      };
+      for (const [name, call] of Object.entries(calls)) {
+        const err = await within(call().then(() => undefined, (e: unknown) => e), 10_000, name);
+        assert.ok(err !== undefined, `${name} resolved during the outage`);
+        isConnectionError(err, 'ECONNREFUSED', false);
+        assert.match((err as Error).message, /^cannot connect to PostgreSQL at postgres:\/\/.*127\.0\.0\.1:\d+\/pgq_test_\w+: /, name);
+      }
+    } finally {
+      await pgq.stop();
+      await pool.end();
+      await proxy.close();
+    }
+  });
+
+  test('a read-only database: ReadOnlyError, nothing written', async () => {
+    const { url } = await testRole((r) => `GRANT ALL ON SCHEMA pgqueuer TO ${r}; GRANT ALL ON ALL TABLES IN SCHEMA pgqueuer TO ${r};
+      ALTER ROLE ${r} SET default_transaction_read_only = on`);
+    const pgq = await PgQueuer.connect(url, { metrics: false });
+    try {
+      const before = await producer.queueSize();
+      for (const call of [() => pgq.enqueue('read_only', {}), () => pgq.pause('read_only')]) {
+        const err = await call().then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof ReadOnlyError, `expected a ReadOnlyError, got ${String(err)}`);
+        assert.match(err.message, /^the database is read-only \(a standby, or default_transaction_read_only\): cannot execute \w+ in a read-only transaction/);
+        assert.equal((err.cause as { code?: string }).code, '25006');
+      }
+      assert.deepEqual(await producer.queueSize(), before);
+    } finally {
+      await pgq.stop();
+    }
+  });
+
+  test('statement_timeout on a statement stuck behind a lock: StatementTimeoutError naming the statement', async () => {
+    // 100 ms, not 1: connect's own quick statements must not trip it on a loaded machine.
+    const { url } = await testRole((r) => `GRANT ALL ON SCHEMA pgqueuer TO ${r}; GRANT ALL ON ALL TABLES IN SCHEMA pgqueuer TO ${r};
+      ALTER ROLE ${r} SET statement_timeout = '100ms'`);
+    const pgq = await PgQueuer.connect(url, { metrics: false });
+    const release = await lockJobs();
+    try {
+      const err = await within(pgq.enqueue('slow', {}).then(() => undefined, (e: unknown) => e), 10_000, 'the timeout');
+      assert.ok(err instanceof StatementTimeoutError, `expected a StatementTimeoutError, got ${String(err)}`);
+      assert.equal(err.statement, 'enqueue_one');
+      assert.match(err.message, /"enqueue_one" statement ran past statement_timeout/);
+      assert.equal((err.cause as { code?: string }).code, '57014');
+    } finally {
+      await release();
+      await pgq.stop();
+    }
+  });
+
+  test('a role without INSERT on jobs: PrivilegeError naming the role, the table and the grant that fixes it', async () => {
+    const { role, url } = await testRole((r) => `GRANT USAGE ON SCHEMA pgqueuer TO ${r}; GRANT SELECT ON ALL TABLES IN SCHEMA pgqueuer TO ${r}`);
+    const pgq = await PgQueuer.connect(url, { metrics: false });
+    try {
+      const err = await pgq.enqueue('denied', {}).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof PrivilegeError, `expected a PrivilegeError, got ${String(err)}`);
+      assert.equal(err.role, role);
+      assert.equal(err.object, 'pgqueuer.jobs');
+      assert.deepEqual(err.privileges, ['INSERT']);
+      assert.equal(err.grant, `grant INSERT on pgqueuer.jobs to ${role}`);
+      assert.match(err.message, new RegExp(`^permission denied for table jobs \\(role ${role} lacks INSERT on table pgqueuer\\.jobs\\): grant INSERT on pgqueuer\\.jobs to ${role}$`));
+      assert.equal((err.cause as { code?: string }).code, '42501');
+      // The grant it names is the one that was missing.
+      await db.pool.query(err.grant!);
+      assert.ok((await pgq.enqueue('denied', {})) > 0);
+    } finally {
+      await pgq.stop();
+    }
+  });
+});
