@@ -245,7 +245,9 @@ export class PgQueuer {
   /**
    * Resolves `{ id, status, result?, error? }` once the job finished (successful, exception or
    * canceled) or is held, woken by NOTIFY with polling as the fallback. Rejects with `WaitTimeoutError`
-   * after `timeoutMs` (the job is left alone) and `JobNotFoundError` for an unknown id.
+   * after `timeoutMs` (the job is left alone) and `JobNotFoundError` for an unknown id. A lookup
+   * that fails for a lasting reason (`PrivilegeError`: the role may not read the job log;
+   * `SchemaNotInstalledError`) rejects at once; a lost connection is retried at each poll.
    */
   waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
     this.assertOpen();

@@ -1,5 +1,6 @@
 import { JobNotFoundError, StateError, WaitTimeoutError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
+import { isLastingFailure } from '../port/lasting-failure.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import type { JobOutcome, Subscription } from '../port/rows.js';
 import type { JobCompletion, Logger, WaitOptions } from '../types.js';
@@ -102,6 +103,11 @@ export class CompletionWatcher implements Service {
           const seen = new Set([...live, ...finished.map((o) => o.id)]);
           for (const id of batch) if (!seen.has(id)) this.fail(id, new JobNotFoundError(id));
         } catch (err) {
+          if (isLastingFailure(err)) {
+            // A missing grant or schema: every later lookup would fail the same way, forever.
+            for (const id of batch) this.fail(id, err as Error);
+            continue;
+          }
           // The poll retries these ids; a wait does not fail because one lookup did.
           this.logger.warn({ err }, 'pgqueuer: looking up job outcomes failed; retrying at the next poll');
         }

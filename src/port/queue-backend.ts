@@ -31,7 +31,7 @@ import type {
  * exactly what PostgreSQL would store. Errors that cross it are pgqueuer's own
  * (`DuplicateJobError`, `OutcomeRefusedError`, `ConnectionError`, `ReadOnlyError`,
  * `StatementTimeoutError`, `PrivilegeError`, `SchemaNotInstalledError`), never a driver's
- * codes.
+ * codes; `isLastingFailure` tells the ones a retry cannot heal.
  */
 export interface QueueBackend {
   /** Inserts all rows or none; ids in input order. A held dedupe key throws `DuplicateJobError`. */

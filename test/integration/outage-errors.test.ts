@@ -1,14 +1,23 @@
 /**
- * What a producer sees when the database is down, read-only, slow or locked away from its
- * role: typed errors with the driver's error as the cause, never raw driver errors.
+ * What a producer and a waiter see when the database is down, read-only, slow or locked away
+ * from their role: typed errors with the driver's error as the cause, never raw driver
+ * errors, and no wait that hangs on a failure that cannot heal.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { ConnectionError, PgQueuer, PrivilegeError, ReadOnlyError, StatementTimeoutError } from '../../src/index.js';
+import {
+  ConnectionError,
+  PgQueuer,
+  PrivilegeError,
+  ReadOnlyError,
+  SchemaNotInstalledError,
+  StatementTimeoutError,
+  type Logger,
+} from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { openQueue } from '../support/queue.js';
+import { openQueue, startWorker } from '../support/queue.js';
 import { startProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until, within } from '../support/wait.js';
 
@@ -37,6 +46,26 @@ async function testRole(setup: (role: string) => string): Promise<{ role: string
   url.username = role;
   url.password = 'outage';
   return { role, url: url.toString() };
+}
+
+/** A logger that keeps the warnings, and can be awaited for the first one matching. */
+function warnings(): Logger & { seen: Array<{ obj: object; msg: string }>; first(pattern: RegExp): Promise<object> } {
+  const seen: Array<{ obj: object; msg: string }> = [];
+  const waiting: Array<{ pattern: RegExp; resolve: (obj: object) => void }> = [];
+  return {
+    seen,
+    debug() {},
+    info() {},
+    error() {},
+    warn(obj, msg = '') {
+      seen.push({ obj, msg });
+      for (const w of waiting.filter((w) => w.pattern.test(msg))) w.resolve(obj);
+    },
+    first(pattern) {
+      const hit = seen.find((w) => pattern.test(w.msg));
+      return hit ? Promise.resolve(hit.obj) : new Promise((resolve) => waiting.push({ pattern, resolve }));
+    },
+  };
 }
 
 /** Holds an ACCESS EXCLUSIVE lock on pgqueuer.jobs until released: every statement on it waits. */
@@ -171,6 +200,65 @@ describe('a producer during an outage', () => {
       assert.ok((await pgq.enqueue('denied', {})) > 0);
     } finally {
       await pgq.stop();
+    }
+  });
+});
+
+describe('waitFor when lookups fail', () => {
+  test('a role that may not read the job log: rejects with PrivilegeError at once, not at its timeout', async () => {
+    const { role, url } = await testRole((r) => `GRANT USAGE ON SCHEMA pgqueuer TO ${r}; GRANT SELECT ON pgqueuer.jobs, pgqueuer.migrations TO ${r}`);
+    const waiter = await PgQueuer.connect(url, { metrics: false });
+    try {
+      const id = await producer.enqueue('never_run', {});
+      const started = Date.now();
+      const err = await within(waiter.waitFor(id, { timeoutMs: 30_000 }).then(() => undefined, (e: unknown) => e), 10_000, 'waitFor to settle');
+      assert.ok(err instanceof PrivilegeError, `expected a PrivilegeError, got ${String(err)}`);
+      assert.equal(err.object, 'pgqueuer.job_log');
+      assert.equal(err.grant, `grant SELECT on pgqueuer.job_log to ${role}`);
+      assert.ok(Date.now() - started < 10_000, `settled after ${Date.now() - started} ms`);
+    } finally {
+      await waiter.stop();
+    }
+  });
+
+  test('a schema dropped under the waiter: rejects with SchemaNotInstalledError', async () => {
+    const gone = await openQueue(db.url, { schema: 'pgq_outage_gone', metrics: false });
+    try {
+      const id = await gone.enqueue('never_run', {});
+      await db.pool.query('DROP SCHEMA pgq_outage_gone CASCADE');
+      const err = await within(gone.waitFor(id, { timeoutMs: 30_000 }).then(() => undefined, (e: unknown) => e), 10_000, 'waitFor to settle');
+      assert.ok(err instanceof SchemaNotInstalledError, `expected a SchemaNotInstalledError, got ${String(err)}`);
+      assert.equal(err.schema, 'pgq_outage_gone');
+    } finally {
+      await gone.stop();
+    }
+  });
+
+  test('a lost connection is retried: the wait resolves once the database is back', async () => {
+    const proxy = await startProxy(db.url);
+    const logger = warnings();
+    const waiter = await PgQueuer.connect(proxy.url(db.url), { metrics: false, pollIntervalMs: 100, logger });
+    const worker = await openQueue(db.url, { metrics: false });
+    try {
+      // A wait that resolves at once: the waiter is listening from here on.
+      const [canceled] = await producer.cancel([await producer.enqueue('after_blip', {}, { executeAfter: 60_000 })]);
+      await waiter.waitFor(canceled!, { timeoutMs: 10_000 });
+      const id = await producer.enqueue('after_blip', {});
+      const waiting = waiter.waitFor(id, { timeoutMs: 30_000 });
+      await proxy.close();
+      await within(logger.first(/looking up job outcomes failed/), 10_000, 'a failed lookup');
+      worker.entrypoint('after_blip', async () => 'done');
+      const stop = startWorker(worker);
+      try {
+        await proxy.open();
+        assert.deepEqual(await within(waiting, 20_000, 'the wait'), { id, status: 'successful', result: 'done' });
+      } finally {
+        await stop();
+      }
+    } finally {
+      await worker.stop();
+      await waiter.stop();
+      await proxy.close();
     }
   });
 });
