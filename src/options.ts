@@ -54,6 +54,7 @@ const WORKER_DEFAULTS: WorkerOptions = {
   heartbeatIntervalMs: 5_000,
   shutdownTimeoutMs: 30_000,
   maxResultBytes: 1024 * 1024,
+  startupRetryMs: 30_000,
 };
 const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 const RETENTION_DEFAULTS: Required<RetentionOptions> = { maxAgeMs: 7 * 24 * 3_600_000, maxRows: null, intervalMs: 60_000 };
@@ -116,6 +117,7 @@ const PGQUEUER_OPTION_KEYS = [
   'heartbeatIntervalMs',
   'shutdownTimeoutMs',
   'maxResultBytes',
+  'startupRetryMs',
 ] as const satisfies ReadonlyArray<keyof PgQueuerOptions>;
 type UnlistedOptionKey = Exclude<keyof PgQueuerOptions, (typeof PGQUEUER_OPTION_KEYS)[number]>;
 const optionKeysComplete: [UnlistedOptionKey] extends [never] ? true : UnlistedOptionKey = true;

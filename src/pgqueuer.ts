@@ -281,7 +281,9 @@ export class PgQueuer {
 
   /**
    * Runs the worker until `stop()` (or SIGTERM/SIGINT). Resolves once stopped: running
-   * handlers finished or gave their jobs back, and connections are closed.
+   * handlers finished or gave their jobs back, and connections are closed. A database that
+   * cannot be reached at start is retried for `startupRetryMs` (default 30 s), then run()
+   * rejects with a `ConnectionError`.
    */
   async run(options: RunOptions = {}): Promise<void> {
     this.assertOpen();

@@ -255,6 +255,13 @@ export interface WorkerOptions {
   shutdownTimeoutMs: number;
   /** Largest stored handler result, in bytes of JSON. Default 1 MiB. */
   maxResultBytes: number;
+  /**
+   * How long `run()` keeps trying a database it cannot reach at start (a deploy racing a
+   * database restart), with capped, jittered backoff and a warning per attempt, before it
+   * rejects with a `ConnectionError`. A running worker rides out outages without a limit.
+   * Default 30,000 ms.
+   */
+  startupRetryMs: number;
 }
 
 export interface RetentionOptions {

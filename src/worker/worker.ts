@@ -6,7 +6,7 @@ import type { Service } from '../lifecycle.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { ClaimedJob, ClaimResult, Completion, EntrypointClaimPolicy, HeldJob, ReleasedJob, Subscription } from '../port/rows.js';
+import type { ClaimedJob, ClaimResult, Completion, EntrypointClaimPolicy, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
 import { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
@@ -14,6 +14,7 @@ import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
 import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
+import { StartupRetry } from './startup-retry.js';
 
 const CLAIM_RETRY_MIN_MS = 100;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
@@ -50,6 +51,7 @@ export class Worker {
   private readonly services: readonly Service[];
   private readonly instruments: Instruments;
   private starting: Promise<void> | undefined;
+  private startupRetry: StartupRetry | undefined;
   private claiming: Promise<void> | undefined;
   private workPending = true;
   /** Deferred jobs may have come due since the last claim: the next claim promotes them. */
@@ -144,13 +146,18 @@ export class Worker {
   }
 
   private async startup(): Promise<void> {
-    await this.backend.registerWorker({
-      id: this.workerId,
-      hostname: hostname(),
-      pid: process.pid,
-      entrypoints: [...this.entrypoints.keys()],
-    });
-    this.subscription = await this.backend.subscribe({
+    // The database may be restarting as this worker starts: wait for it, for a while.
+    const retry = (this.startupRetry = new StartupRetry(this.options.startupRetryMs, this.logger));
+    await retry.attempt('registering the worker', () =>
+      this.backend.registerWorker({
+        id: this.workerId,
+        hostname: hostname(),
+        pid: process.pid,
+        entrypoints: [...this.entrypoints.keys()],
+      }),
+    );
+    if (this.state !== 'running') return;
+    const events: WorkEvents = {
       enqueued: (entrypoint, delayMs) => {
         if (!this.entrypoints.has(entrypoint)) return;
         if (delayMs <= 0) this.wake();
@@ -170,7 +177,8 @@ export class Worker {
         for (const service of this.services) service.timeChanged?.();
       },
       error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
-    });
+    };
+    this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events));
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
     this.pollTimer = setInterval(() => this.wake(true), this.options.pollIntervalMs);
@@ -179,7 +187,10 @@ export class Worker {
     this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
     // Before the first claim: the rescuer returns jobs of crashed workers first, so they
     // compete by priority with fresh work instead of waiting behind it.
-    for (const service of this.services) await service.start();
+    for (const service of this.services) {
+      await retry.attempt('starting the scheduler and maintenance', () => service.start());
+      if (this.state !== 'running') return;
+    }
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake(true);
   }
@@ -205,6 +216,7 @@ export class Worker {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
+    this.startupRetry?.abort();
     await this.starting?.catch(() => {});
     for (const service of [...this.services].reverse()) await service.stop();
     clearInterval(this.pollTimer);

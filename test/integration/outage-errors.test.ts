@@ -1,13 +1,14 @@
 /**
- * What a producer and a waiter see when the database is down, read-only, slow or locked away
- * from their role: typed errors with the driver's error as the cause, never raw driver
- * errors, and no wait that hangs on a failure that cannot heal.
+ * What a producer, a waiter and a starting worker see when the database is down, read-only,
+ * slow or locked away from their role: typed errors with the driver's error as the cause,
+ * never raw driver errors, and no wait that hangs on a failure that cannot heal.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import {
+  ConfigError,
   ConnectionError,
   PgQueuer,
   PrivilegeError,
@@ -17,9 +18,9 @@ import {
   type Logger,
 } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { openQueue, startWorker } from '../support/queue.js';
+import { FAST, openQueue, startWorker } from '../support/queue.js';
 import { startProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { until, within } from '../support/wait.js';
+import { deferred, until, within } from '../support/wait.js';
 
 let db: TestDatabase;
 let producer: PgQueuer;
@@ -259,6 +260,84 @@ describe('waitFor when lookups fail', () => {
       await worker.stop();
       await waiter.stop();
       await proxy.close();
+    }
+  });
+});
+
+describe('run() while the database is unreachable', () => {
+  test('retries, logging each attempt, and runs jobs once the port opens', async () => {
+    const proxy = await startProxy(db.url);
+    const pool = new pg.Pool({ connectionString: proxy.url(db.url) });
+    const logger = warnings();
+    const worker = await PgQueuer.fromPool(pool, { ...FAST, metrics: false, logger });
+    const ran = deferred();
+    worker.entrypoint('after_startup_outage', async () => ran.resolve());
+    try {
+      await producer.enqueue('after_startup_outage', {});
+      await proxy.close();
+      await until(() => pool.totalCount === 0, 10_000, 'the pool to drop its cut connections');
+      const running = worker.run({ handleSignals: false });
+      running.catch(() => {});
+      const retry = (await within(logger.first(/cannot reach the database to start the worker; retrying/), 10_000, 'a retry')) as { err: unknown; retryInMs: number };
+      assert.ok(retry.err instanceof ConnectionError);
+      assert.ok(retry.retryInMs > 0 && retry.retryInMs <= 5_000);
+      await proxy.open();
+      await within(ran.promise, 20_000, 'the job to run after the outage');
+      await worker.stop();
+      await running;
+    } finally {
+      await worker.stop();
+      await pool.end();
+      await proxy.close();
+    }
+  });
+
+  test('gives up after startupRetryMs with a ConnectionError carrying the cause', async () => {
+    const proxy = await startProxy(db.url);
+    const pool = new pg.Pool({ connectionString: proxy.url(db.url) });
+    const logger = warnings();
+    const worker = await PgQueuer.fromPool(pool, { ...FAST, metrics: false, logger, startupRetryMs: 300 });
+    worker.entrypoint('never_started', async () => {});
+    try {
+      await proxy.close();
+      await until(() => pool.totalCount === 0, 10_000, 'the pool to drop its cut connections');
+      const started = Date.now();
+      const err = await within(worker.run({ handleSignals: false }).then(() => undefined, (e: unknown) => e), 10_000, 'run() to give up');
+      isConnectionError(err, 'ECONNREFUSED', false);
+      assert.match((err as Error).message, /^run\(\) gave up after trying for 300 ms \(startupRetryMs\), \d+ attempts: cannot connect to PostgreSQL at /);
+      assert.ok(Date.now() - started < 5_000, `gave up after ${Date.now() - started} ms`);
+      assert.ok(logger.seen.some((w) => /retrying/.test(w.msg)), 'each retry is logged at warn');
+    } finally {
+      await pool.end();
+      await proxy.close();
+    }
+  });
+
+  test('stop() during the retries ends run() at once', async () => {
+    const proxy = await startProxy(db.url);
+    const pool = new pg.Pool({ connectionString: proxy.url(db.url) });
+    const logger = warnings();
+    const worker = await PgQueuer.fromPool(pool, { ...FAST, metrics: false, logger });
+    worker.entrypoint('never_started', async () => {});
+    try {
+      await proxy.close();
+      await until(() => pool.totalCount === 0, 10_000, 'the pool to drop its cut connections');
+      const running = worker.run({ handleSignals: false });
+      running.catch(() => {});
+      await within(logger.first(/retrying/), 10_000, 'a retry');
+      await within(worker.stop(), 5_000, 'stop()');
+      await within(running, 5_000, 'run() to resolve');
+    } finally {
+      await pool.end();
+      await proxy.close();
+    }
+  });
+
+  test('startupRetryMs is checked like the other durations', () => {
+    PgQueuer.inMemory({ startupRetryMs: 1 });
+    PgQueuer.inMemory({ startupRetryMs: 600_000 });
+    for (const bad of [0, -1, Number.NaN, '30s']) {
+      assert.throws(() => PgQueuer.inMemory({ startupRetryMs: bad as number }), (err: unknown) => err instanceof ConfigError && /startupRetryMs/.test(err.message));
     }
   });
 });
