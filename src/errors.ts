@@ -98,7 +98,8 @@ export class PrivilegeError extends PgQueuerError {
     const lacks = missing.privileges.length > 0 ? missing.privileges.join(', ') : 'a privilege';
     super(
       `${serverMessage} (${who} lacks ${lacks} on ${missing.kind} ${missing.object}): ` +
-        (missing.grant ?? `grant ${who} the privileges pgqueuer's statements need on ${missing.object}`),
+        (missing.grant ?? `grant ${who} the privileges pgqueuer's statements need on ${missing.object}`) +
+        ' (`npx pgq grant --worker|--producer|--reader <role>` grants all a kind of role needs)',
       options,
     );
     this.kind = missing.kind;

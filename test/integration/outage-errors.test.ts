@@ -194,7 +194,7 @@ describe('a producer during an outage', () => {
       assert.equal(err.object, 'pgqueuer.jobs');
       assert.deepEqual(err.privileges, ['INSERT']);
       assert.equal(err.grant, `grant INSERT on pgqueuer.jobs to ${role}`);
-      assert.match(err.message, new RegExp(`^permission denied for table jobs \\(role ${role} lacks INSERT on table pgqueuer\\.jobs\\): grant INSERT on pgqueuer\\.jobs to ${role}$`));
+      assert.match(err.message, new RegExp(`^permission denied for table jobs \\(role ${role} lacks INSERT on table pgqueuer\\.jobs\\): grant INSERT on pgqueuer\\.jobs to ${role} \\(\`npx pgq grant`));
       assert.equal((err.cause as { code?: string }).code, '42501');
       // The grant it names is the one that was missing.
       await db.pool.query(err.grant!);
