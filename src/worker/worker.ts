@@ -58,6 +58,9 @@ export class Worker {
   private promotePending = true;
   private claimFailures = 0;
   private claimBlockedUntil = 0;
+  private claimsStarted = 0;
+  /** Per paused entrypoint, the number of the first claim sent after its pause was announced. */
+  private readonly pausedSince = new Map<string, number>();
   private dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private subscription: Subscription | undefined;
@@ -297,6 +300,7 @@ export class Worker {
   private async claim(capacity: number): Promise<void> {
     let claimed: ClaimResult;
     const t0 = performance.now();
+    const claimNumber = this.claimsStarted++;
     const promote = this.promotePending;
     this.promotePending = false;
     try {
@@ -320,7 +324,11 @@ export class Worker {
       await this.release(jobs.map((j) => ({ id: j.id, started: false })));
       return;
     }
-    this.prefetched.add(jobs);
+    // A claim sent before a pause was announced may have read the queue before the pause
+    // committed: what it brought of that entrypoint goes back unstarted.
+    const paused = jobs.filter((j) => (this.pausedSince.get(j.entrypoint) ?? -1) > claimNumber);
+    if (paused.length > 0) void this.release(paused.map((j) => ({ id: j.id, started: false })));
+    this.prefetched.add(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs);
     this.startPrefetched();
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
@@ -364,6 +372,8 @@ export class Worker {
 
   /** A paused entrypoint's jobs claimed ahead go back unstarted; running ones finish. */
   private paused(entrypoint: string): void {
+    // Claims sent from now on read the pause; earlier ones are checked when they return.
+    this.pausedSince.set(entrypoint, this.claimsStarted);
     const unstarted = this.prefetched.remove((j) => j.entrypoint === entrypoint);
     void this.release(unstarted.map((j) => ({ id: j.id, started: false })));
   }

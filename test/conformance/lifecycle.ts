@@ -235,6 +235,12 @@ export function lifecycle(backend: Backend): void {
           await within(blocking.promise, 10_000, 'the blocking job');
           await pgq.enqueueMany(Array.from({ length: 10 }, () => ({ entrypoint: 'ahead', payload: {} })));
           await pgq.pause('ahead');
+          // The worker hears of the pause a moment later, and gives back what it claimed ahead.
+          await until(
+            async () => (await pgq.queueSize()).find((r) => r.entrypoint === 'ahead' && r.status === 'queued')?.count === 10,
+            10_000,
+            'the jobs claimed ahead given back',
+          );
           blocker.resolve();
           // Once another job ran after the pause, the worker had its chance at the ten.
           await pgq.waitFor(await pgq.enqueue('warm', {}), WAIT);
