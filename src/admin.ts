@@ -5,12 +5,12 @@ import * as migrations from './postgres/migrations/runner.js';
 import { uninstall as checkedUninstall, type UninstallChecks } from './postgres/migrations/uninstall.js';
 import { PgOperator } from './postgres/ops/operator.js';
 import { PgDriver } from './postgres/pg-driver.js';
-import { applyGrants, grantStatements, type GrantRoles } from './postgres/privileges.js';
+import { applyGrants, grantStatements, type GrantRoles } from './postgres/grants.js';
 import { schemaNames, type SchemaNames } from './postgres/schema-names.js';
 import { silentLogger } from './logger.js';
 import type { InstallReport, UninstallReport, VerifyReport } from './types.js';
 
-export type { GrantRoles } from './postgres/privileges.js';
+export type { GrantRoles } from './postgres/grants.js';
 export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator } from './postgres/ops/operator.js';
 
 export interface AdminOptions {

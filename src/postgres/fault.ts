@@ -1,7 +1,7 @@
 import { ConnectionError, PgQueuerError, ReadOnlyError, SchemaNotInstalledError, StatementTimeoutError } from '../errors.js';
 import { failureReason, isConnectionFailure } from './connection.js';
 import type { Queryable, Statement } from './driver.js';
-import { INSUFFICIENT_PRIVILEGE, privilegeError } from './privilege.js';
+import { INSUFFICIENT_PRIVILEGE, privilegeError } from './privilege-error.js';
 
 /**
  * The driver's errors that say something about the database rather than the data, turned into

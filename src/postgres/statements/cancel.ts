@@ -11,7 +11,7 @@ const BUSY_WAIT_MS = 10;
 /**
  * The cancel statement, as the body of `cancel_jobs(bigint[])`: a SECURITY DEFINER function
  * (migration 4), so a producer role may cancel without the right to read the payloads it copies
- * into the log (see privileges.ts).
+ * into the log (see grants.ts).
  */
 export function cancelJobsFunction(n: SchemaNames): string {
   return `CREATE OR REPLACE FUNCTION ${n.ident}.cancel_jobs(p_ids bigint[])

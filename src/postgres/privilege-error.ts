@@ -1,6 +1,6 @@
 import { PrivilegeError, type MissingPrivilege } from '../errors.js';
 import type { Queryable, Statement } from './driver.js';
-import { missingPrivileges } from './statements/privileges.js';
+import { missingPrivileges } from './statements/missing-privileges.js';
 
 /** PostgreSQL's insufficient_privilege. */
 export const INSUFFICIENT_PRIVILEGE = '42501';
