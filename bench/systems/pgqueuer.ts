@@ -5,17 +5,23 @@ import { QUEUE_NAME, type BenchPayload, type RunningWorker, type System } from '
  * pgqueuer through its public API only. The main row uses the defaults, because the README
  * promises that the defaults are the fast path; a tuned row passes `workerOptions`.
  */
-export function pgqueuerSystem(id: string, label: string, workerOptions: PgQueuerOptions = {}): System {
+export function pgqueuerSystem(
+  id: string,
+  label: string,
+  workerOptions: PgQueuerOptions = {},
+  variant: { note?: string; afterInstall?: (url: string) => Promise<void> } = {},
+): System {
   const concurrency = workerOptions.concurrency ?? 32;
   return {
     id,
     label,
     family: 'pgqueuer',
-    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 1,024 jobs) ahead of its slots, next claim overlapping outcome writes; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms`,
+    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 1,024 jobs) ahead of its slots, next claim overlapping outcome writes; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms${variant.note ? `; ${variant.note}` : ''}`,
     ...(id === 'pgqueuer' ? {} : { sameProducerAs: 'pgqueuer' }),
 
     async install(url) {
       await install(url);
+      await variant.afterInstall?.(url);
     },
 
     async seed(client, count) {

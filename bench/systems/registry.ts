@@ -14,11 +14,21 @@ import type { System } from './system.js';
  * pgqueuer tuned: concurrency 64, twice the handler slots. Before the worker claimed ahead of
  * its slots this was the best drain among 32…256 (bigger claims); with claim-ahead the defaults
  * come within a few percent of it, which this row keeps showing.
+ *
+ * What a success costs (only on request, for A/B drains against the defaults): without
+ * metrics, and with the log UNLOGGED (a bench-only change: pgqueuer keeps its log durable).
  */
 const LOADERS: Record<string, () => Promise<System>> = {
   pgqueuer: async () => (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer', 'pgqueuer'),
   'pgqueuer-tuned': async () =>
     (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer-tuned', 'pgqueuer tuned', { concurrency: 64 }),
+  'pgqueuer-no-metrics': async () =>
+    (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer-no-metrics', 'pgqueuer, metrics off', { metrics: false }),
+  'pgqueuer-unlogged-log': async () =>
+    (await import('./pgqueuer.js')).pgqueuerSystem('pgqueuer-unlogged-log', 'pgqueuer, UNLOGGED log', {}, {
+      note: 'job_log made UNLOGGED after install (bench only)',
+      afterInstall: async (url) => (await import('./unlogged-log.js')).makeLogUnlogged(url),
+    }),
   graphile: async () => (await import('./graphile.js')).graphileSystem('graphile', 'graphile-worker'),
   'graphile-tuned': async () =>
     (await import('./graphile.js')).graphileSystem('graphile-tuned', 'graphile tuned', {
