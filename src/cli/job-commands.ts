@@ -5,6 +5,7 @@ import { JOB_STATUSES } from '../job-status.js';
 import type { AnyJobStatus, JobSummary } from '../types.js';
 import { integerAtLeast, jobIds } from './arguments.js';
 import { ExitCode, withQueue, type GlobalOptions } from './context.js';
+import { truncateCells } from './cell-width.js';
 import { formatTable } from './table.js';
 import { formatInstant, printable, visibleControls } from './terminal-text.js';
 
@@ -14,10 +15,11 @@ function status(value: string): AnyJobStatus {
   return value as AnyJobStatus;
 }
 
-/** The first line of an error, as one table cell. */
+/** The first line of an error, as one table cell of at most 200 terminal cells. */
 function errorCell(job: { error?: { name: string; message: string } }): string {
-  return job.error ? printable(`${job.error.name}: ${job.error.message.split('\n')[0]!}`).slice(0, 200) : '';
+  return job.error ? truncateCells(printable(`${job.error.name}: ${job.error.message.split('\n')[0]!}`), ERROR_CELLS) : '';
 }
+const ERROR_CELLS = 200;
 
 interface JobsOptions {
   entrypoint?: string;
