@@ -33,6 +33,7 @@ export type {
   RetentionOptions,
   RetryPolicy,
   RunOptions,
+  HealthReport,
   ScheduleHandler,
   ScheduleOptions,
   ScheduleRow,

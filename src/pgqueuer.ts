@@ -11,7 +11,8 @@ import { Retention } from './maintenance/retention.js';
 import { MemoryBackend } from './memory/memory-backend.js';
 import { noInstruments } from './observability/instruments.js';
 import { PgqMetrics } from './observability/metrics.js';
-import { serveMetrics, type MetricsServer, type MetricsServerOptions } from './observability/metrics-server.js';
+import { serveMetrics, type MetricsServer, type MetricsServerOptions, type ServedRoutes } from './observability/metrics-server.js';
+import { judgeReadiness } from './observability/readiness.js';
 import { tracedEnqueue } from './observability/tracing.js';
 import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypointName, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
 import type { QueueBackend } from './port/queue-backend.js';
@@ -23,6 +24,7 @@ import type {
   EnqueueManyItem,
   EnqueueOptions,
   EntrypointOptions,
+  HealthReport,
   JobCompletion,
   JobHandler,
   JobInfo,
@@ -267,7 +269,26 @@ export class PgQueuer {
   async metricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
     this.assertOpen();
     if (!this.metrics) throw new ConfigError('metrics are turned off for this instance (metrics: false)');
-    const server = await serveMetrics(this.metrics.registry, options);
+    return this.serve({ registry: this.metrics.registry, health: () => this.health() }, options);
+  }
+
+  /**
+   * Serves only `/healthz` (liveness) and `/readyz` (readiness, see `health()`) on
+   * `http://host:port` (host 127.0.0.1 unless told otherwise), for orchestrators. The metrics
+   * server answers both too. Closed by `stop()`, or by the returned handle.
+   */
+  async healthServer(options: Omit<MetricsServerOptions, 'path'>): Promise<MetricsServer> {
+    this.assertOpen();
+    return this.serve({ health: () => this.health() }, options);
+  }
+
+  /** Whether this process should be sent work: its worker runs and claims, hears NOTIFY, reaches the database. */
+  health(): HealthReport {
+    return judgeReadiness(this.worker?.health());
+  }
+
+  private async serve(routes: ServedRoutes, options: MetricsServerOptions): Promise<MetricsServer> {
+    const server = await serveMetrics(routes, options);
     this.metricServers.add(server);
     return {
       url: server.url,

@@ -304,6 +304,23 @@ export interface PgQueuerOptions extends Partial<WorkerOptions> {
   metrics?: MetricsOptions | boolean;
 }
 
+/** What `pgq.health()` and `/readyz` report: whether this process should be sent work. */
+export interface HealthReport {
+  ready: boolean;
+  /** The worker's state; `starting` until its first claim can go out. */
+  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+  checks: {
+    /** Started and claiming (not starting, stopping or stopped). */
+    claiming: boolean;
+    /** LISTEN is active, so new jobs wake this worker at once. */
+    listening: boolean;
+    /** The worker's latest claim or heartbeat reached the database. */
+    database: boolean;
+  };
+  /** Why it is not ready, when it is not. */
+  reason?: string;
+}
+
 export interface RunOptions {
   /** Stop gracefully on SIGTERM and SIGINT (a second signal abandons running jobs). Default true. */
   handleSignals?: boolean;

@@ -5,6 +5,8 @@ import { JOB_STATUSES } from '../job-status.js';
 import type { AnyJobStatus, JobSummary } from '../types.js';
 import { integerAtLeast, jobIds } from './arguments.js';
 import { ExitCode, withQueue, type GlobalOptions } from './context.js';
+import { truncateCells } from './cell-width.js';
+import { reportMissedJobs } from './missed-jobs.js';
 import { formatTable } from './table.js';
 import { formatInstant, printable, visibleControls } from './terminal-text.js';
 
@@ -14,10 +16,11 @@ function status(value: string): AnyJobStatus {
   return value as AnyJobStatus;
 }
 
-/** The first line of an error, as one table cell. */
+/** The first line of an error, as one table cell of at most 200 terminal cells. */
 function errorCell(job: { error?: { name: string; message: string } }): string {
-  return job.error ? printable(`${job.error.name}: ${job.error.message.split('\n')[0]!}`).slice(0, 200) : '';
+  return job.error ? truncateCells(printable(`${job.error.name}: ${job.error.message.split('\n')[0]!}`), ERROR_CELLS) : '';
 }
+const ERROR_CELLS = 200;
 
 interface JobsOptions {
   entrypoint?: string;
@@ -113,7 +116,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
   program
     .command('requeue')
     .alias('retry')
-    .description('run jobs again: a held job under its id, a failed or canceled one as a new job')
+    .description('run jobs again: a held job under its id, a failed or canceled one as a new job (exit 1 naming ids not requeued)')
     .argument('[id...]', 'job ids', jobIds)
     .option('--held', 'every held job (of --entrypoint, when given)')
     .option('--entrypoint <name>', 'with --held: only this entrypoint')
@@ -122,30 +125,32 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
       if (Boolean(opts.held) === ids.length > 0) throw new ConfigError('give job ids, or --held (with --entrypoint to pick one)');
       if (opts.entrypoint && !opts.held) throw new ConfigError('--entrypoint goes with --held');
       const wanted = [...new Set(ids)];
-      const requeued = await withQueue(globals(), async (pgq) => {
+      const missed = await withQueue(globals(), async (pgq) => {
         const now = opts.held ? await pgq.requeue({ status: 'held', ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}) }) : await pgq.requeue(wanted);
         // Which input each id stands for: the same id (a held job), or the job it was copied from.
-        return Promise.all(now.map(async (id) => ({ id: (await pgq.getJob(id))?.requeuedFrom ?? id, newId: id })));
+        const requeued = await Promise.all(now.map(async (id) => ({ id: (await pgq.getJob(id))?.requeuedFrom ?? id, newId: id })));
+        const notFound = wanted.filter((id) => !requeued.some((r) => r.id === id));
+        if (opts.json) console.log(JSON.stringify({ requeued, notFound }, null, 2));
+        else {
+          console.log(`requeued ${requeued.length} job(s)${requeued.length ? ':' : ''}`);
+          for (const r of requeued) console.log(`  ${r.id}${r.newId === r.id ? ' (held, same id)' : ` -> ${r.newId}`}`);
+        }
+        return reportMissedJobs(pgq, notFound, 'requeued');
       });
-      const notFound = wanted.filter((id) => !requeued.some((r) => r.id === id));
-      if (opts.json) {
-        console.log(JSON.stringify({ requeued, notFound }, null, 2));
-        return;
-      }
-      console.log(`requeued ${requeued.length} job(s)${requeued.length ? ':' : ''}`);
-      for (const r of requeued) console.log(`  ${r.id}${r.newId === r.id ? ' (held, same id)' : ` -> ${r.newId}`}`);
-      if (notFound.length) console.log(`not held, failed or canceled: ${notFound.join(', ')}`);
+      if (missed) throw new ExitCode(1);
     });
 
   program
     .command('delete')
-    .description('delete queued, scheduled or held jobs (running ones: pgq cancel)')
+    .description('delete queued, scheduled or held jobs (running ones: pgq cancel; exit 1 naming ids not deleted)')
     .argument('<id...>', 'job ids', jobIds)
     .action(async (ids: number[]) => {
-      const deleted = await withQueue(globals(), (pgq) => pgq.deleteJobs(ids));
-      const kept = ids.filter((id) => !deleted.includes(id));
-      console.log(`deleted ${deleted.length} job(s)${deleted.length ? `: ${deleted.join(', ')}` : ''}`);
-      if (kept.length) console.log(`not deleted (running, finished or unknown): ${kept.join(', ')}`);
+      const missed = await withQueue(globals(), async (pgq) => {
+        const deleted = await pgq.deleteJobs(ids);
+        console.log(`deleted ${deleted.length} job(s)${deleted.length ? `: ${deleted.join(', ')}` : ''}`);
+        return reportMissedJobs(pgq, [...new Set(ids)].filter((id) => !deleted.includes(id)), 'deleted');
+      });
+      if (missed) throw new ExitCode(1);
     });
 
   program

@@ -12,13 +12,17 @@ import { registerJobCommands } from './job-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { packageVersion } from './package-version.js';
 import { visibleControls, visibleLines } from './terminal-text.js';
 
 const program = new Command('pgq')
   .description('pgqueuer: PostgreSQL as a background job queue')
+  .version(packageVersion(), '-V, --version', "print pgqueuer's version")
   .option('--database-url <url>', 'PostgreSQL connection URL (default: $DATABASE_URL, else the PG* variables)')
   .option('--schema-name <name>', 'schema holding pgqueuer\'s tables (default: $PGQ_SCHEMA or "pgqueuer")')
   .showHelpAfterError('(run pgq --help for usage)')
+  // Each command's --help lists the options it inherits (--database-url, --schema-name).
+  .configureHelp({ showGlobalOptions: true })
   // Commander's own errors quote arguments as typed, control characters included. Set here,
   // before the commands are added: each copies it.
   .configureOutput({ writeErr: (text) => process.stderr.write(visibleLines(text)) })
@@ -37,7 +41,9 @@ registerRunCommands(program, globals);
 
 let code = 0;
 try {
-  await program.parseAsync(process.argv);
+  // Bare `pgq` asks what there is: help on stdout, exit 0 (commander treats it as an error).
+  if (process.argv.length <= 2) program.outputHelp();
+  else await program.parseAsync(process.argv);
 } catch (err) {
   code = exitCodeFor(err);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { withQueue, type GlobalOptions } from './context.js';
+import { ExitCode, withQueue, type GlobalOptions } from './context.js';
+import { reportMissedJobs } from './missed-jobs.js';
 import { jobIds } from './arguments.js';
 import { formatTable } from './table.js';
 
@@ -45,12 +46,14 @@ export function registerQueueCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('cancel')
-    .description('cancel jobs: queued ones are removed, running ones are told to abort')
+    .description('cancel jobs: queued ones are removed, running ones are told to abort (exit 1 naming ids not canceled)')
     .argument('<id...>', 'job ids', jobIds)
     .action(async (ids: number[]) => {
-      const found = await withQueue(globals(), (pgq) => pgq.cancel(ids));
-      const missing = ids.filter((id) => !found.includes(id));
-      console.log(`canceled ${found.length} job(s)${found.length ? `: ${found.join(', ')}` : ''}`);
-      if (missing.length) console.log(`not found (finished or never existed): ${missing.join(', ')}`);
+      const missed = await withQueue(globals(), async (pgq) => {
+        const found = await pgq.cancel(ids);
+        console.log(`canceled ${found.length} job(s)${found.length ? `: ${found.join(', ')}` : ''}`);
+        return reportMissedJobs(pgq, [...new Set(ids)].filter((id) => !found.includes(id)), 'canceled');
+      });
+      if (missed) throw new ExitCode(1);
     });
 }

@@ -1,3 +1,5 @@
+import { truncateCells } from './cell-width.js';
+
 /**
  * Text that is safe and fits on a terminal. Entrypoint names, hostnames and above all error
  * messages come from users' code; printed raw, an escape sequence in one could recolour,
@@ -24,11 +26,10 @@ export function visibleLines(text: string): string {
 
 const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
-/** Cuts a line to `width` characters (code points, so no surrogate pair is split). */
+/** Cuts a line to `width` terminal cells, between graphemes (see cell-width.ts). */
 export function fitWidth(line: string, width: number | undefined): string {
   if (width === undefined || width <= 0) return line;
-  const chars = Array.from(line);
-  return chars.length <= width ? line : chars.slice(0, width).join('');
+  return truncateCells(line, width);
 }
 
 /** A short human age or delay: 0.4s, 12s, 3m 05s, 5h 03m, 2d 04h. */

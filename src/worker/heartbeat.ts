@@ -23,6 +23,8 @@ export class Heartbeat implements Service {
     private readonly held: () => number[],
     /** What the database said of the jobs asked about: the ones still held, with their cancel flags. */
     private readonly answered: (asked: ReadonlySet<number>, held: readonly HeldJob[]) => void,
+    /** Each beat's outcome: undefined when the database answered, else the error. */
+    private readonly beaten: (err: unknown) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -45,8 +47,10 @@ export class Heartbeat implements Service {
     const ids = this.held();
     try {
       const held = await this.backend.heartbeat(this.workerId, ids);
+      this.beaten(undefined);
       this.answered(new Set(ids), held);
     } catch (err) {
+      this.beaten(err);
       this.logger.warn({ err }, 'pgqueuer: heartbeat failed; retrying next interval');
     }
   }

@@ -16,6 +16,8 @@ export class StartupRetry {
   private attempts = 0;
   private aborted = false;
   private wakeUp: (() => void) | undefined;
+  /** The connection failure being waited out, while waiting (readiness reports it). */
+  waitingOn: ConnectionError | undefined;
 
   constructor(
     private readonly windowMs: number,
@@ -35,7 +37,9 @@ export class StartupRetry {
     for (;;) {
       if (this.aborted) return undefined;
       try {
-        return await run();
+        const value = await run();
+        this.waitingOn = undefined;
+        return value;
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err;
         const left = this.deadline - Date.now();
@@ -47,6 +51,7 @@ export class StartupRetry {
           );
         }
         this.attempts++;
+        this.waitingOn = err;
         const delay = Math.min(left, jittered(Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (this.attempts - 1))));
         this.logger.warn({ err, step, attempt: this.attempts, retryInMs: delay }, 'pgqueuer: cannot reach the database to start the worker; retrying');
         await this.sleep(delay);

@@ -25,6 +25,17 @@ const MAX_TIMER_MS = 60_000;
  */
 const MAX_OUTCOME_BATCH = 2_000;
 
+/** What readiness is judged on (see observability/readiness.ts). */
+export interface WorkerHealth {
+  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+  /** Starting, and waiting for a database it cannot reach (startupRetryMs). */
+  startupWaitingOn?: Error;
+  /** The notification listener is connected and LISTENing. */
+  listening: boolean;
+  /** The worker's latest query (a claim or a heartbeat) failed with this. */
+  databaseError?: Error;
+}
+
 export interface WorkerParts {
   /** Started after the worker and stopped before it, in order: scheduler, rescuer, retention. */
   services?: readonly Service[];
@@ -57,6 +68,11 @@ export class Worker {
   /** Deferred jobs may have come due since the last claim: the next claim promotes them. */
   private promotePending = true;
   private claimFailures = 0;
+  /** Startup done: claims go out. */
+  private claimingStarted = false;
+  /** The listener reported a failure and has not reconnected since. */
+  private listenerDown = false;
+  private databaseError: Error | undefined;
   private claimBlockedUntil = 0;
   private claimsStarted = 0;
   /** Per paused entrypoint, the number of the first claim sent after its pause was announced. */
@@ -120,7 +136,23 @@ export class Worker {
       logger,
       () => [...this.runner.ids(), ...this.prefetched.ids(), ...this.writer.pendingIds()],
       (asked, held) => this.heartbeatAnswered(asked, held),
+      (err) => this.queried(err),
     );
+  }
+
+  /** The facts readiness probes judge: started, listening, and whether the database answers. */
+  health(): WorkerHealth {
+    const state = this.state === 'running' && !this.claimingStarted ? 'starting' : this.state;
+    const health: WorkerHealth = { state, listening: this.subscription !== undefined && !this.listenerDown };
+    const waiting = this.startupRetry?.waitingOn;
+    if (state === 'starting' && waiting) health.startupWaitingOn = waiting;
+    if (this.databaseError) health.databaseError = this.databaseError;
+    return health;
+  }
+
+  /** A claim or heartbeat came back: the latest one tells whether the database answers. */
+  private queried(err: unknown): void {
+    this.databaseError = err === undefined ? undefined : err instanceof Error ? err : new Error(String(err));
   }
 
   get isRunning(): boolean {
@@ -172,6 +204,7 @@ export class Worker {
         if (this.entrypoints.has(entrypoint)) this.wake();
       },
       reconnected: () => {
+        this.listenerDown = false;
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.wake(true);
       },
@@ -179,7 +212,10 @@ export class Worker {
         this.wake(true);
         for (const service of this.services) service.timeChanged?.();
       },
-      error: (err) => this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)'),
+      error: (err) => {
+        this.listenerDown = true;
+        this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
+      },
     };
     this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events));
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
@@ -194,6 +230,7 @@ export class Worker {
       await retry.attempt('starting the scheduler and maintenance', () => service.start());
       if (this.state !== 'running') return;
     }
+    this.claimingStarted = true;
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
     this.wake(true);
   }
@@ -306,7 +343,9 @@ export class Worker {
     try {
       claimed = await this.backend.claim({ workerId: this.workerId, capacity, entrypoints: this.claimPolicies, promote });
       this.claimFailures = 0;
+      this.queried(undefined);
     } catch (err) {
+      this.queried(err);
       if (promote) this.promotePending = true;
       this.claimFailures++;
       const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));

@@ -52,9 +52,11 @@ describe('pgq', () => {
       { entrypoint: 'resize', status: 'queued', priority: 5, count: 1, paused: false },
     ]);
 
+    // An id that finds nothing: the rest is still canceled, and the verdict is exit 1.
     const canceled = await pgq(['cancel', '1', '404']);
-    assert.equal(canceled.code, 0);
-    assert.match(canceled.stdout, /canceled 1 job\(s\): 1\nnot found \(finished or never existed\): 404/);
+    assert.equal(canceled.code, 1);
+    assert.equal(canceled.stdout, 'canceled 1 job(s): 1\n');
+    assert.equal(canceled.stderr, 'pgq: no job 404 (never enqueued, or finished and pruned)\n');
 
     await db.pool.query('DROP INDEX pgqueuer.jobs_picked_idx');
     const broken = await pgq(['verify']);

@@ -145,11 +145,12 @@ describe('pgq requeue (and its old name, pgq retry)', () => {
     upstreamDown = false; // the fix is deployed
     const unknown = 987_654;
     const { code, stdout, stderr } = await runPgq(db.url, ['requeue', String(ids.held), String(ids.failed), String(ids.parked), String(ids.steady), String(unknown)]);
-    assert.equal(code, 0, stderr);
-    const match = /^requeued 3 job\(s\):\n {2}(\d+) \(held, same id\)\n {2}(\d+) -> (\d+)\n {2}(\d+) -> (\d+)\nnot held, failed or canceled: (.*)\n$/.exec(stdout);
+    // Two ids did nothing: the others are requeued, each miss is named, and the verdict is exit 1.
+    assert.equal(code, 1, stderr);
+    const match = /^requeued 3 job\(s\):\n {2}(\d+) \(held, same id\)\n {2}(\d+) -> (\d+)\n {2}(\d+) -> (\d+)\n$/.exec(stdout);
     assert.ok(match, stdout);
     assert.deepEqual([Number(match[1]), Number(match[2]), Number(match[4])], [ids.held, ids.failed, ids.parked]);
-    assert.equal(match[6], `${ids.steady}, ${unknown}`);
+    assert.equal(stderr, `pgq: no job ${unknown} (never enqueued, or finished and pruned)\npgq: not requeued, job is successful: ${ids.steady}\n`);
     const [newFailed, newParked] = [Number(match[3]), Number(match[5])];
     assert.ok(newFailed > ids.parked && newParked > ids.parked, 'copies get new ids');
 
@@ -172,7 +173,8 @@ describe('pgq requeue (and its old name, pgq retry)', () => {
 
   test('retry --json; an id given twice is requeued once; --held takes every held job of an entrypoint', async () => {
     const json = await runPgq(db.url, ['retry', '--json', String(ids.failed), String(ids.failed), '5000000']);
-    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.code, 1, json.stderr);
+    assert.equal(json.stderr, 'pgq: no job 5000000 (never enqueued, or finished and pruned)\n');
     const parsed = JSON.parse(json.stdout) as { requeued: Array<{ id: number; newId: number }>; notFound: number[] };
     assert.deepEqual(Object.keys(parsed), ['requeued', 'notFound']);
     assert.equal(parsed.requeued.length, 1);
@@ -210,8 +212,9 @@ describe('pgq delete, clear, pause, resume, enqueue', () => {
   test('delete removes waiting jobs and names the ones it kept', async () => {
     const waiting = await producer.enqueue('parked', { key: 'd' }, { executeAfter: 3_600_000 });
     const out = await runPgq(db.url, ['delete', String(waiting), String(ids.steady)]);
-    assert.equal(out.code, 0, out.stderr);
-    assert.equal(out.stdout, `deleted 1 job(s): ${waiting}\nnot deleted (running, finished or unknown): ${ids.steady}\n`);
+    assert.equal(out.code, 1, out.stderr);
+    assert.equal(out.stdout, `deleted 1 job(s): ${waiting}\n`);
+    assert.equal(out.stderr, `pgq: not deleted, job is successful: ${ids.steady}\n`);
     assert.equal(await producer.getJob(waiting), null);
   });
 
