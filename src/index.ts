@@ -85,4 +85,3 @@ export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type
 export { bindClient, bindHandlers } from './schema/bind.js';
 export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';
 export { defineConfig, type PgqConfig } from './config.js';
-export { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedPostgres } from './postgres/embedded.js';

@@ -12,17 +12,29 @@ export async function importModule(path: string): Promise<Record<string, unknown
   if (!existsSync(absolute)) throw new PgQueuerError(`module ${path} not found`);
   const typescript = /^\.(c|m)?tsx?$/.test(extname(absolute));
   try {
-    if (!typescript) return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    if (!typescript) return unwrapCommonJs(await import(pathToFileURL(absolute).href));
     let tsImport: (specifier: string, parent: string) => Promise<unknown>;
     try {
       ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
     } catch {
       throw new PgQueuerError(`loading ${path} (TypeScript) needs the "tsx" package: npm install --save-dev tsx`);
     }
-    return (await tsImport(absolute, import.meta.url)) as Record<string, unknown>;
+    return unwrapCommonJs(await tsImport(absolute, import.meta.url));
   } catch (err) {
     if (err instanceof PgQueuerError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new PgQueuerError(`loading ${path} failed: ${message.split('\n')[0]}`, { cause: err });
   }
+}
+
+/**
+ * In a CommonJS project (`"type": "commonjs"`, npm's default), a module written with
+ * `export default` is compiled to CommonJS (by tsx or tsc), and importing it yields its whole
+ * `module.exports` as `default`: `{ default: { __esModule: true, default: config } }`. Such a
+ * module reads as the ES module it was written as.
+ */
+function unwrapCommonJs(namespace: unknown): Record<string, unknown> {
+  const ns = namespace as Record<string, unknown>;
+  const inner = ns.default as Record<string, unknown> | undefined;
+  return inner !== null && typeof inner === 'object' && inner.__esModule === true ? inner : ns;
 }

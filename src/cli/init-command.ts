@@ -44,10 +44,21 @@ export function registerInitCommand(program: Command): void {
         const report = await generate({ cwd: root });
         for (const file of [...report.changed, ...report.created]) console.log(visibleControls(`created ${file}`));
       } catch (err) {
-        console.log(visibleLines(`could not generate the client yet: ${(err as Error).message}`));
-        console.log('install the generator\'s tools, then run `npx pgq generate`: npm install zod && npm install --save-dev ts-morph tsx');
+        const message = (err as Error).message;
+        console.log(visibleLines(`could not generate the client yet: ${message}`));
+        console.log(
+          missingTool(message)
+            ? "install the generator's tools, then run `npx pgq generate`: npm install zod && npm install --save-dev ts-morph tsx"
+            : 'fix what the message above says, then run `npx pgq generate`',
+        );
         return;
       }
       console.log('\nnext: edit src/jobs.schema.ts, run `npx pgq generate`, implement src/handlers/, then `npx pgq dev`');
     });
+}
+
+/** Whether generation failed for want of one of the generator's tools (not, say, a typo in the schema). */
+function missingTool(message: string): boolean {
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  return (missing !== undefined && /^(zod|ts-morph|tsx)(\/|$)/.test(missing)) || message.includes('needs the "tsx" package');
 }

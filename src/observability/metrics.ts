@@ -2,7 +2,6 @@ import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { AttemptOutcome } from '../port/rows.js';
 import type { Logger, MetricsOptions, QueueSizeRow } from '../types.js';
 import { HotCounter, HotHistogram, sharedMetric } from './hot-metrics.js';
-import type { Instruments } from './instruments.js';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
@@ -18,8 +17,12 @@ const inFlightSources = new WeakMap<Registry, Set<InFlightSource>>();
  * pgqueuer's Prometheus metrics (prom-client). Counters and histograms count what this process
  * did; `pgqueuer_queue_depth` is read from the database at scrape time, so every instance
  * reports the same global depth (aggregate it with max(), not sum()).
+ *
+ * It is the `Instruments` the engine records to. Those hooks are tagged internal (left out of
+ * the published types, so users' autocomplete shows `registry` only), which is why the class
+ * does not say `implements Instruments`: the published declaration would not satisfy it.
  */
-export class PgqMetrics implements Instruments {
+export class PgqMetrics {
   readonly registry: Registry;
   private readonly enqueuedTotal;
   private readonly startedTotal: HotCounter;
@@ -31,6 +34,7 @@ export class PgqMetrics implements Instruments {
   private readonly queueWait: HotHistogram;
   private readonly depthSource: DepthSource | undefined;
 
+  /** @internal */
   constructor(options: MetricsOptions, depth: DepthSource | undefined, logger: Logger) {
     const registry = (this.registry = options.registry ?? new Registry());
     const counter = (name: string, help: string) =>
@@ -120,43 +124,51 @@ export class PgqMetrics implements Instruments {
     if (depth) sources.add(depth);
   }
 
-  /** Stops reading the depth through this instance (its connections are closing). */
+  /** Stops reading the depth through this instance (its connections are closing). @internal */
   detach(): void {
     if (this.depthSource) depthSources.get(this.registry)?.delete(this.depthSource);
   }
 
+  /** @internal */
   enqueued(entrypoints: readonly string[]): void {
     for (const [entrypoint, n] of countEach(entrypoints)) this.enqueuedTotal.inc({ entrypoint }, n);
   }
 
+  /** @internal */
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void {
     this.validationFailures.inc({ entrypoint, what, where });
   }
 
+  /** @internal */
   started(entrypoint: string, queuedMs: number): void {
     this.startedTotal.inc(entrypoint);
     this.queueWait.observe(Math.max(0, queuedMs) / 1000, entrypoint);
   }
 
+  /** @internal */
   watchInFlight(source: InFlightSource): () => void {
     const sources = inFlightSources.get(this.registry)!;
     sources.add(source);
     return () => sources.delete(source);
   }
 
+  /** @internal */
   recorded(entrypoint: string, outcome: AttemptOutcome, durationMs: number): void {
     this.outcomeTotals[outcome].inc(entrypoint);
     this.duration.observe(durationMs / 1000, entrypoint, outcome);
   }
 
+  /** @internal */
   canceled(entrypoints: readonly string[]): void {
     for (const entrypoint of entrypoints) this.outcomeTotals.canceled.inc(entrypoint);
   }
 
+  /** @internal */
   rescued(counts: ReadonlyMap<string, number>): void {
     for (const [entrypoint, n] of counts) this.rescuedTotal.inc({ entrypoint }, n);
   }
 
+  /** @internal */
   rateLimited(entrypoint: string): void {
     this.rateLimitWaits.inc({ entrypoint });
   }

@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { packPackage } from '../support/packed-package.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,8 +37,7 @@ function readmeQuickStart(): string {
 }
 
 test('npm pack → npm install in a fresh app → npx pgq install → the README quick start', { timeout: 240_000 }, async () => {
-  const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', app], { cwd: root, maxBuffer: 10e6 });
-  const tarball = join(app, JSON.parse(packed.slice(packed.indexOf('[')))[0].filename);
+  const tarball = await packPackage(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, maxBuffer: 10e6 });
 
@@ -65,6 +65,9 @@ const options: EnqueueOptions = { priority: 1, dedupeKey: 'k' };
 try { await pgq.enqueue('greet', { name: 'x' }, options); } catch (e) { if (e instanceof DuplicateJobError) console.log(e.dedupeKeys); }
 // @ts-expect-error: unknown options are rejected by the types too
 pgq.entrypoint('bad', { concurency: 2 }, async () => {});
+pgq.metrics?.registry.metrics();
+// @ts-expect-error: the engine's hooks are @internal, left out of the published types
+pgq.metrics?.recorded('greet', 'successful', 1);
 `,
   );
   writeFileSync(
@@ -74,10 +77,19 @@ pgq.entrypoint('bad', { concurency: 2 }, async () => {});
   await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app }).catch((err) => {
     assert.fail(`a TypeScript consumer does not type-check against the packed types:\n${err.stdout}`);
   });
+
+  // Declaration maps point at sources that ship too, so go-to-definition opens real code.
+  const packageDir = join(app, 'node_modules/pgqueuer');
+  const map = JSON.parse(readFileSync(join(packageDir, 'dist/src/index.d.ts.map'), 'utf8')) as { sources: string[] };
+  assert.ok(existsSync(resolve(packageDir, 'dist/src', map.sources[0]!)), `the declaration map's source ${map.sources[0]} is in the package`);
+  for (const file of ['LICENSE', 'CHANGELOG.md']) assert.ok(existsSync(join(packageDir, file)), `${file} is in the package`);
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  assert.match(manifest.repository.url, /github\.com/);
+  assert.ok(manifest.homepage && manifest.bugs.url, 'homepage and bugs are set');
 });
 
 test('the example app in the fresh app: pgq generate, tsc under nodenext and bundler, run under tsx and as compiled JS', { timeout: 300_000 }, async () => {
-  // The generator's tools, as a user adds them (the tarball is already installed above).
+  // The generator's tools, as a user adds them (the tarball is already packageDir above).
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'zod@^4', 'ts-morph', 'tsx', 'typescript@5'], { cwd: app, maxBuffer: 10e6 });
   mkdirSync(join(app, 'src'), { recursive: true });
   for (const file of ['jobs.schema.ts', 'worker.ts', 'producer.ts', 'main.ts']) {
@@ -106,7 +118,7 @@ test('the example app in the fresh app: pgq generate, tsc under nodenext and bun
   assert.match(underTsx.stdout, /\[result\]  sendEmail \d+ delivered as msg-\d+-2/);
   assert.match(underTsx.stdout, /\[summary\] done/);
 
-  // The example's own tests, through the installed pgqueuer/testing.
+  // The example's own tests, through the packageDir pgqueuer/testing.
   cpSync(join(root, 'examples/shop/test'), join(app, 'test'), { recursive: true });
   // NODE_TEST_CONTEXT would make the nested runner report to ours instead of printing.
   const { NODE_TEST_CONTEXT: _nested, ...plainEnv } = env;

@@ -14,10 +14,21 @@ export interface Child {
 
 /** Runs a TypeScript file in a child node process (through tsx) and follows its stdout lines. */
 export function spawnTs(file: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return follow(spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+/**
+ * Runs a command as a user would in a terminal (`npx pgq dev` in an app folder) and follows
+ * its stdout and stderr lines together: CLI commands report progress on stderr.
+ */
+export function spawnCommand(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const followed = follow(child);
+  createInterface({ input: child.stderr! }).on('line', followed.push);
+  return followed;
+}
+
+function follow(child: ChildProcess): Child & { push: (line: string) => void } {
   const lines: string[] = [];
   const watchers: Array<{ pattern: RegExp; count: number; resolve: (l: string[]) => void }> = [];
   const check = (): void => {
@@ -29,10 +40,11 @@ export function spawnTs(file: string, env: Record<string, string>): Child {
       }
     }
   };
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  const push = (line: string): void => {
     lines.push(line);
     check();
-  });
+  };
+  createInterface({ input: child.stdout! }).on('line', push);
   const exited = deferred<{ code: number | null; signal: NodeJS.Signals | null }>();
   child.on('exit', (code, signal) => exited.resolve({ code, signal }));
   const wait = (pattern: RegExp, count: number): Promise<string[]> =>
@@ -46,5 +58,6 @@ export function spawnTs(file: string, env: Record<string, string>): Child {
     line: async (pattern) => (await wait(pattern, 1))[0]!,
     lines_: wait,
     exited: exited.promise,
+    push,
   };
 }

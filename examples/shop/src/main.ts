@@ -3,7 +3,8 @@
  * PostgreSQL when it is unset, installs the schema, runs a worker and a producer, prints what
  * happened and exits 0.
  */
-import { install, startEmbeddedPostgres } from 'pgqueuer';
+import { install } from 'pgqueuer';
+import { startEmbeddedPostgres } from 'pgqueuer/embedded';
 import { firstReport } from './handlers/salesReport.js';
 import { ledger } from './handlers/recordOrder.js';
 import { produce } from './producer.js';
