@@ -2,8 +2,8 @@ import { shown } from './shown-value.js';
 import { ConfigError } from './errors.js';
 import { toJsonText } from './json-text.js';
 import { hasLoneSurrogate } from './lone-surrogates.js';
-import { rejectUnknownKeys, validateEntrypointName } from './options.js';
-import type { EnqueueRow } from './port/rows.js';
+import { parentFailurePolicy, rejectUnknownKeys, validateEntrypointName } from './options.js';
+import type { EnqueueRow, ParentLink } from './port/rows.js';
 import type { EnqueueManyItem } from './types.js';
 
 /**
@@ -15,6 +15,8 @@ export type PayloadCheck = (payload: unknown, path: string, maxBytes: number) =>
 export interface EncodeRules {
   maxPayloadBytes: number;
   payloadCheck(entrypoint: string): PayloadCheck | undefined;
+  /** The entrypoint's `onParentFailure`, when this instance knows the entrypoint. */
+  parentFailure(entrypoint: string): 'cancel' | 'run' | undefined;
 }
 
 const INT4_MAX = 2 ** 31 - 1;
@@ -25,7 +27,7 @@ const PG_MIN_TIME_MS = -210_866_803_200_000;
 /** The latest instant a JavaScript Date holds; PostgreSQL's range ends later (294276 AD). */
 const JS_MAX_TIME_MS = 8_640_000_000_000_000;
 
-const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeKey', 'onConflict', 'dedupeWindowMs', 'headers'] as const satisfies ReadonlyArray<keyof EnqueueManyItem>;
+const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeKey', 'onConflict', 'dedupeWindowMs', 'headers', 'after', 'onParentFailure'] as const satisfies ReadonlyArray<keyof EnqueueManyItem>;
 
 /**
  * Turns what a producer passed into rows to insert, checking everything first: the whole
@@ -33,10 +35,10 @@ const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeK
  * names item i's payload in errors ("payload", "jobs[3].payload"). Pure.
  */
 export function encodeJobs(items: readonly EnqueueManyItem[], rules: EncodeRules, pathOf: (index: number) => string): EnqueueRow[] {
-  return items.map((item, i) => encodeJob(item, rules, pathOf(i)));
+  return items.map((item, i) => encodeJob(item, i, rules, pathOf(i)));
 }
 
-function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): EnqueueRow {
+function encodeJob(item: EnqueueManyItem, index: number, rules: EncodeRules, path: string): EnqueueRow {
   const where = path === 'payload' ? 'enqueue' : path.replace(/\.payload$/, '');
   if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(`${where}: expected { entrypoint, payload, ...options }, got ${shown(item)}`);
   rejectUnknownKeys(item, ITEM_KEYS, where);
@@ -90,6 +92,9 @@ function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): Enq
     }
     headers = toJsonText(item.headers, 'headers', rules.maxPayloadBytes);
   }
+  const parents = parentLinks(item.after, index, where);
+  if (parents !== null && dedupeKey !== null) throw new ConfigError(`${where}: a job with "after" cannot have a dedupeKey`);
+  const onParentFailure = parentFailurePolicy(item.onParentFailure, `${where}: onParentFailure`) ?? rules.parentFailure(item.entrypoint) ?? 'cancel';
   const check = rules.payloadCheck(item.entrypoint);
   return {
     entrypoint: item.entrypoint,
@@ -101,7 +106,29 @@ function encodeJob(item: EnqueueManyItem, rules: EncodeRules, path: string): Enq
     dedupeKey,
     onConflict,
     dedupeWindowMs,
+    after: parents,
+    runOnParentFailure: onParentFailure === 'run',
   };
+}
+
+/** `after`, checked: job ids or handles, or earlier items of the same call; null for none. */
+function parentLinks(after: unknown, index: number, where: string): ParentLink[] | null {
+  if (after === undefined) return null;
+  if (!Array.isArray(after)) throw new ConfigError(`${where}: after must be an array of job ids, handles or { item } references, got ${shown(after)}`);
+  if (after.length === 0) return null;
+  return after.map((ref: unknown, i): ParentLink => {
+    const what = `${where}: after[${i}]`;
+    const id = typeof ref === 'number' ? ref : (ref as { id?: unknown } | null)?.id;
+    if (typeof ref === 'object' && ref !== null && 'item' in ref) {
+      const item = (ref as { item: unknown }).item;
+      if (!Number.isInteger(item) || (item as number) < 0 || (item as number) >= index) {
+        throw new ConfigError(`${what}: { item } must name an earlier item of the same call (0 to ${index - 1}), got ${shown(item)}`);
+      }
+      return { item: item as number };
+    }
+    if (!Number.isSafeInteger(id) || (id as number) <= 0) throw new ConfigError(`${what}: expected a job id, a job handle or { item: n }, got ${shown(ref)}`);
+    return { id: id as number };
+  });
 }
 
 /** Rows with the producer span's context added to their headers; a job's own headers win on the same key. */

@@ -402,3 +402,11 @@ export class JobNotFoundError extends PgQueuerError {
     super(`no job ${jobId}: it was never enqueued, or it finished and its log entry was pruned`);
   }
 }
+
+/** An enqueue's `after` names jobs that do not exist (or whose log entries were pruned); nothing was enqueued. */
+export class ParentNotFoundError extends JobNotFoundError {
+  constructor(readonly parentIds: readonly number[]) {
+    super(parentIds[0]!);
+    this.message = `after: no job ${parentIds.join(', ')} (never enqueued, or finished and pruned); nothing was enqueued`;
+  }
+}

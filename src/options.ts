@@ -31,6 +31,7 @@ export const ENTRYPOINT_OPTION_KEYS = [
   'timeoutMs',
   'onFailure',
   'maxSnoozes',
+  'onParentFailure',
 ] as const satisfies ReadonlyArray<keyof EntrypointOptions>;
 // Fails to compile when EntrypointOptions gains a key the list does not have.
 type UnlistedEntrypointKey = Exclude<keyof EntrypointOptions, (typeof ENTRYPOINT_OPTION_KEYS)[number]>;
@@ -92,6 +93,7 @@ export interface ResolvedEntrypoint {
   timeoutMs: number;
   onFailure: 'log' | 'hold';
   maxSnoozes: number;
+  onParentFailure: 'cancel' | 'run';
 }
 
 /** A schedule's options, checked; its entrypoint options are resolved separately. */
@@ -237,7 +239,14 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
     throw new ConfigError(`${where}: onFailure must be "log" or "hold", got ${shown(onFailure)}`);
   }
   const maxSnoozes = options.maxSnoozes === undefined ? DEFAULT_MAX_SNOOZES : positiveInteger(options.maxSnoozes, `${where}: maxSnoozes`);
-  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes };
+  const onParentFailure = parentFailurePolicy(options.onParentFailure, `${where}: onParentFailure`) ?? 'cancel';
+  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes, onParentFailure };
+}
+
+/** `onParentFailure`, checked; undefined when unset. */
+export function parentFailurePolicy(value: unknown, option: string): 'cancel' | 'run' | undefined {
+  if (value === undefined || value === 'cancel' || value === 'run') return value;
+  throw new ConfigError(`${option} must be "cancel" or "run", got ${shown(value)}`);
 }
 
 /** What only a worker's whole configuration can tell: something to run, and rescue windows its heartbeat can keep. */

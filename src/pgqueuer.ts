@@ -372,7 +372,15 @@ export class PgQueuer {
     this.assertOpen();
     let rows;
     try {
-      rows = encodeJobs(items, { maxPayloadBytes: this.settings.maxPayloadBytes, payloadCheck: (e) => this.payloadChecks.get(e) }, pathOf);
+      rows = encodeJobs(
+        items,
+        {
+          maxPayloadBytes: this.settings.maxPayloadBytes,
+          payloadCheck: (e) => this.payloadChecks.get(e),
+          parentFailure: (e) => this.handlers.get(e)?.onParentFailure,
+        },
+        pathOf,
+      );
     } catch (err) {
       if (err instanceof ValidationError) this.metrics?.validationFailed(err.entrypoint, err.what, 'enqueue');
       throw err;

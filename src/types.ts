@@ -14,7 +14,7 @@ export type JobHeaders = Record<string, unknown>;
  * means `picked`), `held` (failed for good under `onFailure: 'hold'`: kept, never claimed,
  * until requeued or deleted).
  */
-export type JobStatus = 'scheduled' | 'queued' | 'picked' | 'held';
+export type JobStatus = 'scheduled' | 'queued' | 'picked' | 'held' | 'blocked';
 /** How a job ended. */
 export type FinalStatus = 'successful' | 'exception' | 'canceled';
 /**
@@ -57,7 +57,24 @@ export interface JobContext {
    */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /**
+   * The jobs this one waited for (`EnqueueOptions.after`), in the order given, with their
+   * results (undefined for a parent that failed, when the entrypoint runs anyway with
+   * `onParentFailure: 'run'`). Empty for a job without parents.
+   */
+  readonly parents: readonly ParentResult[];
 }
+
+/** A parent of a job, as its handler sees it. */
+export interface ParentResult {
+  readonly id: number;
+  readonly status: FinalStatus;
+  /** The parent's return value (as stored): set when it was successful. */
+  readonly result: unknown;
+}
+
+/** A job to wait for: its id, or (in one `enqueueMany` call) an earlier item of the same call. */
+export type ParentRef = number | { readonly id: number } | { readonly item: number };
 
 export type JobHandler<Payload = unknown, Result = unknown> = (
   job: Job<Payload>,
@@ -88,6 +105,19 @@ export interface EnqueueOptions {
   /** The key stays taken for this long after its job finished (unique per period). */
   dedupeWindowMs?: number;
   headers?: JobHeaders;
+  /**
+   * Jobs this one waits for: it stays `blocked` until all of them ended `successful`, then
+   * becomes runnable (released by their completion, in the same transaction). A parent that
+   * ends `exception` or `canceled` (or is deleted) cancels it, unless `onParentFailure` is
+   * `'run'`. Ids or handles of existing jobs (also ones enqueued earlier in the same
+   * transaction), or `{ item: i }` for item i of the same `enqueueMany` call.
+   */
+  after?: readonly ParentRef[];
+  /**
+   * What a failed parent does to this job: `'cancel'` it (default), or `'run'` it anyway.
+   * Default: the entrypoint's `onParentFailure` when this instance knows the entrypoint.
+   */
+  onParentFailure?: 'cancel' | 'run';
   /** Enqueue on this client, inside its open transaction: a rollback removes the job. */
   client?: TransactionClient;
 }
@@ -137,6 +167,12 @@ export interface EntrypointOptions {
    * of snoozing again. Default 100.
    */
   maxSnoozes?: number;
+  /**
+   * Jobs of this entrypoint enqueued with `after`: when a parent fails (ends `exception` or
+   * `canceled`), `'cancel'` the job (default) or `'run'` it anyway. Stamped on the job when it is
+   * enqueued by an instance that knows the entrypoint (registered, or from the schema file).
+   */
+  onParentFailure?: 'cancel' | 'run';
 }
 
 /** A job's last error as the log keeps it. */
@@ -188,11 +224,15 @@ export interface JobSummary<Payload = unknown, Result = unknown> {
   error?: JobError;
   /** The failed job this one was enqueued again from, by `requeue`. */
   requeuedFrom?: number;
+  /** The jobs this one waited for (`after`), in the order given. */
+  parents?: number[];
 }
 
 /** A job with every attempt it made. */
 export interface JobInfo<Payload = unknown, Result = unknown> extends JobSummary<Payload, Result> {
   history: JobAttempt[];
+  /** Jobs that were enqueued to wait for this one, oldest first. */
+  children: number[];
 }
 
 export interface ListJobsOptions {

@@ -1,4 +1,4 @@
-import { ConfigError, DuplicateJobError, type DuplicateKey } from '../errors.js';
+import { ConfigError, DuplicateJobError, ParentNotFoundError, type DuplicateKey } from '../errors.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import { SYSTEM_ERRORS, tickPayload } from '../port/system-records.js';
 import type {
@@ -12,6 +12,7 @@ import type {
   JobPage,
   JobStatus,
   JobSummary,
+  ParentResult,
   QueueSizeRow,
   RequeueTarget,
   TransactionClient,
@@ -38,6 +39,7 @@ import type {
   WorkerInfo,
   WorkEvents,
 } from '../port/rows.js';
+import { PARENTS_HEADER } from '../port/rows.js';
 import { systemClock } from './clock.js';
 import { jsonbText } from './jsonb-text.js';
 
@@ -62,6 +64,11 @@ interface JobRecord {
   createdAt: number;
   error: JobError | null;
   requeuedFrom: number | null;
+  /** The jobs it waits for (or waited for), in the order given; null for none. */
+  parents: number[] | null;
+  /** How many of them have not ended: a `blocked` job is runnable at 0. */
+  blockedBy: number;
+  runOnParentFailure: boolean;
 }
 
 interface LogRecord {
@@ -82,6 +89,7 @@ interface LogRecord {
   pickedAt: number | null;
   finishedAt: number;
   requeuedFrom: number | null;
+  parents: number[] | null;
 }
 
 const FINAL: ReadonlySet<AttemptStatus> = new Set(['successful', 'exception', 'canceled']);
@@ -105,6 +113,8 @@ export class MemoryBackend implements QueueBackend {
   private readonly schedules = new Map<string, ScheduleRow>();
   private readonly workListeners = new Set<WorkEvents>();
   private readonly doneListeners = new Set<CompletionEvents>();
+  /** Parent id → the jobs enqueued to wait for it, oldest first. */
+  private readonly children = new Map<number, number[]>();
   private nextJobId = 1;
   private nextLogId = 1;
   private readonly unwatchClock: (() => void) | undefined;
@@ -144,6 +154,10 @@ export class MemoryBackend implements QueueBackend {
       }
     });
     if (refused.length > 0) throw new DuplicateJobError(refused);
+    const missing = [...new Set(rows.flatMap((row) => (row.after ?? []).flatMap((link) => ('id' in link ? [link.id] : []))))]
+      .filter((id) => !this.jobs.has(id) && !this.lastFinal(id))
+      .sort((a, b) => a - b);
+    if (missing.length > 0) throw new ParentNotFoundError(missing);
 
     const ids: number[] = [];
     const earliest = new Map<string, number>();
@@ -165,11 +179,32 @@ export class MemoryBackend implements QueueBackend {
         earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
         return;
       }
-      const job = this.newJob(row.entrypoint, row.priority, jsonbText(row.payload), row.headers === null ? '{}' : jsonbText(row.headers), executeAfter, now);
+      const parents = row.after?.map((link) => ('id' in link ? link.id : ids[link.item]!)) ?? null;
+      const headers = parents === null ? row.headers : JSON.stringify({ ...(row.headers === null ? {} : JSON.parse(row.headers)), [PARENTS_HEADER]: parents });
+      const job = this.newJob(row.entrypoint, row.priority, jsonbText(row.payload), headers === null ? '{}' : jsonbText(headers), executeAfter, now);
       job.dedupeKey = row.dedupeKey;
       job.dedupeWindowMs = row.dedupeWindowMs;
-      this.insert(job);
       ids.push(job.id);
+      if (parents !== null) {
+        job.parents = parents;
+        job.runOnParentFailure = row.runOnParentFailure;
+        const distinct = [...new Set(parents)];
+        for (const parent of distinct) this.children.set(parent, [...(this.children.get(parent) ?? []), job.id]);
+        job.blockedBy = distinct.filter((parent) => this.jobs.has(parent)).length;
+        const failed = distinct.find((parent) => ['exception', 'canceled'].includes(this.lastFinal(parent)?.status ?? ''));
+        if (failed !== undefined && !job.runOnParentFailure) {
+          // As in PostgreSQL: canceled at once, so a wait on it ends.
+          this.appendLog(job, 'canceled', parentFailure(failed, this.lastFinal(failed)!.status), null, now, { workerId: null, durationMs: null, pickedAt: null });
+          this.emitDone([job.id]);
+          return;
+        }
+        if (job.blockedBy > 0) {
+          job.status = 'blocked';
+          this.insert(job);
+          return;
+        }
+      }
+      this.insert(job);
       earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
     });
     // Like NOTIFY, delivered after the write is visible, one per entrypoint.
@@ -399,7 +434,7 @@ export class MemoryBackend implements QueueBackend {
         };
         return e.error === null ? attempt : { ...attempt, error: e.error };
       });
-    return { ...summary, history };
+    return { ...summary, history, children: [...(this.children.get(id) ?? [])] };
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
@@ -519,6 +554,13 @@ export class MemoryBackend implements QueueBackend {
     return earliest === Infinity ? null : Math.max(0, earliest - this.now());
   }
 
+  async parentResults(ids: readonly number[]): Promise<ParentResult[]> {
+    return ids.flatMap((id) => {
+      const entry = this.lastFinal(id);
+      return entry ? [{ id, status: entry.status as FinalStatus, result: entry.status === 'successful' ? (entry.result ?? undefined) : undefined }] : [];
+    });
+  }
+
   async outcomes(ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }> {
     const finished: JobOutcome[] = [];
     const live: number[] = [];
@@ -611,6 +653,8 @@ export class MemoryBackend implements QueueBackend {
         dedupeKey: null,
         onConflict: 'error',
         dedupeWindowMs: null,
+        after: null,
+        runOnParentFailure: false,
       },
     ]);
     return { advanced: true, jobId: jobId! };
@@ -651,6 +695,9 @@ export class MemoryBackend implements QueueBackend {
       createdAt: now,
       error: null,
       requeuedFrom: null,
+      parents: null,
+      blockedBy: 0,
+      runOnParentFailure: false,
     };
   }
 
@@ -671,16 +718,47 @@ export class MemoryBackend implements QueueBackend {
 
   /** A job leaves the queue for good: logged, its key freed or kept for its window. */
   private finish(job: JobRecord, status: FinalStatus, error: JobError | null, result: unknown, now: number, log: Pick<LogRecord, 'workerId' | 'durationMs' | 'pickedAt'>): void {
-    this.remove(job);
+    this.jobs.delete(job.id);
+    this.freeKey(job);
     if (job.dedupeKey !== null && job.dedupeWindowMs !== null) {
       this.reservations.set(dedupeKey(job.entrypoint, job.dedupeKey), { jobId: job.id, expiresAt: now + job.dedupeWindowMs });
     }
     this.appendLog(job, status, error, result, now, log);
+    this.settleChildren(job.id, now);
   }
 
+  /** A job leaves the queue without ending (deleted, cleared). */
   private remove(job: JobRecord): void {
     this.jobs.delete(job.id);
     this.freeKey(job);
+    this.settleChildren(job.id, this.now());
+  }
+
+  /**
+   * A parent left the queue: as PostgreSQL's release trigger does, a successful one releases
+   * each blocked child once; a failed or deleted one cancels them (and so theirs), except
+   * children that run on parent failure, which are released.
+   */
+  private settleChildren(parentId: number, now: number): void {
+    const children = this.children.get(parentId);
+    if (!children) return;
+    const outcome = this.lastFinal(parentId)?.status;
+    const woken = new Map<string, number>();
+    const canceled: number[] = [];
+    for (const child of children.map((id) => this.jobs.get(id))) {
+      if (child?.status !== 'blocked') continue;
+      if (outcome === 'successful' || child.runOnParentFailure) {
+        if (--child.blockedBy > 0) continue;
+        child.executeAfter = Math.max(child.executeAfter, now);
+        child.status = child.executeAfter > now ? 'scheduled' : 'queued';
+        woken.set(child.entrypoint, Math.min(woken.get(child.entrypoint) ?? Infinity, child.executeAfter));
+      } else {
+        this.finish(child, 'canceled', parentFailure(parentId, outcome), null, now, { workerId: null, durationMs: null, pickedAt: null });
+        canceled.push(child.id);
+      }
+    }
+    for (const [entrypoint, at] of woken) this.emitWork((l) => l.enqueued(entrypoint, Math.max(0, at - now)));
+    if (canceled.length > 0) this.emitDone(canceled);
   }
 
   private freeKey(job: JobRecord): void {
@@ -713,6 +791,7 @@ export class MemoryBackend implements QueueBackend {
       pickedAt: log.pickedAt,
       finishedAt: now,
       requeuedFrom: FINAL.has(status) ? job.requeuedFrom : null,
+      parents: FINAL.has(status) ? job.parents : null,
     });
   }
 
@@ -743,6 +822,7 @@ export class MemoryBackend implements QueueBackend {
       };
       if (job.error !== null) summary.error = job.error;
       if (job.requeuedFrom !== null) summary.requeuedFrom = job.requeuedFrom;
+      if (job.parents !== null) summary.parents = job.parents;
       return summary;
     }
     const last = this.lastFinal(id);
@@ -761,6 +841,7 @@ export class MemoryBackend implements QueueBackend {
     if (last.status === 'successful' && last.result !== null) summary.result = last.result;
     if (last.error !== null) summary.error = last.error;
     if (last.requeuedFrom !== null) summary.requeuedFrom = last.requeuedFrom;
+    if (last.parents !== null) summary.parents = last.parents;
     return summary;
   }
 
@@ -778,6 +859,12 @@ export class MemoryBackend implements QueueBackend {
   private emitDone(ids: number[]): void {
     for (const listener of this.doneListeners) setImmediate(() => listener.done(ids));
   }
+}
+
+/** Why a child was canceled: the words PostgreSQL's release trigger writes. */
+function parentFailure(parentId: number, outcome: AttemptStatus | undefined): JobError {
+  const how = outcome === undefined ? 'was deleted' : `ended ${outcome}`;
+  return { name: 'ParentFailedError', message: `parent job ${parentId} ${how}`, details: { parent: parentId } };
 }
 
 function dedupeKey(entrypoint: string, key: string): string {

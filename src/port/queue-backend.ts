@@ -1,4 +1,4 @@
-import type { QueueSizeRow, RequeueTarget, TransactionClient } from '../types.js';
+import type { ParentResult, QueueSizeRow, RequeueTarget, TransactionClient } from '../types.js';
 import type {
   CanceledJob,
   ClaimRequest,
@@ -34,7 +34,10 @@ import type {
  * codes; `isLastingFailure` tells the ones a retry cannot heal.
  */
 export interface QueueBackend {
-  /** Inserts all rows or none; ids in input order. A held dedupe key throws `DuplicateJobError`. */
+  /**
+   * Inserts all rows or none; ids in input order. A held dedupe key throws `DuplicateJobError`;
+   * a parent that does not exist (or was pruned) throws `JobNotFoundError`.
+   */
   enqueue(rows: readonly EnqueueRow[], client?: TransactionClient): Promise<number[]>;
   /** Promotes due deferred jobs, applies the limits, and claims runnable jobs for one worker. */
   claim(request: ClaimRequest): Promise<ClaimResult>;
@@ -77,6 +80,8 @@ export interface QueueBackend {
   pendingCount(entrypoints: readonly string[]): Promise<number>;
   /** Milliseconds until the earliest deferred job of these entrypoints is due, or null if none. */
   nextDueInMs(entrypoints: readonly string[]): Promise<number | null>;
+  /** How these finished parents ended, and their results (see JobContext.parents), in input order. */
+  parentResults(ids: readonly number[]): Promise<ParentResult[]>;
   /** Final outcomes of these jobs, and which of them are still live. */
   outcomes(ids: readonly number[]): Promise<{ finished: JobOutcome[]; live: number[] }>;
   /** Deletes one batch of log entries past `policy`, unless another worker is pruning. */

@@ -1,4 +1,4 @@
-import type { AnyJobStatus, FinalStatus, JobError, JobHeaders, MissedTickPolicy } from '../types.js';
+import type { AnyJobStatus, FinalStatus, JobError, JobHeaders, MissedTickPolicy, ParentResult } from '../types.js';
 
 export type { JobInfo, JobPage, LiveJob, ScheduleRow } from '../types.js';
 
@@ -18,7 +18,21 @@ export interface EnqueueRow {
   onConflict: 'error' | 'skip' | 'replace';
   /** The key stays taken this long after the job finished; null: freed at once. */
   dedupeWindowMs: number | null;
+  /** Jobs to wait for (see EnqueueOptions.after); null for none. */
+  after: readonly ParentLink[] | null;
+  /** Run even if a parent fails (else it cancels this job). */
+  runOnParentFailure: boolean;
 }
+
+/** A parent: an existing job, or an earlier row of the same `enqueue` call. */
+export type ParentLink = { id: number } | { item: number };
+
+/**
+ * The header a job with parents carries: their ids, in the order given. Written by the
+ * backend (only it knows the ids of parents enqueued in the same call), read by the worker to
+ * fetch the parents' results.
+ */
+export const PARENTS_HEADER = 'pgq-parents';
 
 /** What a claim knows of one entrypoint's limits; they hold across all workers. */
 export interface EntrypointClaimPolicy {
@@ -64,6 +78,8 @@ export interface ClaimedJob {
   cancelRequested: boolean;
   /** How long it was runnable (enqueued, due or retried) before this claim, by the backend's clock. */
   queuedMs: number;
+  /** For a job that waited for parents: how they ended (read after the claim, see PARENTS_HEADER). */
+  parents?: ParentResult[];
 }
 
 export interface CanceledJob {

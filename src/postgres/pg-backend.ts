@@ -3,11 +3,13 @@ import type { QueueBackend } from '../port/queue-backend.js';
 import type { CompletionEvents, Subscription, WorkEvents } from '../port/rows.js';
 import type { TransactionClient } from '../types.js';
 import { isDataError } from './data-error.js';
-import type { Driver } from './driver.js';
+import type { Driver, Queryable } from './driver.js';
+import { enqueueWaves } from './enqueue-waves.js';
 import type { SchemaNames } from './schema-names.js';
 import { cancelQuery } from './statements/cancel.js';
 import { claimQuery } from './statements/claim.js';
 import { completeQuery } from './statements/complete.js';
+import { enqueueAfterQuery, parentResultsQuery } from './statements/dependencies.js';
 import { enqueueQuery } from './statements/enqueue.js';
 import { heartbeatQuery, rescueQuery } from './statements/heartbeat.js';
 import { clearQuery, deleteJobsQuery } from './statements/delete.js';
@@ -31,6 +33,8 @@ export class PgBackend implements QueueBackend {
   ) {
     this.q = {
       enqueue: enqueueQuery(names),
+      enqueueAfter: enqueueAfterQuery(names),
+      parentResults: parentResultsQuery(names),
       claim: claimQuery(names),
       complete: completeQuery(names),
       heartbeat: heartbeatQuery(names),
@@ -58,8 +62,25 @@ export class PgBackend implements QueueBackend {
     };
   }
 
-  enqueue: QueueBackend['enqueue'] = (rows, client?: TransactionClient) =>
-    this.q.enqueue(client ? this.driver.onClient(client) : this.driver, rows);
+  enqueue: QueueBackend['enqueue'] = async (rows, client?: TransactionClient) => {
+    const db = client ? this.driver.onClient(client) : this.driver;
+    const waves = enqueueWaves(rows);
+    if (waves.length === 1 && !waves[0]!.dependent) return this.q.enqueue(db, rows);
+    const write = async (tx: Queryable): Promise<number[]> => {
+      const ids: number[] = [];
+      for (const wave of waves) {
+        if (!wave.dependent) {
+          ids.push(...(await this.q.enqueue(tx, wave.rows)));
+          continue;
+        }
+        const parentsOf = (i: number) => wave.rows[i]!.after!.map((link) => ('id' in link ? link.id : ids[link.item]!));
+        ids.push(...(await this.q.enqueueAfter(tx, wave.rows, parentsOf)));
+      }
+      return ids;
+    };
+    // Several statements: all or none, in the caller's transaction or one of their own.
+    return client || waves.length === 1 ? write(db) : this.driver.transaction(write);
+  };
   claim: QueueBackend['claim'] = (req) => this.q.claim(this.driver, req);
   complete: QueueBackend['complete'] = async (workerId, completions) => {
     try {
@@ -86,6 +107,7 @@ export class PgBackend implements QueueBackend {
   pausedEntrypoints: QueueBackend['pausedEntrypoints'] = () => this.q.pause.list(this.driver);
   pendingCount: QueueBackend['pendingCount'] = (entrypoints) => this.q.pendingCount(this.driver, entrypoints);
   nextDueInMs: QueueBackend['nextDueInMs'] = (entrypoints) => this.q.nextDue(this.driver, entrypoints);
+  parentResults: QueueBackend['parentResults'] = (ids) => this.q.parentResults(this.driver, ids);
   outcomes: QueueBackend['outcomes'] = (ids) => this.q.outcomes(this.driver, ids);
   prune: QueueBackend['prune'] = (policy) => this.q.prune(this.driver, policy);
   databaseNow: QueueBackend['databaseNow'] = () => this.q.databaseNow(this.driver);

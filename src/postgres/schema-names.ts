@@ -16,6 +16,8 @@ export interface SchemaNames {
   readonly schedules: string;
   readonly paused: string;
   readonly dedupeReservations: string;
+  /** Which jobs wait for which (EnqueueOptions.after). */
+  readonly dependencies: string;
   readonly migrations: string;
   /** Work notifications: jobs enqueued, cancellations. Workers listen here. */
   readonly channel: string;
@@ -50,6 +52,7 @@ export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
     schedules: `${ident}.schedules`,
     paused: `${ident}.paused_entrypoints`,
     dedupeReservations: `${ident}.dedupe_reservations`,
+    dependencies: `${ident}.job_dependencies`,
     migrations: `${ident}.migrations`,
     channel: `pgq_${schema}`,
     doneChannel: `pgq_${schema}_done`,

@@ -42,6 +42,7 @@ export function bindClient(
     const stamp = (options: Omit<EnqueueOptions, 'client'>) => ({
       ...options,
       priority: options.priority ?? def.priority,
+      onParentFailure: options.onParentFailure ?? def.onParentFailure,
       headers: { ...options.headers, [FINGERPRINT_HEADER]: fingerprint(def) },
     });
     const send = async (payload: unknown, options: EnqueueOptions = {}) => {

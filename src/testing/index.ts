@@ -8,7 +8,7 @@ import { internalsOf } from '../internals.js';
 import { silentLogger } from '../logger.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import { checkResult, encodePayload, parseStoredPayload } from '../schema/bind.js';
-import type { Job, JobContext, JobHeaders, LiveJob, Logger, TypedEnqueue } from '../types.js';
+import type { Job, JobContext, JobHeaders, LiveJob, Logger, ParentResult, TypedEnqueue } from '../types.js';
 import type { JobDefinitions, JobsSchema } from '../schema/define-jobs.js';
 
 export { TestClock } from './test-clock.js';
@@ -76,6 +76,8 @@ export interface RunJobOptions {
   /** Aborts the handler's ctx.signal (e.g. an AbortController's, to test cancellation). */
   signal?: AbortSignal;
   logger?: Logger;
+  /** What the handler sees as ctx.parents (a job enqueued with `after`). */
+  parents?: readonly ParentResult[];
 }
 
 /**
@@ -105,7 +107,7 @@ export async function runJob<T extends JobDefinitions, N extends keyof T & strin
     createdAt: new Date(),
   };
   const signal = options.signal ?? new AbortController().signal;
-  const result = await handler(job, { signal, logger: options.logger ?? silentLogger });
+  const result = await handler(job, { signal, logger: options.logger ?? silentLogger, parents: options.parents ?? [] });
   return checkResult(name, def, result) as ResultOutput<Definition<T, N>>;
 }
 

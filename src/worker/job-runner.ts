@@ -5,7 +5,9 @@ import { startJobSpan, type JobSpan } from '../observability/tracing.js';
 import type { ResolvedEntrypoint } from '../options.js';
 import type { ClaimedJob } from '../port/rows.js';
 import { MAX_RESCUES, tooManyRescues } from '../port/system-records.js';
-import type { Job, JobContext, JobHeaders, Logger } from '../types.js';
+import type { Job, JobContext, JobHeaders, Logger, ParentResult } from '../types.js';
+
+const NO_PARENTS: readonly ParentResult[] = Object.freeze([]);
 import { serializeError } from './error-record.js';
 import { failedForGood, judge, type HandlerResult, type Verdict } from './judge.js';
 
@@ -23,13 +25,16 @@ export interface JobRunnerOptions {
 /**
  * The context of one attempt, as its handler sees it. Its AbortController is made when the
  * handler first reads `signal` (most never do, and one costs), already aborted if the attempt
- * was canceled or abandoned before that. Only `signal` and `logger` are visible to the handler.
+ * was canceled or abandoned before that. Only `signal`, `logger` and `parents` are visible to the handler.
  */
 class AttemptContext implements JobContext {
   #controller: AbortController | undefined;
   #reason: Error | undefined;
 
-  constructor(readonly logger: Logger) {}
+  constructor(
+    readonly logger: Logger,
+    readonly parents: readonly ParentResult[],
+  ) {}
 
   get signal(): AbortSignal {
     if (!this.#controller) {
@@ -156,7 +161,7 @@ export class JobRunner {
     const running: Running = {
       job,
       entry,
-      ctx: new AttemptContext(this.options.logger),
+      ctx: new AttemptContext(this.options.logger, job.parents ?? NO_PARENTS),
       startedAt: performance.now(),
       span: startJobSpan(job),
       settled: false,

@@ -6,7 +6,7 @@ import type { Service } from '../lifecycle.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { ClaimedJob, ClaimResult, Completion, EntrypointClaimPolicy, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
+import { PARENTS_HEADER, type ClaimedJob, type ClaimResult, type Completion, type EntrypointClaimPolicy, type HeldJob, type ReleasedJob, type Subscription, type WorkEvents } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
 import { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
@@ -355,7 +355,8 @@ export class Worker {
       setTimeout(() => this.claimNext(), delay);
       return;
     }
-    const { jobs, rateLimited } = claimed;
+    const { rateLimited } = claimed;
+    const jobs = await this.withParents(claimed.jobs);
     this.logger.debug({ requested: capacity, claimed: jobs.length, ms: Math.round(performance.now() - t0) }, 'pgqueuer: claimed');
     for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
     if (this.state !== 'running') {
@@ -371,6 +372,28 @@ export class Worker {
     this.startPrefetched();
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
+  }
+
+  /**
+   * Jobs that waited for parents get their parents' outcomes and results (ctx.parents), in one
+   * read for the whole claim; a claim without such jobs costs nothing more. If the read fails,
+   * those jobs go back unstarted and the others run.
+   */
+  private async withParents(jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
+    const waiting = jobs.filter((j) => Array.isArray(j.headers[PARENTS_HEADER]));
+    if (waiting.length === 0) return jobs;
+    try {
+      const ids = [...new Set(waiting.flatMap((j) => j.headers[PARENTS_HEADER] as number[]))];
+      const results = new Map((await this.backend.parentResults(ids)).map((r) => [r.id, r]));
+      for (const job of waiting) {
+        job.parents = (job.headers[PARENTS_HEADER] as number[]).flatMap((id) => results.get(id) ?? []);
+      }
+      return jobs;
+    } catch (err) {
+      this.logger.warn({ err, jobs: waiting.map((j) => j.id) }, "pgqueuer: reading the parents' results failed; those jobs go back to the queue");
+      await this.release(waiting.map((j) => ({ id: j.id, started: false })));
+      return jobs.filter((j) => !waiting.includes(j));
+    }
   }
 
   private scheduleNextDue(): void {

@@ -50,6 +50,8 @@ interface RowOptions {
   dedupeKey?: string;
   onConflict?: EnqueueRow['onConflict'];
   dedupeWindowMs?: number;
+  after?: EnqueueRow['after'];
+  runOnParentFailure?: boolean;
 }
 
 function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
@@ -63,6 +65,8 @@ function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
     dedupeKey: o.dedupeKey ?? null,
     onConflict: o.onConflict ?? 'error',
     dedupeWindowMs: o.dedupeWindowMs ?? null,
+    after: o.after ?? null,
+    runOnParentFailure: o.runOnParentFailure ?? false,
   };
 }
 

@@ -101,7 +101,7 @@ test('the rescue sweep, the next-due lookup and a deduped enqueue use indexes on
   assert.equal((await scansOf((q) => nextDueQuery(names)(q, ['big_a', 'big_b']))).seq, 0);
   const enqueue = await scansOf((q) =>
     enqueueQuery(names)(q, [
-      { entrypoint: 'big_a', priority: 0, payload: '{}', headers: null, executeAt: null, delayMs: null, dedupeKey: 'fresh-key', onConflict: 'error', dedupeWindowMs: null },
+      { entrypoint: 'big_a', priority: 0, payload: '{}', headers: null, executeAt: null, delayMs: null, dedupeKey: 'fresh-key', onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false },
     ]),
   );
   assert.equal(enqueue.seq, 0);

@@ -1,5 +1,6 @@
 import type { SchemaNames } from '../schema-names.js';
 import { cancelJobsFunction } from '../statements/cancel.js';
+import { enqueueAfterFunction, releaseChildrenFunction, releaseChildrenTrigger } from '../statements/dependencies.js';
 
 /**
  * The schema's objects that can be made again from their definition alone, as this version
@@ -69,6 +70,28 @@ REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION ${n.ident}
       present: `SELECT to_regprocedure('${n.ident}.cancel_jobs(bigint[])') IS NOT NULL AS ok`,
       create: cancelJobsFunction(n),
     },
+    // A job's children, for its completion to settle (the PK leads with parent_id) and getJob.
+    index(n, 'job_dependencies_child_idx', `INDEX {name} ON ${n.dependencies} (child_id)`),
+    // Jobs that wait for others: few, and only these pay for the index.
+    index(n, 'jobs_blocked_idx', `INDEX {name} ON ${n.jobs} (entrypoint, id) WHERE status = 'blocked'`),
+    {
+      kind: 'function',
+      name: 'release_children()',
+      present: `SELECT to_regprocedure('${n.ident}.release_children()') IS NOT NULL AS ok`,
+      create: releaseChildrenFunction(n),
+    },
+    {
+      kind: 'trigger',
+      name: 'jobs_release_children',
+      present: `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'jobs_release_children' AND tgrelid = to_regclass('${n.jobs}') AND tgenabled <> 'D') AS ok`,
+      create: releaseChildrenTrigger(n),
+    },
+    {
+      kind: 'function',
+      name: 'enqueue_after(json)',
+      present: `SELECT to_regprocedure('${n.ident}.enqueue_after(json)') IS NOT NULL AS ok`,
+      create: enqueueAfterFunction(n),
+    },
     {
       kind: 'function',
       name: `claim_jobs(${CLAIM_ARGUMENTS})`,
@@ -90,7 +113,8 @@ BEGIN
   PERFORM pg_notify('${n.channel}', json_build_object('t', 'enqueued', 'e', entrypoint, 'd', delay_ms)::text)
   FROM (
     SELECT entrypoint, greatest(0, ceil(extract(epoch FROM min(execute_after) - now()) * 1000)) AS delay_ms
-    FROM new_jobs GROUP BY entrypoint
+    -- A blocked job is not runnable: its parents' completion wakes workers when it is.
+    FROM new_jobs WHERE status <> 'blocked' GROUP BY entrypoint
   ) AS per_entrypoint;
   RETURN NULL;
 END $$;`;

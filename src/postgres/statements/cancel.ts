@@ -20,7 +20,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 WITH locked AS MATERIALIZED (
        SELECT id, status FROM ${n.jobs} WHERE id = ANY (p_ids) FOR UPDATE SKIP LOCKED
      ), removed AS (
-       DELETE FROM ${n.jobs} WHERE id = ANY (ARRAY(SELECT id FROM locked WHERE status IN ('queued', 'scheduled', 'held')))
+       DELETE FROM ${n.jobs} WHERE id = ANY (ARRAY(SELECT id FROM locked WHERE status IN ('queued', 'scheduled', 'held', 'blocked')))
        RETURNING *
      ), reserved AS (
        -- A canceled job has finished: a key with a dedupe window stays taken.
@@ -29,8 +29,8 @@ WITH locked AS MATERIALIZED (
        FROM removed WHERE dedupe_key IS NOT NULL AND dedupe_window_ms IS NOT NULL
        ON CONFLICT (entrypoint, dedupe_key) DO UPDATE SET job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
      ), logged AS (
-       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at, requeued_from)
-       SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at, requeued_from FROM removed
+       INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, payload, headers, created_at, requeued_from, parents)
+       SELECT id, entrypoint, priority, 'canceled', attempts, payload, headers, created_at, requeued_from, parents FROM removed
        RETURNING job_id, entrypoint
      ), flagged AS (
        UPDATE ${n.jobs} SET cancel_requested = true, updated_at = now()
@@ -52,9 +52,10 @@ REVOKE EXECUTE ON FUNCTION ${n.ident}.cancel_jobs(bigint[]) FROM PUBLIC;`;
 }
 
 /**
- * Cancels jobs in one statement. Jobs not running (queued, scheduled, held) are removed and
+ * Cancels jobs in one statement. Jobs not running (queued, scheduled, held, blocked) are removed and
  * logged `canceled` (completion watchers are told); running ones are flagged and their
- * workers told to abort `ctx.signal`. The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
+ * workers told to abort `ctx.signal`. Removing a job that others wait for cancels them too
+ * (release_children, migration 5). The flag also reaches a worker that missed the NOTIFY, through its heartbeat.
  *
  * Rows are taken with SKIP LOCKED, by their current status: a cancel never waits for a row lock
  * while holding others (that is how it would deadlock with a worker's outcome write, which

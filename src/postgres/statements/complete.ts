@@ -29,7 +29,7 @@ export function completeQuery(n: SchemaNames) {
        WHERE j.id = ANY (ARRAY(SELECT i FROM input)) AND j.id = x.i AND j.attempts = x.a AND j.worker_id = $1 AND j.status = 'picked'
          AND (x.o NOT IN ('retried', 'snoozed', 'held') OR j.cancel_requested)
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.payload, j.headers, j.created_at, j.picked_at,
-         j.dedupe_key, j.dedupe_window_ms, j.requeued_from,
+         j.dedupe_key, j.dedupe_window_ms, j.requeued_from, j.parents,
          -- A job canceled while it ran ends canceled, however its handler ended.
          CASE WHEN j.cancel_requested THEN 'canceled' ELSE x.o END AS status,
          x.e AS error, x.r AS result, x.t AS duration_ms
@@ -55,18 +55,18 @@ export function completeQuery(n: SchemaNames) {
        RETURNING j.id, j.entrypoint, j.priority, j.attempts, j.created_at, j.picked_at, x.e AS error, x.t AS duration_ms
      ), logged AS (
        INSERT INTO ${n.log} (job_id, entrypoint, priority, status, attempt, worker_id, duration_ms, error, result, payload, headers,
-                             created_at, picked_at, requeued_from)
+                             created_at, picked_at, requeued_from, parents)
        SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, CASE WHEN status = 'successful' THEN result END,
               CASE WHEN status <> 'successful' THEN payload END,
               CASE WHEN status <> 'successful' THEN headers END,
-              created_at, picked_at, requeued_from
+              created_at, picked_at, requeued_from, parents
        FROM finished
        UNION ALL
-       SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, NULL, NULL, NULL, created_at, picked_at, NULL
+       SELECT id, entrypoint, priority, status, attempts, $1, duration_ms, error, NULL, NULL, NULL, created_at, picked_at, NULL, NULL
        FROM again
        UNION ALL
        -- The attempt failed; the job lives on, held.
-       SELECT id, entrypoint, priority, 'exception', attempts, $1, duration_ms, error, NULL, NULL, NULL, created_at, picked_at, NULL
+       SELECT id, entrypoint, priority, 'exception', attempts, $1, duration_ms, error, NULL, NULL, NULL, created_at, picked_at, NULL, NULL
        FROM held
        RETURNING job_id, status
      ), reserved AS (

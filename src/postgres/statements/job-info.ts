@@ -8,7 +8,7 @@ import type { AnyJobStatus, AttemptStatus, JobAttempt, JobError, JobHeaders, Job
 const FINAL: readonly AnyJobStatus[] = ['successful', 'exception', 'canceled'];
 
 const LIVE_COLUMNS = `id, entrypoint, status, priority, payload, headers, attempts, created_at, execute_after,
-  NULL::jsonb AS result, error, requeued_from`;
+  NULL::jsonb AS result, error, requeued_from, parents`;
 /**
  * A finished job is its newest final log entry (a held job requeued and run again has an
  * older one); a job live again is not finished. One row per job, in job id order, so a walk
@@ -16,7 +16,7 @@ const LIVE_COLUMNS = `id, entrypoint, status, priority, payload, headers, attemp
  */
 const FINISHED = (n: SchemaNames, where: string) => `
   SELECT l.job_id AS id, l.entrypoint, l.status, l.priority, l.payload, l.headers, l.attempt AS attempts,
-         l.created_at, NULL::timestamptz AS execute_after, l.result, l.error, l.requeued_from
+         l.created_at, NULL::timestamptz AS execute_after, l.result, l.error, l.requeued_from, l.parents
   FROM ${n.log} AS l
   WHERE ${where} AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS j WHERE j.id = l.job_id)
     AND NOT EXISTS (SELECT 1 FROM ${n.log} AS later WHERE later.job_id = l.job_id AND later.id > l.id
@@ -36,6 +36,7 @@ interface JobRow {
   result: unknown;
   error: JobError | null;
   requeued_from: string | null;
+  parents: string[] | null;
 }
 
 function summary(r: JobRow): JobSummary {
@@ -53,6 +54,7 @@ function summary(r: JobRow): JobSummary {
   if (r.status === 'successful' && r.result !== null) job.result = r.result;
   if (r.error !== null) job.error = r.error;
   if (r.requeued_from !== null) job.requeuedFrom = Number(r.requeued_from);
+  if (r.parents !== null) job.parents = r.parents.map(Number);
   return job;
 }
 
@@ -64,7 +66,8 @@ export function getJobQuery(n: SchemaNames) {
             (SELECT coalesce(json_agg(json_build_object(
                       'attempt', h.attempt, 'status', h.status, 'startedAt', h.picked_at, 'finishedAt', h.finished_at,
                       'durationMs', h.duration_ms, 'workerId', h.worker_id, 'error', h.error) ORDER BY h.id), '[]'::json)
-             FROM ${n.log} AS h WHERE h.job_id = job.id) AS history
+             FROM ${n.log} AS h WHERE h.job_id = job.id) AS history,
+            ARRAY(SELECT d.child_id FROM ${n.dependencies} AS d WHERE d.parent_id = job.id ORDER BY d.child_id) AS children
      FROM (
        SELECT ${LIVE_COLUMNS} FROM ${n.jobs} WHERE id = $1
        UNION ALL
@@ -73,7 +76,7 @@ export function getJobQuery(n: SchemaNames) {
      LIMIT 1`,
   );
   return async (db: Queryable, id: number): Promise<JobInfo | null> => {
-    const [row] = await db.query<JobRow & { history: Array<Omit<JobAttempt, 'startedAt' | 'finishedAt'> & { startedAt: string | null; finishedAt: string; error: JobError | null }> }>(statement, [id]);
+    const [row] = await db.query<JobRow & { children: string[]; history: Array<Omit<JobAttempt, 'startedAt' | 'finishedAt'> & { startedAt: string | null; finishedAt: string; error: JobError | null }> }>(statement, [id]);
     if (!row) return null;
     const history: JobAttempt[] = row.history.map((h) => {
       const attempt: JobAttempt = {
@@ -87,7 +90,7 @@ export function getJobQuery(n: SchemaNames) {
       if (h.error !== null) attempt.error = h.error;
       return attempt;
     });
-    return { ...summary(row), history };
+    return { ...summary(row), history, children: row.children.map(Number) };
   };
 }
 

@@ -29,7 +29,20 @@ export function pruneQuery(n: SchemaNames) {
        WHERE ($1::double precision IS NOT NULL AND finished_at < now() - make_interval(secs => $1 / 1000.0))
           OR ($2::bigint IS NOT NULL AND id <= (SELECT id FROM cutoff))
      ), deleted AS (
-       DELETE FROM ${n.log} WHERE id = ANY (ARRAY(SELECT id FROM doomed)) RETURNING 1
+       DELETE FROM ${n.log} AS l WHERE l.id = ANY (ARRAY(SELECT id FROM doomed))
+         -- A parent's entry stays while a child still waits to run: it holds the parent's
+         -- outcome and result (ctx.parents). Only entries of jobs that had children are looked up.
+         AND NOT EXISTS (
+           SELECT 1 FROM ${n.dependencies} AS d JOIN ${n.jobs} AS c ON c.id = d.child_id WHERE d.parent_id = l.job_id
+         )
+       RETURNING l.id, l.job_id
+     ), unlinked AS (
+       -- Links of children whose history is gone: a finished child's last entry was pruned.
+       DELETE FROM ${n.dependencies} AS d
+       WHERE d.child_id = ANY (ARRAY(SELECT job_id FROM deleted))
+         AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS c WHERE c.id = d.child_id)
+         AND NOT EXISTS (SELECT 1 FROM ${n.log} AS l WHERE l.job_id = d.child_id AND NOT l.id = ANY (ARRAY(SELECT id FROM deleted)))
+       RETURNING 1
      ), expired_keys AS (
        DELETE FROM ${n.dedupeReservations} WHERE (SELECT held FROM lock) AND expires_at < now() RETURNING 1
      ), dead_workers AS (
@@ -38,6 +51,7 @@ export function pruneQuery(n: SchemaNames) {
      SELECT (SELECT held FROM lock) AS held,
             (SELECT count(*)::integer FROM deleted) AS deleted,
             (SELECT count(*)::integer FROM dead_workers) AS workers,
+            (SELECT count(*)::integer FROM unlinked) AS links,
             (SELECT count(*)::integer FROM expired_keys) AS keys`,
   );
   return async (db: Queryable, policy: RetentionPolicy): Promise<PruneResult> => {
