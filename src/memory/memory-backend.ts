@@ -599,7 +599,9 @@ export class MemoryBackend implements QueueBackend {
     const before = this.log.length;
     const cutoff = policy.maxAgeMs === null ? -Infinity : now - policy.maxAgeMs;
     const keepFrom = policy.maxRows === null ? 0 : Math.max(0, this.log.length - policy.maxRows);
-    const kept = this.log.filter((entry, i) => i >= keepFrom && entry.finishedAt >= cutoff);
+    // A parent's entries stay while a child still waits to run (they hold its outcome and result).
+    const waitedFor = (jobId: number) => this.children.get(jobId)?.some((child) => this.jobs.has(child)) ?? false;
+    const kept = this.log.filter((entry, i) => (i >= keepFrom && entry.finishedAt >= cutoff) || waitedFor(entry.jobId));
     this.log.splice(0, this.log.length, ...kept);
     for (const [key, r] of this.reservations) if (r.expiresAt < now) this.reservations.delete(key);
     return { held: true, deleted: before - kept.length, more: false };

@@ -18,6 +18,7 @@ import type {
   ScheduleRegistration,
 } from '../../src/port/rows.js';
 import { tickPayload } from '../../src/port/system-records.js';
+import { PARENTS_HEADER } from '../../src/port/rows.js';
 import { deferred, until, within } from '../support/wait.js';
 
 /** One test's backend: fresh and empty, with its own notion of passing time. */
@@ -1039,6 +1040,125 @@ export function portContract(adapter: Adapter): void {
         await backend.enqueue([row('a')]);
         const job = await claimOne(backend, w, 'a');
         assert.deepEqual(await backend.heartbeat(w, [job.id]), [{ id: job.id, cancelRequested: false }]);
+      });
+    });
+
+    describe('dependencies', () => {
+      const failure = { name: 'Error', message: 'boom' };
+
+      contract('a child waits blocked until every parent succeeded; a rescued parent releases it once', async ({ backend, advance }) => {
+        const [w1, w2] = [randomUUID(), randomUUID()];
+        const [p1, p2] = await backend.enqueue([row('parent'), row('parent', { payload: { second: true } })]);
+        const [child] = await backend.enqueue([row('child', { after: [{ id: p1! }, { id: p2! }] })]);
+        assert.equal(await statusOf(backend, 'child', child!), 'blocked');
+        assert.deepEqual((await claim(backend, w1, ['child'])).jobs, [], 'a blocked job is not claimed');
+        const lost = await claimOne(backend, w1, 'parent');
+        assert.equal(lost.id, p1);
+        await advance(2_000);
+        assert.deepEqual(await backend.rescue([{ entrypoint: 'parent', rescueAfterMs: 1_000 }]), new Map([['parent', 1]]));
+        assert.equal(await statusOf(backend, 'child', child!), 'blocked', 'a rescue does not end the parent');
+        const again = await claimOne(backend, w2, 'parent');
+        assert.equal(again.id, p1);
+        await backend.complete(w2, [outcome(again, { result: '"one"' })]);
+        await backend.complete(w1, [outcome(lost, { result: '"late"' })]);
+        assert.equal(await statusOf(backend, 'child', child!), 'blocked', 'one parent of two ended');
+        const second = await claimOne(backend, w2, 'parent');
+        await backend.complete(w2, [outcome(second, { result: '{"n":2}' })]);
+        const released = await claimOne(backend, w2, 'child');
+        assert.equal(released.id, child);
+        assert.deepEqual(released.headers[PARENTS_HEADER], [p1, p2]);
+        assert.deepEqual(await backend.parentResults([p1!, p2!]), [
+          { id: p1, status: 'successful', result: 'one' },
+          { id: p2, status: 'successful', result: { n: 2 } },
+        ]);
+        const info = await backend.getJob(p1!);
+        assert.deepEqual(info?.children, [child]);
+        assert.deepEqual((await backend.getJob(child!))?.parents, [p1, p2]);
+      });
+
+      contract('a failed parent cancels its blocked children and theirs; a child that runs on parent failure is released', async ({ backend }) => {
+        const w = randomUUID();
+        const [parent] = await backend.enqueue([row('parent')]);
+        const [doomed, runs] = await backend.enqueue([
+          row('child', { after: [{ id: parent! }] }),
+          row('child', { after: [{ id: parent! }], runOnParentFailure: true }),
+        ]);
+        const [grandchild] = await backend.enqueue([row('grandchild', { after: [{ id: doomed! }] })]);
+        const done = deferred<number[]>();
+        const seen: number[] = [];
+        const subscription = await backend.subscribeCompletions({
+          done: (ids) => {
+            seen.push(...ids);
+            if ([doomed, grandchild].every((id) => seen.includes(id!))) done.resolve(seen);
+          },
+          reconnected: () => {},
+        });
+        try {
+          await backend.complete(w, [outcome(await claimOne(backend, w, 'parent'), { outcome: 'exception', error: failure })]);
+          await within(done.promise, EVENT_MS, 'the completion notices of the canceled children');
+        } finally {
+          await subscription.close();
+        }
+        const { finished } = await backend.outcomes([doomed!, grandchild!]);
+        assert.deepEqual(finished.map((o) => [o.id, o.status, o.error?.name]), [
+          [doomed, 'canceled', 'ParentFailedError'],
+          [grandchild, 'canceled', 'ParentFailedError'],
+        ]);
+        assert.match(finished[0]!.error!.message, new RegExp(`parent job ${parent} ended exception`));
+        assert.equal(await statusOf(backend, 'child', runs!), 'queued');
+        assert.deepEqual(await backend.parentResults([parent!]), [{ id: parent, status: 'exception', result: undefined }]);
+      });
+
+      contract('parents in the same call, parents already ended, and a parent that does not exist', async ({ backend }) => {
+        const w = randomUUID();
+        const [a, b] = await backend.enqueue([row('flow'), row('flow', { after: [{ item: 0 }] })]);
+        assert.equal(await statusOf(backend, 'flow', b!), 'blocked');
+        assert.deepEqual((await backend.getJob(b!))?.parents, [a]);
+        const done = await claimOne(backend, w, 'flow');
+        await backend.complete(w, [outcome(done)]);
+        const [late] = await backend.enqueue([row('late', { after: [{ id: a! }] })]);
+        assert.equal(await statusOf(backend, 'late', late!), 'queued', 'its parent had already succeeded');
+        const failed = await claimOne(backend, w, 'flow');
+        assert.equal(failed.id, b);
+        await backend.complete(w, [outcome(failed, { outcome: 'exception', error: failure })]);
+        const [orphan] = await backend.enqueue([row('orphan', { after: [{ id: b! }] })]);
+        assert.equal((await backend.outcomes([orphan!])).finished[0]?.status, 'canceled', 'its parent had already failed');
+        await assert.rejects(backend.enqueue([row('never'), row('never', { after: [{ id: 99_999_999 }] })]), (err: Error) => {
+          assert.equal(err.constructor.name, 'ParentNotFoundError');
+          assert.match(err.message, /no job 99999999/);
+          return true;
+        });
+        assert.deepEqual(await backend.listLiveJobs('never', 10), [], 'nothing of the refused call was written');
+      });
+
+      contract('canceling or deleting a parent cancels what waits for it', async ({ backend }) => {
+        const [parent, other] = await backend.enqueue([row('parent'), row('parent')]);
+        const [child, otherChild] = await backend.enqueue([row('child', { after: [{ id: parent! }] }), row('child', { after: [{ id: other! }] })]);
+        const [grandchild] = await backend.enqueue([row('child', { after: [{ id: child! }] })]);
+        await backend.cancel([parent!]);
+        assert.deepEqual(await backend.deleteJobs([other!]), [other]);
+        const { finished, live } = await backend.outcomes([child!, grandchild!, otherChild!]);
+        assert.deepEqual(live, []);
+        const byId = new Map(finished.map((o) => [o.id, o]));
+        assert.deepEqual([child, grandchild, otherChild].map((id) => byId.get(id!)?.status), ['canceled', 'canceled', 'canceled']);
+        assert.match(byId.get(otherChild!)!.error!.message, /parent job \d+ was deleted/);
+        assert.match(byId.get(grandchild!)!.error!.message, new RegExp(`parent job ${child} ended canceled`));
+      });
+
+      contract("retention keeps a parent's entry while a child still waits", async ({ backend, advance }) => {
+        const w = randomUUID();
+        const [p1, p2] = await backend.enqueue([row('parent'), row('parent')]);
+        const [child] = await backend.enqueue([row('child', { after: [{ id: p1! }, { id: p2! }] })]);
+        await backend.complete(w, [outcome(await claimOne(backend, w, 'parent'), { result: '"kept"' })]);
+        await advance(10_000);
+        await backend.prune({ maxAgeMs: 1_000, maxRows: null });
+        assert.deepEqual(await backend.parentResults([p1!]), [{ id: p1, status: 'successful', result: 'kept' }]);
+        await backend.complete(w, [outcome(await claimOne(backend, w, 'parent'))]);
+        await backend.complete(w, [outcome(await claimOne(backend, w, 'child'))]);
+        await advance(10_000);
+        await backend.prune({ maxAgeMs: 1_000, maxRows: null });
+        assert.deepEqual(await backend.parentResults([p1!]), [], 'pruned once no child waits');
+        assert.equal(await backend.getJob(child!), null);
       });
     });
   });
