@@ -46,6 +46,7 @@ export function grantStatements(n: SchemaNames, roles: GrantRoles): string[] {
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${TABLES.map(table).join(', ')} TO ${role}`,
       `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${n.ident} TO ${role}`,
       `GRANT EXECUTE ON FUNCTION ${n.ident}.cancel_jobs(bigint[]) TO ${role}`,
+      `GRANT EXECUTE ON FUNCTION ${n.ident}.enqueue_after(json) TO ${role}`,
     );
   }
   if (roles.producer) {
@@ -62,6 +63,8 @@ export function grantStatements(n: SchemaNames, roles: GrantRoles): string[] {
       `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${n.ident} TO ${role}`,
       // Cancel copies a job's payload into the log: through a function that may read it.
       `GRANT EXECUTE ON FUNCTION ${n.ident}.cancel_jobs(bigint[]) TO ${role}`,
+      // Jobs with parents lock and mark the parents: through a function that may.
+      `GRANT EXECUTE ON FUNCTION ${n.ident}.enqueue_after(json) TO ${role}`,
     );
   }
   if (roles.reader) {

@@ -33,7 +33,7 @@ export function lifecycle(backend: Backend): void {
           const live = await pgq.getJob(id);
           assert.deepEqual(
             { ...live!, createdAt: undefined, executeAfter: undefined },
-            { id, entrypoint: 'inspected', status: 'queued', priority: 3, payload: { n: 1 }, headers: { tenant: 'acme' }, attempts: 0, history: [], createdAt: undefined, executeAfter: undefined },
+            { id, entrypoint: 'inspected', status: 'queued', priority: 3, payload: { n: 1 }, headers: { tenant: 'acme' }, attempts: 0, history: [], children: [], createdAt: undefined, executeAfter: undefined },
           );
           pgq.start();
           await pgq.waitFor(id, WAIT);

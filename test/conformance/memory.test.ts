@@ -1,5 +1,6 @@
 import { PgQueuer } from 'pgqueuer';
 import { behaviours } from './behaviours.js';
+import { dependencies } from './dependencies.js';
 import { lifecycle } from './lifecycle.js';
 
 behaviours({
@@ -8,3 +9,5 @@ behaviours({
 });
 
 lifecycle({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
+
+dependencies({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });

@@ -2,6 +2,7 @@ import { after, before } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue } from '../support/queue.js';
 import { behaviours } from './behaviours.js';
+import { dependencies } from './dependencies.js';
 import { lifecycle } from './lifecycle.js';
 
 let db: TestDatabase;
@@ -18,6 +19,11 @@ behaviours({
 });
 
 lifecycle({
+  name: 'PostgreSQL',
+  open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
+});
+
+dependencies({
   name: 'PostgreSQL',
   open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
 });

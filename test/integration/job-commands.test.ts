@@ -132,7 +132,7 @@ describe('pgq jobs, pgq failures, pgq job', () => {
     assert.match(bad.stderr, /"many" is not an integer of at least 1/);
     const status = await runPgq(db.url, ['jobs', '--status', 'done']);
     assert.equal(status.code, 2);
-    assert.match(status.stderr, /"done" is not a status \(scheduled, queued, picked, held, successful, exception, canceled\)/);
+    assert.match(status.stderr, /"done" is not a status \(scheduled, queued, picked, held, blocked, successful, exception, canceled\)/);
 
     const missing = await runPgq(db.url, ['--schema-name', 'nowhere', 'failures']);
     assert.equal(missing.code, 2);

@@ -68,7 +68,7 @@ describe('install, verify, uninstall', () => {
       DELETE FROM older.migrations WHERE version > 2`);
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 2, this version needs 4: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 2, this version needs 5: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
@@ -82,7 +82,7 @@ describe('install, verify, uninstall', () => {
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
     const report = await install(db.url, { schema: 'older' });
-    assert.deepEqual([report.applied, report.repaired], [[3, 4], []]);
+    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5], []]);
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, []);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();
