@@ -59,9 +59,13 @@ describe('install, verify, uninstall', () => {
     await install(db.url, { schema: 'older' });
     // Roll the install back to migration 2, as the previous pgqueuer left it.
     await db.pool.query(`
-      ALTER TABLE older.jobs DROP COLUMN snoozes, DROP COLUMN error, DROP COLUMN dedupe_window_ms, DROP COLUMN requeued_from;
-      ALTER TABLE older.job_log DROP COLUMN requeued_from;
-      DROP TABLE older.paused_entrypoints, older.dedupe_reservations;
+      DROP TRIGGER jobs_release_children ON older.jobs;
+      DROP FUNCTION older.release_children(), older.enqueue_after(json);
+      DROP INDEX older.jobs_blocked_idx;
+      ALTER TABLE older.jobs DROP COLUMN snoozes, DROP COLUMN error, DROP COLUMN dedupe_window_ms, DROP COLUMN requeued_from,
+        DROP COLUMN parents, DROP COLUMN blocked_by, DROP COLUMN run_on_parent_failure, DROP COLUMN has_children;
+      ALTER TABLE older.job_log DROP COLUMN requeued_from, DROP COLUMN parents;
+      DROP TABLE older.paused_entrypoints, older.dedupe_reservations, older.job_dependencies;
       DROP INDEX older.jobs_held_idx, older.job_log_failed_idx;
       DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean);
       DROP FUNCTION older.cancel_jobs(bigint[]);
@@ -74,11 +78,18 @@ describe('install, verify, uninstall', () => {
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
       'migration 3 (lifecycle) is not applied: run `pgq upgrade`',
       'migration 4 (privileges) is not applied: run `pgq upgrade`',
+      'migration 5 (dependencies) is not applied: run `pgq upgrade`',
       'table older.paused_entrypoints is missing',
       'table older.dedupe_reservations is missing',
+      'table older.job_dependencies is missing',
       'index older.jobs_held_idx is missing: run `pgq upgrade`',
       'index older.job_log_failed_idx is missing: run `pgq upgrade`',
       'function older.cancel_jobs(bigint[]) is missing: run `pgq upgrade`',
+      'index older.job_dependencies_child_idx is missing: run `pgq upgrade`',
+      'index older.jobs_blocked_idx is missing: run `pgq upgrade`',
+      'function older.release_children() is missing: run `pgq upgrade`',
+      'trigger older.jobs_release_children is missing or disabled: run `pgq upgrade`',
+      'function older.enqueue_after(json) is missing: run `pgq upgrade`',
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
     const report = await install(db.url, { schema: 'older' });
