@@ -56,6 +56,8 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
         ['created', formatInstant(job.createdAt)],
         ['runs after', job.executeAfter ? formatInstant(job.executeAfter) : '-'],
         ['requeued from', job.requeuedFrom ?? '-'],
+        ['waits for', job.parents?.join(', ') ?? '-'],
+        ['children', job.children.length === 0 ? '-' : job.children.join(', ')],
         ['payload', job.payload === null ? '(not kept for successful jobs)' : printable(JSON.stringify(job.payload))],
         ['headers', job.headers === null ? '-' : printable(JSON.stringify(job.headers))],
         ['result', job.result === undefined ? '-' : printable(JSON.stringify(job.result))],

@@ -126,6 +126,22 @@ describe('pgq jobs, pgq failures, pgq job', () => {
     assert.equal(none.stderr, 'pgq: no job 9999999 (never enqueued, or finished and pruned)\n');
   });
 
+  test('job lists what a job waits for and what waits for it', async () => {
+    const parent = await producer.enqueue('nobody_runs', {});
+    const child = await producer.enqueue('nobody_runs', {}, { after: [parent] });
+    const factsOf = async (id: number) => {
+      const text = await runPgq(db.url, ['job', String(id)]);
+      assert.equal(text.code, 0, text.stderr);
+      return Object.fromEntries(cells(text.stdout.split('\n\n')[0]!).slice(1).map((r) => [r[0], r[1]]));
+    };
+    const childFacts = await factsOf(child);
+    assert.deepEqual([childFacts.status, childFacts['waits for'], childFacts.children], ['blocked', String(parent), '-']);
+    const parentFacts = await factsOf(parent);
+    assert.deepEqual([parentFacts.status, parentFacts['waits for'], parentFacts.children], ['queued', '-', String(child)]);
+    assert.equal((await runPgq(db.url, ['cancel', String(parent)])).code, 0);
+    assert.equal((await factsOf(child)).status, 'canceled', 'canceling the parent canceled its child');
+  });
+
   test('bad options and a missing schema are one line and exit 2', async () => {
     const bad = await runPgq(db.url, ['jobs', '--limit', 'many']);
     assert.equal(bad.code, 2);
