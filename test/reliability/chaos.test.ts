@@ -156,6 +156,67 @@ describe('processes killed', () => {
       await producer.stop();
     }
   });
+  test('flows while workers are SIGKILLed: every last job runs after both its parents succeeded, none stranded blocked', { timeout: 180_000 }, async (t) => {
+    const seed = seedFor(1004);
+    const rand = random(seed);
+    const db = await scenarioDb();
+    const ledger = new Ledger();
+    const fleet = new Fleet({ DATABASE_URL: db.url, CHAOS_SEED: String(seed), WORK_MAX_MS: '4', DIE_MID_HANDLER: '0.003', DIE_COMPLETING: '0.003' });
+    let finishing = false;
+    const supervise = (worker: FleetWorker): void => {
+      void worker.exited.then(() => {
+        if (!finishing) void fleet.start().then(supervise, () => {});
+      });
+    };
+    const producer = await PgQueuer.connect(db.url, { metrics: false });
+    try {
+      for (let i = 0; i < 3; i++) supervise(await fleet.start());
+      let producing = true;
+      const chaos = (async () => {
+        while (producing) {
+          await new Promise((resolve) => setTimeout(resolve, 200 + rand() * 400));
+          const victim = [...fleet.workers][Math.floor(rand() * fleet.workers.size)];
+          if (victim && producing) await fleet.kill(victim);
+        }
+      })();
+      // Each flow: two chaos jobs, and a last job after both, in one call (so parents finish
+      // while their children are being enqueued, and while workers die).
+      const flows = 400;
+      for (let i = 0; i < flows; i += 10) {
+        const items = Array.from({ length: 10 }, (_, j) => [
+          { entrypoint: 'chaos', payload: { k: `flow-${i + j}-a` } },
+          { entrypoint: 'chaos', payload: { k: `flow-${i + j}-b` } },
+          { entrypoint: 'chaos_flow', payload: { k: `flow-${i + j}-c` }, after: [{ item: 3 * j }, { item: 3 * j + 1 }] },
+        ]).flat();
+        const keys = items.map((item) => (item.payload as { k: string }).k);
+        try {
+          await producer.enqueueMany(items);
+          for (const k of keys) ledger.note(k, 'ok');
+        } catch {
+          for (const k of keys) ledger.note(k, 'indeterminate');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      producing = false;
+      await chaos;
+      const verdict = await settle(ledger, db.pool, 90_000);
+      finishing = true;
+      assertSound(t, verdict, seed);
+      assert.equal(verdict.enqueued.ok, 3 * flows);
+      const { rows } = await db.pool.query<{ runs: number; early: number; children: number }>(
+        'SELECT count(*)::int AS runs, count(*) FILTER (WHERE NOT parents_ok)::int AS early, count(DISTINCT job_id)::int AS children FROM chaos_flow',
+      );
+      assert.equal(rows[0]!.children, flows, 'every last job ran');
+      assert.equal(rows[0]!.early, 0, 'no last job ran before both its parents succeeded');
+      const blocked = await db.pool.query("SELECT count(*)::int AS n FROM pgqueuer.jobs WHERE status = 'blocked'");
+      assert.equal(blocked.rows[0].n, 0, 'none stranded blocked');
+      assert.ok(fleet.killed.length >= 5, `only ${fleet.killed.length} kills happened`);
+    } finally {
+      finishing = true;
+      await fleet.destroy();
+      await producer.stop();
+    }
+  });
 });
 
 describe('many workers', () => {

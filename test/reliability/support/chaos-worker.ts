@@ -16,7 +16,7 @@
  *   HEARTBEAT_MS      default 200
  */
 import pg from 'pg';
-import { PgQueuer } from '../../../src/index.js';
+import { PgQueuer, type Job } from '../../../src/index.js';
 import { random, recordRun } from './ledger.js';
 
 const tag = process.env.WORKER_TAG ?? `w${process.pid}`;
@@ -38,12 +38,21 @@ const die = (): void => {
   process.kill(process.pid, 'SIGKILL');
 };
 
-pgq.entrypoint('chaos', { rescueAfterMs: Number(process.env.RESCUE_AFTER_MS ?? 1_000), retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } }, async (job) => {
+const policy = { rescueAfterMs: Number(process.env.RESCUE_AFTER_MS ?? 1_000), retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 } };
+const work = async (job: Job): Promise<void> => {
   await recordRun(ledger, job, tag);
   if (rand() < dieMidHandler) die();
   if (workMaxMs > 0) await new Promise((resolve) => setTimeout(resolve, rand() * workMaxMs));
   await ledger.query('UPDATE chaos_exec SET done = true WHERE job_id = $1 AND attempt = $2', [job.id, job.attempt]);
   if (rand() < dieCompleting) setTimeout(die, rand() * 2);
+};
+pgq.entrypoint('chaos', policy, work);
+// The last job of a flow (enqueued `after` two chaos jobs): notes whether both parents had
+// succeeded when it started, then works like any chaos job.
+pgq.entrypoint('chaos_flow', policy, async (job, ctx) => {
+  const parentsOk = ctx.parents.length === 2 && ctx.parents.every((p) => p.status === 'successful');
+  await ledger.query('INSERT INTO chaos_flow (job_id, attempt, parents_ok) VALUES ($1, $2, $3)', [job.id, job.attempt, parentsOk]);
+  await work(job);
 });
 
 if (process.env.CRON) {

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS chaos_ticks (
   worker       text        NOT NULL,
   at           timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- Each run of a flow's last job, and whether every parent had ended successfully by then.
+CREATE TABLE IF NOT EXISTS chaos_flow (
+  job_id     bigint      NOT NULL,
+  attempt    integer     NOT NULL,
+  parents_ok boolean     NOT NULL
+);
 `;
 
 /** What a chaos handler writes first: this run of the job, by this worker. */
