@@ -45,7 +45,7 @@ export function renderFrame(snapshot: DashboardSnapshot | undefined, options: Fr
 }
 
 function queueSection(s: DashboardSnapshot): FrameLine[] {
-  const lines = [title('QUEUE  live and held jobs per entrypoint and status')];
+  const lines = [title('QUEUE  live, held and blocked jobs per entrypoint and status')];
   if (s.depth.length === 0 && s.paused.length === 0) return [...lines, plain('  (no live jobs)')];
   const byEntrypoint = new Map<string, Record<string, { count: number; capped: boolean }>>();
   // A paused entrypoint is listed even with nothing waiting: the pause matters before its jobs come.
@@ -60,10 +60,10 @@ function queueSection(s: DashboardSnapshot): FrameLine[] {
     const all = Object.values(counts);
     const total = all.reduce((sum, c) => sum + c.count, 0);
     const state = s.paused.includes(entrypoint) ? ['paused'] : s.paused.length > 0 ? [''] : [];
-    return [printable(entrypoint), cell(counts.scheduled), cell(counts.queued), cell(counts.picked), cell(counts.held), `${total}${all.some((c) => c.capped) ? '+' : ''}`, ...state];
+    return [printable(entrypoint), cell(counts.scheduled), cell(counts.queued), cell(counts.picked), cell(counts.held), cell(counts.blocked), `${total}${all.some((c) => c.capped) ? '+' : ''}`, ...state];
   });
   // The state column only when something is paused: most of the time it would be empty.
-  const table = formatTable(['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total', ...(s.paused.length > 0 ? ['state'] : [])], rows);
+  const table = formatTable(['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'blocked', 'total', ...(s.paused.length > 0 ? ['state'] : [])], rows);
   const out = [...lines, ...indent(table).map(plain)];
   if (s.depth.some((r) => r.capped)) out.push(plain(`  (counts stop at ${s.depthCap}: n+ means more)`));
   return out;

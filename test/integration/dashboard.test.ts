@@ -86,8 +86,8 @@ describe('pgq dashboard --once', () => {
     assert.match(stdout.split('\n')[0]!, /^pgqueuer dashboard {2}\| {2}schema pgqueuer {2}\| {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
 
     const queue = section(stdout, 'QUEUE');
-    assert.deepEqual(queue[0], ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total']);
-    assert.deepEqual(rowOf(queue, 'dash_resize'), ['dash_resize', '1', '3', '0', '0', '4']);
+    assert.deepEqual(queue[0], ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'blocked', 'total']);
+    assert.deepEqual(rowOf(queue, 'dash_resize'), ['dash_resize', '1', '3', '0', '0', '0', '4']);
     assert.equal(queue.length, 2, 'dash_email has no live jobs left');
 
     const throughput = section(stdout, 'THROUGHPUT');
@@ -194,7 +194,7 @@ describe('pgq dashboard in a terminal', () => {
       // Unwrapped: each frame line is exactly one row, the header cut at 50 characters.
       assert.match(rows[0]!, /^pgqueuer dashboard {2}\| {2}schema pgqueuer {2}\| {2}\d{4}-\d\d$/);
       assert.equal(rows[1], '');
-      assert.match(rows[2]!, /^QUEUE {2}live and held jobs per/);
+      assert.match(rows[2]!, /^QUEUE {2}live, held and blocked jobs per/);
       assert.ok(rows.every((r) => r.length <= 50), screen);
 
       await term.sendKeys('C-c');
@@ -235,15 +235,19 @@ describe('frame layout', () => {
     assert.match(text, /\(no schedules\)/);
   });
 
-  test('held jobs have a column; paused entrypoints are marked, and listed even with nothing waiting', () => {
-    const frame = { ...snapshot(), depth: [...snapshot().depth, { entrypoint: 'c', status: 'held' as const, count: 3, capped: false }], paused: ['b', 'c'] };
+  test('held and blocked jobs have a column; paused entrypoints are marked, and listed even with nothing waiting', () => {
+    const frame = {
+      ...snapshot(),
+      depth: [...snapshot().depth, { entrypoint: 'c', status: 'held' as const, count: 3, capped: false }, { entrypoint: 'c', status: 'blocked' as const, count: 2, capped: false }],
+      paused: ['b', 'c'],
+    };
     const rows = renderFrame(frame, { staleAfterSeconds: 30 }).map((l) => l.text.trim().split(/\s{2,}/));
     const at = rows.findIndex((r) => r[0] === 'entrypoint');
     assert.deepEqual(rows.slice(at, at + 4), [
-      ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'total', 'state'],
-      ['a', '0', '10000+', '2', '0', '10002+'],
-      ['b', '0', '0', '0', '0', '0', 'paused'],
-      ['c', '0', '0', '0', '3', '3', 'paused'],
+      ['entrypoint', 'scheduled', 'queued', 'picked', 'held', 'blocked', 'total', 'state'],
+      ['a', '0', '10000+', '2', '0', '0', '10002+'],
+      ['b', '0', '0', '0', '0', '0', '0', 'paused'],
+      ['c', '0', '0', '0', '3', '2', '5', 'paused'],
     ]);
   });
 
