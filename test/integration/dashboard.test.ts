@@ -165,7 +165,7 @@ describe('pgq dashboard in a terminal', () => {
     try {
       term = await startInTerminal(dashboard(), { width: 160, height: 50, cwd: repoRoot, env: env() });
       const first = await term.waitForScreen(
-        (s) => /dash_resize +1 +3 +0 +0 +4\b/.test(s) && s.includes('SCHEDULES'),
+        (s) => /dash_resize +1 +3 +0 +0 +0 +4\b/.test(s) && s.includes('SCHEDULES'),
         20_000,
         'the first frame',
       );
@@ -173,7 +173,7 @@ describe('pgq dashboard in a terminal', () => {
       assert.ok(first.includes(FAILURE) && first.includes('dash_nightly') && first.includes(worker.workerId!.slice(0, 8)), first);
 
       await producer.enqueueMany([5, 6].map((n) => ({ entrypoint: 'dash_resize', payload: { n } })));
-      await term.waitForScreen((s) => /dash_resize +1 +5 +0 +0 +6\b/.test(s), 10_000, 'the new count on screen');
+      await term.waitForScreen((s) => /dash_resize +1 +5 +0 +0 +0 +6\b/.test(s), 10_000, 'the new count on screen');
 
       await term.sendKeys('q');
       assert.equal(await term.exited(10_000), 0);
@@ -227,7 +227,7 @@ describe('frame layout', () => {
 
   test('capped counts are marked, and empty sections say so', () => {
     const text = renderFrame(snapshot(), { staleAfterSeconds: 30 }).map((l) => l.text).join('\n');
-    assert.match(text, /^ {2}a {11}0 {10}10000\+ {2}2 {7}0 {5}10002\+$/m);
+    assert.match(text, /^ {2}a {11}0 {10}10000\+ {2}2 {7}0 {5}0 {8}10002\+$/m);
     assert.match(text, /counts stop at 10000: n\+ means more/);
     assert.match(text, /\(nothing finished\)/);
     assert.match(text, /\(none among the newest 10000 log entries\)/);
