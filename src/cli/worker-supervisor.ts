@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { CliStatus } from './log-level.js';
+import { STOP } from './supervisor-channel.js';
+
+/** How to start the worker child: `pgq run` with the options `pgq dev` was given. */
+export interface WorkerCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+interface Running {
+  process: ChildProcess;
+  exited: Promise<void>;
+  /** We asked it to stop: its exit is not news. */
+  stopAsked: boolean;
+}
+
+/**
+ * A worker whose stop did not end its process this long after it was asked (its module hangs
+ * while loading, say) is killed. Longer than the engine's default shutdown timeout (30 s),
+ * which is what a graceful stop may take.
+ */
+const STOP_DEADLINE_MS = 60_000;
+
+/**
+ * Runs the worker as a child process and restarts it with new code: a restart stops the
+ * child gracefully (running jobs finish or go back to the queue, as on any stop), waits for it
+ * to exit, then starts a new one. A child that dies by itself (its module throws at load, say)
+ * is reported and left down until the next restart: no restart loop on a broken file.
+ */
+export class WorkerSupervisor {
+  private running: Running | undefined;
+  private restarting: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly command: WorkerCommand,
+    private readonly status: CliStatus,
+  ) {}
+
+  start(): void {
+    this.spawn();
+  }
+
+  /**
+   * Replaces the worker with one that loads the current code. Changes seen while a restart is
+   * under way need no restart of their own: the new child has not loaded anything yet.
+   */
+  restart(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.restarting ??= (async () => {
+      try {
+        await this.stopChild();
+        if (!this.stopping) this.spawn();
+      } finally {
+        this.restarting = undefined;
+      }
+    })();
+    return this.restarting;
+  }
+
+  /** Stops the worker for good (gracefully) and resolves once its process is gone. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
+    await this.stopChild();
+  }
+
+  /** A second Ctrl-C: the worker's running handlers are abandoned and their jobs given back. */
+  hurry(): void {
+    // The child already stops gracefully; a signal on top is its cue to skip the wait.
+    this.running?.process.kill('SIGTERM');
+  }
+
+  private spawn(): void {
+    const child = spawn(this.command.command, this.command.args, {
+      env: this.command.env,
+      // The child's output is the worker's: straight to the terminal. The channel carries stops.
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
+    const running: Running = {
+      process: child,
+      stopAsked: false,
+      exited: new Promise((resolve) => {
+        child.once('error', (err) => {
+          this.status.warn(`pgq: could not start the worker: ${err.message}`);
+          if (this.running === running) this.running = undefined;
+          resolve();
+        });
+        child.once('exit', (code, signal) => {
+          if (this.running === running) this.running = undefined;
+          if (!running.stopAsked) this.reportExit(code, signal);
+          resolve();
+        });
+      }),
+    };
+    this.running = running;
+  }
+
+  private reportExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const how = signal ? `was killed by ${signal}` : code === 0 ? 'stopped by itself' : `exited with code ${code}`;
+    this.status.warn(`pgq: the worker ${how}; it starts again on the next change (Ctrl-C quits)`);
+  }
+
+  private async stopChild(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.stopAsked = true;
+    // A child still loading its module has the channel open already (node opens it first).
+    const signal = (): void => void running.process.kill('SIGTERM');
+    if (running.process.connected) running.process.send(STOP, (err) => err && signal());
+    else signal();
+    const deadline = setTimeout(() => {
+      this.status.warn(`pgq: the worker did not stop within ${STOP_DEADLINE_MS / 1000} s of being asked; killing it`);
+      running.process.kill('SIGKILL');
+    }, STOP_DEADLINE_MS);
+    try {
+      await running.exited;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+}
