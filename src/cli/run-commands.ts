@@ -91,8 +91,10 @@ async function runWorker(modulePath: string, opts: RunCliOptions, status: CliSta
   pgq = await loadWorker(modulePath, opts.export);
   if (stopAsked) return void (await pgq.stop());
   await serveIfAsked(pgq, opts, status);
+  // run() takes over SIGTERM/SIGINT before it first waits: a signal sent on seeing the line stops it gracefully.
+  const ran = pgq.run();
   status.info(running);
-  await pgq.run();
+  await ran;
 }
 
 /**
