@@ -19,12 +19,22 @@ export async function importModule(path: string): Promise<Record<string, unknown
     } catch {
       throw new PgQueuerError(`loading ${path} (TypeScript) needs the "tsx" package: npm install --save-dev tsx`);
     }
-    return (await tsImport(absolute, import.meta.url)) as Record<string, unknown>;
+    return esModuleView((await tsImport(absolute, import.meta.url)) as Record<string, unknown>);
   } catch (err) {
     if (err instanceof PgQueuerError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new PgQueuerError(`loading ${path} failed: ${summary(message)}`, { cause: err });
   }
+}
+
+/**
+ * In a CommonJS project tsx compiles a TypeScript module's `export`s to CommonJS, and import()
+ * then sees only `default`: the whole `module.exports`, marked `__esModule`. Its exports are
+ * what the module declared (`export default` among them), as in an ES module project.
+ */
+function esModuleView(namespace: Record<string, unknown>): Record<string, unknown> {
+  const exports = namespace.default as { __esModule?: unknown } | null | undefined;
+  return typeof exports === 'object' && exports !== null && exports.__esModule === true ? (exports as Record<string, unknown>) : namespace;
 }
 
 /**
