@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { install } from '../admin.js';
-import { startEmbeddedPostgres } from '../postgres/embedded.js';
 import { ConfigError } from '../errors.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
@@ -10,7 +8,9 @@ import { integerAtLeast } from './arguments.js';
 import { importModule } from '../load-module.js';
 import { logLevelOf, useLogLevel, withLogLevelOptions, type CliStatus, type LogLevelOptions } from './log-level.js';
 import { onSupervisorStop } from './supervisor-channel.js';
+import { startDevDatabase, type DevDatabase } from './dev-database.js';
 import { runWithReload } from './dev-reload.js';
+import { childNodeFlags } from './node-child.js';
 import type { WorkerCommand } from './worker-supervisor.js';
 
 interface RunCliOptions extends LogLevelOptions {
@@ -63,16 +63,11 @@ function serverFlags(opts: RunCliOptions): string[] {
   return flags;
 }
 
-/**
- * `pgq run` as dev's child: the same node (and its loader flags, tsx's when pgq runs from
- * TypeScript), the same pgq entry script. Inspector flags stay with the supervisor: two
- * processes cannot listen on one debug port.
- */
+/** `pgq run` as dev's child: the same node and flags, the same pgq entry script. */
 function workerCommand(modulePath: string, opts: RunCliOptions, level: string): WorkerCommand {
-  const nodeFlags = process.execArgv.filter((flag) => !/^--inspect/.test(flag));
   return {
     command: process.execPath,
-    args: [...nodeFlags, process.argv[1]!, 'run', modulePath, '--export', opts.export, '--log-level', level, ...serverFlags(opts)],
+    args: [...childNodeFlags(), process.argv[1]!, 'run', modulePath, '--export', opts.export, '--log-level', level, ...serverFlags(opts)],
     env: process.env,
   };
 }
@@ -152,11 +147,9 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       if (!existsSync(modulePath)) throw new ConfigError(`worker module ${modulePath} not found (run \`pgq init\` to scaffold one)`);
       const options = globals();
       let url = connectionOf(options);
-      let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+      let embedded: DevDatabase | undefined;
       if (!url) {
-        const dataDir = resolve('.pgq', 'data');
-        mkdirSync(dataDir, { recursive: true });
-        embedded = await startEmbeddedPostgres({ dataDir, port: Number(opts.port) });
+        embedded = await startDevDatabase(Number(opts.port));
         url = embedded.url;
         status.info(`pgq: embedded PostgreSQL at ${url} (data in .pgq/data)`);
       }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { PgQueuer } from '../../src/index.js';
 import { makeProject } from '../support/project.js';
-import { followPgq } from '../support/pgq-cli.js';
+import { followPgq, pgqMain } from '../support/pgq-cli.js';
 import { until, within } from '../support/wait.js';
 import { db, producer, useFileDatabase } from '../support/file-database.js';
 
@@ -90,6 +93,63 @@ describe('pgq dev reloads', () => {
       assert.equal(await within(dev.exited, 20_000, 'dev to stop'), 0, dev.stderr());
     } finally {
       dev.child.kill('SIGKILL');
+      project.remove();
+    }
+  });
+
+  test('the embedded PostgreSQL outlives reloads, and a terminal\'s Ctrl-C (to the whole process group) does not cut it away under the stopping worker', { timeout: 180_000 }, async () => {
+    const project = makeProject({ 'src/worker.ts': WORKER, 'src/answer.ts': "export const answer = 'A';\n" });
+    chmodSync(project.dir, 0o755); // the embedded server runs as "postgres" when tests run as root
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    // A process group of its own, as a terminal's foreground job: Ctrl-C goes to every process in it.
+    const dev = spawn(process.execPath, ['--import', 'tsx', pgqMain, 'dev', '--port', port], {
+      cwd: project.dir,
+      env: { ...process.env, DATABASE_URL: '' },
+      detached: true,
+    });
+    let stderr = '';
+    dev.stderr.on('data', (d) => (stderr += d));
+    dev.stdout.resume();
+    const exited = new Promise<number>((resolve) => dev.on('exit', (code) => resolve(code ?? 1)));
+    const printed = (pattern: RegExp, count = 1) => until(() => (stderr.match(new RegExp(pattern.source, 'g'))?.length ?? 0) >= count, 90_000, `${pattern} in pgq dev's output:\n${stderr}`);
+    let client: PgQueuer | undefined;
+    try {
+      await printed(RUNNING);
+      const url = /embedded PostgreSQL at (\S+)/.exec(stderr)![1]!;
+      client = await PgQueuer.connect(url);
+      project.write('src/answer.ts', "export const answer = 'B';\n");
+      await printed(RUNNING, 2);
+      const job = await client.enqueue('answer', {});
+      assert.deepEqual(await client.waitFor(job, { timeoutMs: 15_000 }), { id: job, status: 'successful', result: 'B' }, 'the same server, before and after the reload');
+
+      const slow = await client.enqueue('slow', {});
+      await until(async () => (await client!.getJob(slow))?.status === 'picked', 10_000, 'the slow job to start');
+      await client.stop();
+      client = undefined;
+      process.kill(-dev.pid!, 'SIGINT');
+      assert.equal(await within(exited, 60_000, 'pgq dev to stop'), 0, stderr);
+      assert.doesNotMatch(stderr, /could not record job outcomes|connection lost|ECONNREFUSED/, 'the database stayed up until the worker had stopped');
+
+      // Started again on the same data: the slow job finished in its one attempt.
+      const again = followPgq(['dev', '--port', port, '--no-watch'], { cwd: project.dir, env: { DATABASE_URL: '' } });
+      try {
+        await within(again.waitFor(RUNNING), 60_000, 'pgq dev again');
+        client = await PgQueuer.connect(url);
+        const info = (await client.getJob(slow))!;
+        assert.deepEqual([info.status, info.history.length, info.result], ['successful', 1, 'B']);
+      } finally {
+        await client?.stop();
+        client = undefined;
+        again.child.kill('SIGTERM');
+        assert.equal(await within(again.exited, 30_000, 'pgq dev to stop again'), 0, again.stderr());
+      }
+    } finally {
+      await client?.stop();
+      try {
+        process.kill(-dev.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       project.remove();
     }
   });
