@@ -10,7 +10,7 @@ export interface LogLevelOptions {
 /** `--log-level` and `--quiet`, for the commands that run a worker. */
 export function withLogLevelOptions(command: Command): Command {
   return command
-    .addOption(new Option('--log-level <level>', 'what the worker logs to stderr, as JSON lines').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-level <level>', 'what the worker logs to stderr (text in a terminal, else JSON lines)').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--quiet', 'log warnings and errors only (--log-level warn)').conflicts('logLevel'));
 }
 
@@ -33,7 +33,8 @@ export interface CliStatus {
  * of the command's own lines, which follow the same level.
  */
 export function useLogLevel(level: LogLevel): CliStatus {
-  setProcessLogger(consoleLogger(level));
+  // A person reads a terminal; anything else (a file, a collector) gets JSON lines.
+  setProcessLogger(consoleLogger(level, { format: process.stderr.isTTY ? 'text' : 'json' }));
   const print = (text: string): void => console.error(visibleControls(text));
   const ignore = (): void => {};
   return {
