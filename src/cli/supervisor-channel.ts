@@ -1,7 +1,7 @@
 /**
  * The IPC channel between `pgq dev` (the supervisor) and the `pgq run` child it restarts on
- * every change. A stop goes over the channel, not as a signal: Ctrl-C in a terminal already
- * sends SIGINT to the child too, and a second signal would make it abandon running jobs.
+ * every change. A graceful stop goes over the channel; a signal after it (a second Ctrl-C,
+ * passed on by the supervisor) is the child's cue to abandon running jobs, as in `pgq run`.
  */
 
 /** What the supervisor sends its worker child. */

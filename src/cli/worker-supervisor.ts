@@ -69,15 +69,20 @@ export class WorkerSupervisor {
 
   /** A second Ctrl-C: the worker's running handlers are abandoned and their jobs given back. */
   hurry(): void {
-    // The child already stops gracefully; a signal on top is its cue to skip the wait.
+    // The child already stops gracefully (asked over the channel); a signal on top is its cue to skip the wait.
     this.running?.process.kill('SIGTERM');
   }
 
   private spawn(): void {
     const child = spawn(this.command.command, this.command.args, {
       env: this.command.env,
-      // The child's output is the worker's: straight to the terminal. The channel carries stops.
-      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      // Out of the terminal's process group: a Ctrl-C reaches the supervisor only, which tells
+      // the child over the channel. Were the child to get the signal as well, in whichever
+      // order the two arrived, the second would read as "hurry" and abandon running jobs.
+      detached: true,
+      // The child's output is the worker's: straight to the terminal. It reads no input (a
+      // process outside the foreground group that read the terminal would be stopped).
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const running: Running = {
       process: child,
