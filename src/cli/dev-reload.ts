@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { CliStatus } from './log-level.js';
 import { SourceWatcher } from './source-watcher.js';
 import { WorkerSupervisor, type WorkerCommand } from './worker-supervisor.js';
@@ -31,18 +31,30 @@ async function watchedSources(modulePath: string, cwd: string): Promise<{ folder
  */
 export async function runWithReload(modulePath: string, command: WorkerCommand, status: CliStatus): Promise<void> {
   const cwd = process.cwd();
-  const sources = await watchedSources(modulePath, cwd);
   const supervisor = new WorkerSupervisor(command, status);
-  const watcher = new SourceWatcher({
-    ...sources,
-    debounceMs: DEBOUNCE_MS,
-    changed: (paths) => {
-      status.info(`pgq: ${paths.map((p) => relative(cwd, p) || '.').join(', ')} changed; restarting the worker`);
-      void supervisor.restart();
-    },
-  });
-  const shown = [...sources.folders.map((f) => `${relative(cwd, f) || '.'}/`), ...sources.files.filter((f) => !sources.folders.some((d) => f.startsWith(`${d}/`))).map((f) => relative(cwd, f))];
-  status.info(`pgq: watching ${shown.join(', ')}; the worker restarts on changes (--no-watch turns this off)`);
+  let stopped = false;
+  let watcher: SourceWatcher | undefined;
+  let shown = '';
+  // pgq.config.ts says where the schema file is: when it changes, what is watched may too.
+  const watch = async (): Promise<void> => {
+    const sources = await watchedSources(modulePath, cwd);
+    if (stopped) return;
+    watcher?.close();
+    watcher = new SourceWatcher({
+      ...sources,
+      debounceMs: DEBOUNCE_MS,
+      changed: (paths) => {
+        status.info(`pgq: ${paths.map((p) => relative(cwd, p) || '.').join(', ')} changed; restarting the worker`);
+        void supervisor.restart();
+        if (paths.some((p) => CONFIG_NAMES.includes(basename(p)))) void watch();
+      },
+    });
+    const outside = sources.files.filter((f) => !sources.folders.some((d) => f.startsWith(`${d}/`)));
+    const now = [...sources.folders.map((f) => `${relative(cwd, f) || '.'}/`), ...outside.map((f) => relative(cwd, f))].join(', ');
+    if (now !== shown) status.info(`pgq: watching ${now}; the worker restarts on changes (--no-watch turns this off)`);
+    shown = now;
+  };
+  await watch();
   supervisor.start();
   let onSignal: () => void = () => {};
   try {
@@ -50,14 +62,16 @@ export async function runWithReload(modulePath: string, command: WorkerCommand, 
       let signals = 0;
       onSignal = () => {
         if (++signals > 1) return supervisor.hurry();
-        watcher.close();
+        stopped = true;
+        watcher?.close();
         void supervisor.stop().then(resolveStopped);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
   } finally {
-    watcher.close();
+    stopped = true;
+    watcher?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
