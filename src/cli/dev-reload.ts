@@ -6,22 +6,24 @@ import { WorkerSupervisor, type WorkerCommand } from './worker-supervisor.js';
 
 /** Long enough to take a save, or a `pgq generate` writing several files, as one change. */
 const DEBOUNCE_MS = 200;
-const CONFIG_NAMES = ['pgq.config.ts', 'pgq.config.mts', 'pgq.config.js', 'pgq.config.mjs'];
-
-/** What a dev worker is made of: its module's folder (where its imports live), the schema file and pgq's config. */
-async function watchedSources(modulePath: string, cwd: string): Promise<{ folders: string[]; files: string[] }> {
+/**
+ * What a dev worker is made of: its module's folder (where its imports live), the schema file
+ * and pgq's config. The generator's config module is loaded here, not at startup: `pgq run`
+ * shares this file's imports and must not load the generator.
+ */
+async function watchedSources(modulePath: string, cwd: string): Promise<{ folders: string[]; files: string[]; configNames: string[] }> {
+  const { CONFIG_NAMES, resolveConfig } = await import('../../codegen/config.js');
   const files = [resolve(modulePath)];
   const config = CONFIG_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
   if (config) files.push(config);
   try {
     // The schema file may live outside the worker's folder; pgq.config.ts says where.
-    const { resolveConfig } = await import('../../codegen/config.js');
     files.push((await resolveConfig({}, cwd)).schema);
   } catch {
     // A config that does not load yet is the user's work in progress: the default place, then.
     files.push(resolve(cwd, 'src/jobs.schema.ts'));
   }
-  return { folders: [dirname(resolve(modulePath))], files };
+  return { folders: [dirname(resolve(modulePath))], files, configNames: CONFIG_NAMES };
 }
 
 /**
@@ -37,7 +39,7 @@ export async function runWithReload(modulePath: string, command: WorkerCommand, 
   let shown = '';
   // pgq.config.ts says where the schema file is: when it changes, what is watched may too.
   const watch = async (): Promise<void> => {
-    const sources = await watchedSources(modulePath, cwd);
+    const { configNames, ...sources } = await watchedSources(modulePath, cwd);
     if (stopped) return;
     watcher?.close();
     watcher = new SourceWatcher({
@@ -46,7 +48,7 @@ export async function runWithReload(modulePath: string, command: WorkerCommand, 
       changed: (paths) => {
         status.info(`pgq: ${paths.map((p) => relative(cwd, p) || '.').join(', ')} changed; restarting the worker`);
         void supervisor.restart();
-        if (paths.some((p) => CONFIG_NAMES.includes(basename(p)))) void watch();
+        if (paths.some((p) => configNames.includes(basename(p)))) void watch();
       },
     });
     const outside = sources.files.filter((f) => !sources.folders.some((d) => f.startsWith(`${d}/`)));

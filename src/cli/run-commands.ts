@@ -86,6 +86,7 @@ async function runWorker(modulePath: string, opts: RunCliOptions, status: CliSta
   pgq = await loadWorker(modulePath, opts.export);
   if (stopAsked) return void (await pgq.stop());
   await serveIfAsked(pgq, opts, status);
+  if (stopAsked) return void (await pgq.stop()); // asked while the servers started
   // run() takes over SIGTERM/SIGINT before it first waits: a signal sent on seeing the line stops it gracefully.
   const ran = pgq.run();
   status.info(running);
