@@ -6,6 +6,12 @@
 
 /** What the supervisor sends its worker child. */
 export type SupervisorMessage = { type: 'stop' };
+/**
+ * What the child sends: it listens for stops. A message sent before that would be lost (node
+ * drops IPC messages nobody listens to), so until then the supervisor stops it with a signal:
+ * a child that far from running holds no jobs.
+ */
+export type ChildMessage = { type: 'listening' };
 
 export const STOP: SupervisorMessage = { type: 'stop' };
 
@@ -26,4 +32,5 @@ export function onSupervisorStop(stop: () => void): void {
     if ((message as Partial<SupervisorMessage> | null)?.type === 'stop') once();
   });
   process.once('disconnect', once);
+  process.send({ type: 'listening' } satisfies ChildMessage);
 }

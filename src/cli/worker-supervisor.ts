@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { CliStatus } from './log-level.js';
-import { STOP } from './supervisor-channel.js';
+import { STOP, type ChildMessage } from './supervisor-channel.js';
 
 /** How to start the worker child: `pgq run` with the options `pgq dev` was given. */
 export interface WorkerCommand {
@@ -14,6 +14,8 @@ interface Running {
   exited: Promise<void>;
   /** We asked it to stop: its exit is not news. */
   stopAsked: boolean;
+  /** It listens for a stop over the channel (see ChildMessage). */
+  listening: boolean;
 }
 
 /**
@@ -87,6 +89,7 @@ export class WorkerSupervisor {
     const running: Running = {
       process: child,
       stopAsked: false,
+      listening: false,
       exited: new Promise((resolve) => {
         child.once('error', (err) => {
           this.status.warn(`pgq: could not start the worker: ${err.message}`);
@@ -100,6 +103,9 @@ export class WorkerSupervisor {
         });
       }),
     };
+    child.on('message', (message: Partial<ChildMessage> | null) => {
+      if (message?.type === 'listening') running.listening = true;
+    });
     this.running = running;
   }
 
@@ -112,9 +118,8 @@ export class WorkerSupervisor {
     const running = this.running;
     if (!running) return;
     running.stopAsked = true;
-    // A child still loading its module has the channel open already (node opens it first).
     const signal = (): void => void running.process.kill('SIGTERM');
-    if (running.process.connected) running.process.send(STOP, (err) => err && signal());
+    if (running.listening && running.process.connected) running.process.send(STOP, (err) => err && signal());
     else signal();
     const deadline = setTimeout(() => {
       this.status.warn(`pgq: the worker did not stop within ${STOP_DEADLINE_MS / 1000} s of being asked; killing it`);
