@@ -26,7 +26,8 @@ const DEFAULTS: Required<PgqConfig> = {
   handlers: 'src/handlers',
   importFrom: 'pgqueuer',
 };
-const CONFIG_NAMES = ['pgq.config.ts', 'pgq.config.mts', 'pgq.config.js', 'pgq.config.mjs'];
+/** The names a config file is looked up by, in the working directory, first found wins. */
+export const CONFIG_NAMES = ['pgq.config.ts', 'pgq.config.mts', 'pgq.config.js', 'pgq.config.mjs'];
 const KEYS = new Set(Object.keys(DEFAULTS));
 
 /** Flags win over the config file, which wins over the defaults. */

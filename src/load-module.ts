@@ -23,7 +23,7 @@ export async function importModule(path: string): Promise<Record<string, unknown
   } catch (err) {
     if (err instanceof PgQueuerError) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    throw new PgQueuerError(`loading ${path} failed: ${message.split('\n')[0]}`, { cause: err });
+    throw new PgQueuerError(`loading ${path} failed: ${summary(message)}`, { cause: err });
   }
 }
 
@@ -37,4 +37,14 @@ function unwrapCommonJs(namespace: unknown): Record<string, unknown> {
   const ns = namespace as Record<string, unknown>;
   const inner = ns.default as Record<string, unknown> | undefined;
   return inner !== null && typeof inner === 'object' && inner.__esModule === true ? inner : ns;
+}
+
+/**
+ * The first line of a load error, which is one line in pgq's output. A first line that only
+ * announces what follows ("Transform failed with 1 error:", from a syntax error) gets the next
+ * one too: it names the file, line and column.
+ */
+function summary(message: string): string {
+  const [first = '', second] = message.split('\n').map((line) => line.trim()).filter(Boolean);
+  return first.endsWith(':') && second ? `${first} ${second}` : first;
 }

@@ -2,7 +2,7 @@ import { shown } from './shown-value.js';
 import type { CronSpec } from './scheduler/cron-spec.js';
 import { parseCron } from './scheduler/cron-spec.js';
 import { ConfigError } from './errors.js';
-import { silentLogger } from './logger.js';
+import { defaultLogger } from './logger.js';
 import { hasLoneSurrogate } from './lone-surrogates.js';
 import type {
   EntrypointOptions,
@@ -136,7 +136,7 @@ export function resolveSettings(options: PgQueuerOptions): Settings {
     throw new ConfigError('logger must have debug, info, warn and error methods (pino, or consoleLogger())');
   }
   return {
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? defaultLogger(),
     worker: resolveWorkerOptions(options),
     retention: resolveRetention(options.retention === undefined ? {} : options.retention),
     maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : positiveInteger(options.maxPayloadBytes, 'maxPayloadBytes'),

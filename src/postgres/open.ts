@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PgQueuerOptions } from '../types.js';
-import { silentLogger } from '../logger.js';
+import { defaultLogger } from '../logger.js';
 import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './connection.js';
 import { assertInstalled, install } from './migrations/runner.js';
 import { PgBackend } from './pg-backend.js';
@@ -22,7 +22,7 @@ export async function openPostgres(connection: ConnectionInput | pg.Pool, option
   const driver = new PgDriver(pool, {
     ownsPool,
     preparedStatements: options.preparedStatements ?? true,
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? defaultLogger(),
   });
   try {
     if (options.install) await install(driver, names);

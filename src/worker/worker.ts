@@ -13,6 +13,7 @@ import { serializeError } from './error-record.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
+import { logOutcome } from './outcome-log.js';
 import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
 
@@ -418,6 +419,7 @@ export class Worker {
     if (verdict.result !== undefined) completion.result = verdict.result;
     if (verdict.retryDelayMs !== undefined) completion.retryDelayMs = verdict.retryDelayMs;
     this.writer.add(completion);
+    logOutcome(this.logger, job, verdict);
     if (durationMs === undefined) return;
     this.prefetch.observe(durationMs);
     this.startPrefetched();

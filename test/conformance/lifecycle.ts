@@ -267,13 +267,14 @@ export function lifecycle(backend: Backend): void {
 
       test('a handler that ignores its timeout loses its slot after a short grace; its late result is ignored', async () => {
         const logger = warningsLogger();
+        let id = 0;
         await withQueue({ concurrency: 1, logger }, async (pgq) => {
           const late = deferred<string>();
           const next = countdown(1);
           pgq.entrypoint('stubborn', { timeoutMs: 100, onFailure: 'log' }, async (job) => (job.attempt === 1 ? late.promise : 'second'));
           pgq.entrypoint('after', async () => next.tick());
           pgq.start();
-          const id = await pgq.enqueue('stubborn', {});
+          id = await pgq.enqueue('stubborn', {});
           await pgq.enqueue('after', {});
           // With one slot, the other job runs only once the stubborn handler's slot is freed.
           await within(next.done, 10_000, 'the slot freed');
@@ -285,7 +286,10 @@ export function lifecycle(backend: Backend): void {
           assert.deepEqual([info.status, info.history.length], ['exception', 1], 'the late result changed nothing');
         });
         // Stopped: anything the late result set off has been written, or tried to be.
-        assert.deepEqual(logger.warnings, ['pgqueuer: a timed-out handler ignored its signal; its attempt is failed and its slot freed']);
+        assert.deepEqual(logger.warnings, [
+          'pgqueuer: a timed-out handler ignored its signal; its attempt is failed and its slot freed',
+          `pgqueuer: job ${id} (stubborn) attempt 1 failed; no attempts left`,
+        ]);
       });
 
       test('a handler that returns after its timeout, within the grace, still fails with JobTimeoutError', async () => {
@@ -300,8 +304,9 @@ export function lifecycle(backend: Backend): void {
         });
       });
 
-      test('the slot stays taken while a timed-out handler winds down within the grace; nothing is warned', async () => {
+      test('the slot stays taken while a timed-out handler winds down within the grace; only the failed attempt is warned', async () => {
         const logger = warningsLogger();
+        let first = 0;
         await withQueue({ concurrency: 1, logger }, async (pgq) => {
           let settledAt = 0;
           let nextStartedAt = 0;
@@ -314,12 +319,12 @@ export function lifecycle(backend: Backend): void {
           });
           pgq.entrypoint('next', async () => void (nextStartedAt = performance.now()));
           pgq.start();
-          const first = await pgq.enqueue('winding', {});
+          first = await pgq.enqueue('winding', {});
           const next = await pgq.enqueue('next', {});
           await pgq.waitForAll([first, next], WAIT);
           assert.ok(nextStartedAt >= settledAt, `the next job started ${(settledAt - nextStartedAt).toFixed(0)} ms before the slot was free`);
         });
-        assert.deepEqual(logger.warnings, []);
+        assert.deepEqual(logger.warnings, [`pgqueuer: job ${first} (winding) attempt 1 failed; no attempts left`]);
       });
 
       test('RetryLaterError snoozes: the job runs again later without using its retry budget', async () => {

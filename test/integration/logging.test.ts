@@ -92,3 +92,20 @@ test('consoleLogger writes one JSON line per entry to stderr, from its level up'
   assert.equal(entry.jobId, 7);
   assert.match(JSON.stringify(entry.err), /TypeError.*bad thing/);
 });
+
+test("consoleLogger's text format: one line per entry with its fields, an error's stack indented below", async () => {
+  const written = await output(async () => {
+    const log = consoleLogger('info', { format: 'text' });
+    log.debug({}, 'not shown');
+    log.info({ workerId: 'w-1', entrypoints: ['a', 'b'] }, 'pgqueuer: worker started');
+    const err = new Error('not implemented yet');
+    err.stack = 'Error: not implemented yet\n    at handler (src/handlers/a.ts:3:9)';
+    log.warn({ entrypoint: 'a', jobId: 7, attempt: 1, err }, 'pgqueuer: job 7 (a) attempt 1 failed; retrying');
+  });
+  assert.equal(written.length, 2);
+  assert.match(written[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  pgqueuer: worker started workerId=w-1 entrypoints=\["a","b"\]\n$/);
+  assert.match(
+    written[1]!,
+    /^\d\d:\d\d:\d\d\.\d{3} WARN  pgqueuer: job 7 \(a\) attempt 1 failed; retrying entrypoint=a jobId=7 attempt=1\n {4}Error: not implemented yet\n {8}at handler \(src\/handlers\/a\.ts:3:9\)\n$/,
+  );
+});
