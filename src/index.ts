@@ -63,6 +63,7 @@ export {
   PermanentJobError,
   PgQueuerError,
   PgQueuerSignal,
+  PreparedStatementsUnsupportedError,
   PrivilegeError,
   ReadOnlyError,
   RetryLaterError,

@@ -5,7 +5,7 @@ import { install } from '../admin.js';
 import { startEmbeddedPostgres } from '../postgres/embedded.js';
 import { ConfigError } from '../errors.js';
 import type { PgQueuer } from '../pgqueuer.js';
-import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
+import { connectionOf, exportConnectionFlags, schemaOf, type GlobalOptions } from './context.js';
 import { integerAtLeast } from './arguments.js';
 import { importModule } from '../load-module.js';
 import { visibleControls } from './terminal-text.js';
@@ -84,6 +84,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       .argument('<module>', 'file whose export is a PgQueuer, or a function returning one (.ts needs tsx)')
       .option('--export <name>', 'which export', 'default'),
   ).action(async (modulePath: string, opts: RunCliOptions) => {
+      exportConnectionFlags(globals());
       const pgq = await loadWorker(modulePath, opts.export);
       await serveIfAsked(pgq, opts);
       console.error(visibleControls(`pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`));
@@ -116,6 +117,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       }
       try {
         process.env.DATABASE_URL = url;
+        exportConnectionFlags(options);
         const report = await install(url, { schema: schemaOf(options) });
         if (report.applied.length > 0) console.error(`pgq: installed schema "${report.schema}" (migration ${report.version})`);
         const pgq = await loadWorker(modulePath, opts.export);
