@@ -173,6 +173,8 @@ export interface WorkEvents {
   /** The backend's clock jumped (a test clock): due jobs and schedule ticks may have changed. */
   timeChanged?(): void;
   error?(err: Error): void;
+  /** A probe sent by `probeNotifications` (by this subscriber or another) arrived. */
+  probed?(token: string): void;
 }
 
 /** What a completion watcher hears: jobs that finished. */

@@ -15,6 +15,7 @@ import { listLiveJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } fr
 import { getJobQuery, listJobsQuery } from './statements/job-info.js';
 import { pauseQueries } from './statements/pause.js';
 import { requeueQuery } from './statements/requeue.js';
+import { notifyProbeQuery } from './statements/notify.js';
 import { outcomesQuery } from './statements/outcomes.js';
 import { releaseQuery } from './statements/release.js';
 import { pruneQuery } from './statements/retention.js';
@@ -55,6 +56,7 @@ export class PgBackend implements QueueBackend {
       fireTick: fireTickQuery(names),
       register: registerWorkerQuery(names),
       unregister: unregisterWorkerQuery(names),
+      probe: notifyProbeQuery(names),
     };
   }
 
@@ -94,11 +96,12 @@ export class PgBackend implements QueueBackend {
   fireTick: QueueBackend['fireTick'] = (tick) => this.q.fireTick(this.driver, tick);
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
+  probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe(this.driver, token);
 
   async subscribe(events: WorkEvents): Promise<Subscription> {
     return this.driver.listen([this.names.channel], {
       onNotification: ({ payload }) => {
-        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string> };
+        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string };
         try {
           message = JSON.parse(payload);
         } catch {
@@ -108,6 +111,7 @@ export class PgBackend implements QueueBackend {
         else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
         else if (message.t === 'paused' && typeof message.e === 'string') events.paused(message.e);
         else if (message.t === 'resumed' && typeof message.e === 'string') events.resumed(message.e);
+        else if (message.t === 'probe' && typeof message.w === 'string') events.probed?.(message.w);
       },
       onReconnect: () => events.reconnected(),
       onError: (err) => events.error?.(err),
