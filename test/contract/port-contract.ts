@@ -997,6 +997,30 @@ export function portContract(adapter: Adapter): void {
         }
       });
 
+      contract('probeNotifications comes back to every work subscriber as probed(token), and as nothing else', async ({ backend }) => {
+        const probed = [deferred<string>(), deferred<string>()];
+        const other: string[] = [];
+        const subscriptions = await Promise.all(
+          probed.map((heard) =>
+            backend.subscribe({
+              enqueued: (e) => void other.push(`enqueued ${e}`),
+              cancelRequested: () => void other.push('cancelRequested'),
+              paused: () => void other.push('paused'),
+              resumed: () => void other.push('resumed'),
+              reconnected() {},
+              probed: (token) => heard.resolve(token),
+            }),
+          ),
+        );
+        try {
+          await backend.probeNotifications('worker-a:1');
+          assert.deepEqual(await within(Promise.all(probed.map((p) => p.promise)), EVENT_MS, 'both probes'), ['worker-a:1', 'worker-a:1']);
+          assert.deepEqual(other, []);
+        } finally {
+          await Promise.all(subscriptions.map((s) => s.close()));
+        }
+      });
+
       contract('subscribeCompletions delivers the ids of jobs that finished', async ({ backend }) => {
         const w = randomUUID();
         const done = new Set<number>();
