@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { PgQueuer, PreparedStatementsUnsupportedError, type Logger, type PgQueuerOptions } from '../../src/index.js';
 import { install } from '../../src/admin.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pgbouncerBinary, startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
-import { runPgq, type CliResult } from '../support/pgq-cli.js';
+import { pgqMain, runPgq, type CliResult } from '../support/pgq-cli.js';
 import { startWorker } from '../support/queue.js';
 import { countdown, deferred, until, within } from '../support/wait.js';
 
@@ -271,6 +276,50 @@ describe('through PgBouncer (pool_mode=transaction)', { skip }, () => {
     } finally {
       if (previous === undefined) delete process.env.PGQ_LISTEN_URL;
       else process.env.PGQ_LISTEN_URL = previous;
+    }
+  });
+
+  test('pgq --no-prepared-statements --listen-url run <module>: the worker the module exports gets both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgq-bouncer-run-'));
+    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    // Sets neither option itself: what it gets comes from pgq's flags.
+    writeFileSync(
+      join(dir, 'worker.mts'),
+      `import { PgQueuer } from ${JSON.stringify(index)};
+export default async () => {
+  const logger = { debug() {}, info() {}, error() {}, warn: (_o: unknown, m: string) => console.error('WARN ' + m) };
+  const pgq = await PgQueuer.connect(process.env.DATABASE_URL, { pollIntervalMs: 10_000, logger });
+  pgq.entrypoint('cli_run', async () => console.error('RAN'));
+  return pgq;
+};
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', pgqMain, '--no-prepared-statements', '--listen-url', db.url, 'run', join(dir, 'worker.mts')], {
+      env: { ...process.env, DATABASE_URL: pooled, PGQ_LISTEN_URL: undefined, PGQ_PREPARED_STATEMENTS: undefined, PGQ_SCHEMA: undefined },
+    });
+    let stderr = '';
+    const seen = async (pattern: RegExp): Promise<void> => {
+      await until(() => pattern.test(stderr) || child.exitCode !== null, 20_000, `${pattern} in the worker's stderr`);
+      assert.match(stderr, pattern);
+    };
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const producer = await PgQueuer.connect(pooled, behindPgBouncer());
+    try {
+      await seen(/worker from .* running/);
+      // The worker's first claim may still be on its way: the job waits for it or for the NOTIFY.
+      const t0 = Date.now();
+      await producer.enqueue('cli_run', {});
+      await seen(/RAN/);
+      assert.ok(Date.now() - t0 < 3_000, `the job started after ${Date.now() - t0} ms (the poll interval is 10 s)`);
+      child.kill('SIGTERM');
+      assert.equal(await within(exited, 15_000, 'the worker to exit'), 0, stderr);
+      assert.doesNotMatch(stderr, /WARN|refused/);
+    } finally {
+      child.kill('SIGKILL');
+      await producer.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
