@@ -83,6 +83,16 @@ export class NotificationCheck {
     this.scheduleRecheck();
   }
 
+  /**
+   * The listener is down (reconnecting): a probe now would only show that, and the worker
+   * already polls. No verdict until `probe()` is called again, once it is back.
+   */
+  suspend(): void {
+    clearTimeout(this.recheck);
+    if (this.pending) clearTimeout(this.pending.timer);
+    this.pending = undefined;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.recheck);

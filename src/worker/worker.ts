@@ -231,6 +231,7 @@ export class Worker {
       },
       error: (err) => {
         this.listenerDown = true;
+        this.notifications.suspend();
         this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
       },
     };

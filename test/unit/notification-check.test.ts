@@ -89,3 +89,15 @@ test('a probe the database did not take says nothing about notifications', async
   check.stop();
   assert.deepEqual(warnings, []);
 });
+
+test('while the listener is down no probe is judged; probing again after it is back gives the verdict', async () => {
+  const h = harness();
+  h.check.probe();
+  h.check.suspend();
+  await new Promise((resolve) => setTimeout(resolve, TIMING.timeoutMs * 3));
+  assert.deepEqual([h.changes, h.warnings, h.sent.length], [[], [], 1], 'no verdict, no probe while suspended');
+  h.check.probe();
+  await until(() => h.changes.length === 1, 2_000, 'the verdict after the listener is back');
+  h.check.stop();
+  assert.equal(h.warnings.length, 1);
+});
