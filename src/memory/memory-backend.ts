@@ -556,6 +556,10 @@ export class MemoryBackend implements QueueBackend {
     this.emitWork((l) => l.probed?.(token));
   }
 
+  async probeCompletions(token: string): Promise<void> {
+    for (const listener of this.doneListeners) setImmediate(() => listener.probed?.(token));
+  }
+
   async prune(policy: RetentionPolicy): Promise<PruneResult> {
     const now = this.now();
     const before = this.log.length;

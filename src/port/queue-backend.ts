@@ -99,5 +99,7 @@ export interface QueueBackend {
   probeNotifications(token: string): Promise<void>;
   /** Delivers the ids of jobs that just finished; heals itself after failures. */
   subscribeCompletions(events: CompletionEvents): Promise<Subscription>;
+  /** `probeNotifications` for completion subscribers: they hear it as `probed(token)`. */
+  probeCompletions(token: string): Promise<void>;
   close(): Promise<void>;
 }

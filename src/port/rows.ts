@@ -182,6 +182,10 @@ export interface CompletionEvents {
   done(ids: readonly number[]): void;
   /** Notifications may have been missed while the listener reconnected. */
   reconnected(): void;
+  /** The listener failed; it keeps reconnecting. */
+  error?(err: Error): void;
+  /** A probe sent by `probeCompletions` (by this subscriber or another) arrived. */
+  probed?(token: string): void;
 }
 
 export interface Subscription {

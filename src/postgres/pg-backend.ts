@@ -96,7 +96,8 @@ export class PgBackend implements QueueBackend {
   fireTick: QueueBackend['fireTick'] = (tick) => this.q.fireTick(this.driver, tick);
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
-  probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe(this.driver, token);
+  probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe.work(this.driver, token);
+  probeCompletions: QueueBackend['probeCompletions'] = (token) => this.q.probe.completions(this.driver, token);
 
   async subscribe(events: WorkEvents): Promise<Subscription> {
     return this.driver.listen([this.names.channel], {
@@ -122,13 +123,15 @@ export class PgBackend implements QueueBackend {
     return this.driver.listen([this.names.doneChannel], {
       onNotification: ({ payload }) => {
         try {
-          const message = JSON.parse(payload) as { t?: string; ids?: Array<number | string> };
+          const message = JSON.parse(payload) as { t?: string; ids?: Array<number | string>; w?: string };
           if (message.t === 'done' && Array.isArray(message.ids)) events.done(message.ids.map(Number));
+          else if (message.t === 'probe' && typeof message.w === 'string') events.probed?.(message.w);
         } catch {
           // not ours
         }
       },
       onReconnect: () => events.reconnected(),
+      onError: (err) => events.error?.(err),
     });
   }
 

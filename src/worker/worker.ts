@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { JobCanceledSignal, StateError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
+import { NotificationCheck } from '../notification-check.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
@@ -12,7 +13,6 @@ import { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
-import { NotificationCheck } from './notification-check.js';
 import type { Verdict } from './judge.js';
 import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
@@ -135,6 +135,8 @@ export class Worker {
     });
     const deafPollMs = Math.min(options.pollIntervalMs, DEAF_POLL_MS);
     this.notifications = new NotificationCheck(this.workerId, {
+      listener: 'this worker',
+      meanwhile: 'jobs are found by polling',
       send: (token) => this.backend.probeNotifications(token),
       changed: (arriving) => {
         this.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);

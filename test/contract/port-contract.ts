@@ -1021,6 +1021,23 @@ export function portContract(adapter: Adapter): void {
         }
       });
 
+      contract('probeCompletions comes back to completion subscribers as probed(token), not as done', async ({ backend }) => {
+        const probed = deferred<string>();
+        const done: number[] = [];
+        const subscription = await backend.subscribeCompletions({
+          done: (ids) => void done.push(...ids),
+          reconnected() {},
+          probed: (token) => probed.resolve(token),
+        });
+        try {
+          await backend.probeCompletions('watcher-a:1');
+          assert.equal(await within(probed.promise, EVENT_MS, 'the probe'), 'watcher-a:1');
+          assert.deepEqual(done, []);
+        } finally {
+          await subscription.close();
+        }
+      });
+
       contract('subscribeCompletions delivers the ids of jobs that finished', async ({ backend }) => {
         const w = randomUUID();
         const done = new Set<number>();

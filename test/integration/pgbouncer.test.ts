@@ -179,6 +179,32 @@ describe('through PgBouncer (pool_mode=transaction)', { skip }, () => {
     assert.match(warned[0]!, /set listenConnection \(or PGQ_LISTEN_URL, pgq --listen-url\)/);
   });
 
+  test('waitFor without listenConnection: one warning, then waits are answered by a fast poll', async () => {
+    const logger = recordingLogger();
+    const worker = await PgQueuer.connect(pooled, behindPgBouncer());
+    worker.entrypoint('waited_deaf', async () => ({ ok: true }));
+    const stop = startWorker(worker);
+    const producer = await PgQueuer.connect(pooled, behindPgBouncer({ listenConnection: undefined, pollIntervalMs: 10_000, logger }));
+    try {
+      // Answered once the watcher's probe has timed out (3 s), not by the 10 s poll.
+      const first = await producer.enqueue('waited_deaf', {});
+      assert.equal((await producer.waitFor(first, { timeoutMs: 9_000 })).status, 'successful');
+      assert.equal(logger.warnings.filter((w) => /notifications do not arrive.*waitFor/.test(w)).length, 1, logger.warnings.join('\n'));
+      for (let i = 0; i < 3; i++) {
+        const id = await producer.enqueue('waited_deaf', { i });
+        const t0 = Date.now();
+        assert.equal((await producer.waitFor(id, { timeoutMs: 5_000 })).status, 'successful');
+        assert.ok(Date.now() - t0 < 1_500, `waitFor took ${Date.now() - t0} ms`);
+      }
+    } finally {
+      await stop();
+      await producer.stop();
+    }
+    const warned = logger.warnings.filter((w) => /notifications do not arrive/.test(w));
+    assert.equal(warned.length, 1, warned.join('\n'));
+    assert.match(warned[0]!, /set listenConnection \(or PGQ_LISTEN_URL, pgq --listen-url\)/);
+  });
+
   test('with preparedStatements: true, pgqueuer says to turn them off, and a refused enqueue wrote nothing', async () => {
     let refused: PreparedStatementsUnsupportedError | undefined;
     let accepted = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NotificationCheck, type NotificationCheckTiming } from '../../src/worker/notification-check.js';
+import { NotificationCheck, type NotificationCheckTiming } from '../../src/notification-check.js';
 import type { Logger } from '../../src/types.js';
 import { until } from '../support/wait.js';
 
@@ -20,6 +20,8 @@ function harness() {
   };
   const state = { deaf: true };
   const check: NotificationCheck = new NotificationCheck('worker-1', {
+    listener: 'this worker',
+    meanwhile: 'jobs are found by polling',
     send: async (token) => {
       sent.push(token);
       // Another worker's probe on the same channel arrives either way.
@@ -39,7 +41,7 @@ test('probes that never come back: one warning naming what to set, however often
   await until(() => h.sent.length >= 4, 2_000, 'four probes');
   h.check.stop();
   assert.equal(h.warnings.length, 1);
-  assert.match(h.warnings[0]!, /notifications do not arrive/);
+  assert.match(h.warnings[0]!, /notifications do not arrive \(a NOTIFY this worker sent itself did not come back within 30 ms\), so jobs are found by polling/);
   assert.match(h.warnings[0]!, /PgBouncer with pool_mode=transaction/);
   assert.match(h.warnings[0]!, /set listenConnection \(or PGQ_LISTEN_URL, pgq --listen-url\)/);
   assert.match(h.warnings[0]!, /Polling every 200 ms/);
@@ -76,6 +78,8 @@ test('a probe the database did not take says nothing about notifications', async
   const warnings: string[] = [];
   let sends = 0;
   const check = new NotificationCheck('w', {
+    listener: 'this worker',
+    meanwhile: 'jobs are found by polling',
     send: async () => {
       sends++;
       throw new Error('connection refused');

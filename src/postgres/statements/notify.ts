@@ -22,10 +22,14 @@ export function notifyEnqueued(channel: string, source: string, delayExpr = '0')
 }
 
 /**
- * A worker's probe of its own notifications: a NOTIFY on the work channel that its listener
- * should hear back. Behind a transaction pooler the LISTEN succeeds but hears nothing.
+ * A listener's probe of its own notifications: a NOTIFY on the work (or completions) channel
+ * that its listener should hear back. Behind a transaction pooler the LISTEN succeeds but hears nothing.
  */
 export function notifyProbeQuery(n: SchemaNames) {
   const probe = prepared('notify_probe', `SELECT pg_notify('${n.channel}', json_build_object('t', 'probe', 'w', $1::text)::text)`);
-  return async (db: Queryable, token: string): Promise<void> => void (await db.query(probe, [token]));
+  const probeDone = prepared('notify_probe_done', `SELECT pg_notify('${n.doneChannel}', json_build_object('t', 'probe', 'w', $1::text)::text)`);
+  return {
+    work: async (db: Queryable, token: string): Promise<void> => void (await db.query(probe, [token])),
+    completions: async (db: Queryable, token: string): Promise<void> => void (await db.query(probeDone, [token])),
+  };
 }

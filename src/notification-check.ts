@@ -1,4 +1,4 @@
-import type { Logger } from '../types.js';
+import type { Logger } from './types.js';
 
 /** When the check probes, and how long it waits. */
 export interface NotificationCheckTiming {
@@ -17,7 +17,11 @@ export const NOTIFICATION_CHECK_TIMING: NotificationCheckTiming = {
 };
 
 export interface NotificationCheckParts {
-  /** Sends a probe the way work notifications travel. */
+  /** Who listens, for the warning: "this worker", "waitFor". */
+  listener: string;
+  /** What polling stands in for, for the warning: "jobs are found by polling". */
+  meanwhile: string;
+  /** Sends a probe the way the listened-for notifications travel. */
   send(token: string): Promise<void>;
   /** Notifications stopped (false) or started again (true) arriving. */
   changed(arriving: boolean): void;
@@ -27,15 +31,15 @@ export interface NotificationCheckParts {
 }
 
 /**
- * Whether this worker's notifications arrive. Behind a pooler in transaction mode (PgBouncer
+ * Whether a listener's notifications arrive. Behind a pooler in transaction mode (PgBouncer
  * with `pool_mode=transaction`) LISTEN succeeds, but the session it ran in is handed to other
- * clients, so nothing ever arrives and every job would wait for the poll. The worker NOTIFYs
- * itself on start, after its listener reconnects and periodically; a probe that does not come
- * back in time means notifications are missing: warn once, saying what to set, and poll fast
- * until a probe comes back.
+ * clients, so nothing ever arrives and every job (or wait) would take a whole poll interval.
+ * The listener's owner (a worker, the completion watcher) NOTIFYs itself once listening, after
+ * its listener reconnects and periodically; a probe that does not come back in time means
+ * notifications are missing: warn once, saying what to set, and poll fast until one does.
  */
 export class NotificationCheck {
-  /** Assumed until a probe says otherwise: the worker starts at its normal poll interval. */
+  /** Assumed until a probe says otherwise: the owner starts at its normal poll interval. */
   private arriving = true;
   private warned = false;
   private sequence = 0;
@@ -44,7 +48,7 @@ export class NotificationCheck {
   private stopped = false;
 
   constructor(
-    /** Tells this worker's probes from other workers' on the shared channel. */
+    /** Tells this listener's probes from other processes' on the shared channel. */
     private readonly prefix: string,
     private readonly parts: NotificationCheckParts,
     private readonly timing: NotificationCheckTiming = NOTIFICATION_CHECK_TIMING,
@@ -72,9 +76,9 @@ export class NotificationCheck {
     });
   }
 
-  /** A probe arrived on the work channel. */
+  /** A probe arrived on the listened channel. */
   received(token: string): void {
-    // Another worker's probe says nothing about this worker's listener.
+    // Another process's probe says nothing about this listener.
     if (this.stopped || !token.startsWith(`${this.prefix}:`)) return;
     // Even a late one proves notifications reach this listener.
     if (this.pending) clearTimeout(this.pending.timer);
@@ -84,7 +88,7 @@ export class NotificationCheck {
   }
 
   /**
-   * The listener is down (reconnecting): a probe now would only show that, and the worker
+   * The listener is down (reconnecting): a probe now would only show that, and its owner
    * already polls. No verdict until `probe()` is called again, once it is back.
    */
   suspend(): void {
@@ -112,13 +116,13 @@ export class NotificationCheck {
     this.arriving = arriving;
     if (!arriving) {
       const facts = { probeTimeoutMs: this.timing.timeoutMs, pollIntervalMs: this.parts.fastPollMs };
-      // Once per worker: a pooler in front keeps it deaf for good, and a warning a minute is noise.
+      // Once per listener: a pooler in front keeps it deaf for good, and a warning a minute is noise.
       if (!this.warned) {
         this.warned = true;
         this.parts.logger.warn(
           facts,
-          `pgqueuer: notifications do not arrive (a NOTIFY this worker sent itself did not come back within ${this.timing.timeoutMs} ms), ` +
-            'so jobs are found by polling. Behind PgBouncer with pool_mode=transaction, LISTEN needs a direct connection to PostgreSQL: ' +
+          `pgqueuer: notifications do not arrive (a NOTIFY ${this.parts.listener} sent itself did not come back within ${this.timing.timeoutMs} ms), ` +
+            `so ${this.parts.meanwhile}. Behind PgBouncer with pool_mode=transaction, LISTEN needs a direct connection to PostgreSQL: ` +
             `set listenConnection (or PGQ_LISTEN_URL, pgq --listen-url). Polling every ${this.parts.fastPollMs} ms until notifications arrive`,
         );
       } else {
