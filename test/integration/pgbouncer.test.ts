@@ -233,6 +233,23 @@ describe('through PgBouncer (pool_mode=transaction)', { skip }, () => {
     assert.equal(rows[0].n, accepted, 'exactly the accepted enqueues were written');
   });
 
+  test('a worker with preparedStatements: true fails run() with the typed error, not a raw 42P05', async () => {
+    let failed: unknown;
+    // Its start prepares several statements; sooner or later one lands on a server session that
+    // an earlier worker prepared it on.
+    for (let round = 0; round < 10 && failed === undefined; round++) {
+      const worker = await PgQueuer.connect(pooled, { preparedStatements: true, listenConnection: db.url, heartbeatIntervalMs: 200 });
+      worker.entrypoint('prepared_worker', async () => {});
+      const running = worker.run({ handleSignals: false });
+      const outcome = await Promise.race([running.then(() => 'stopped', (err: unknown) => err), until(() => worker.health().ready, 10_000, 'ready').then(() => 'ready')]);
+      if (outcome !== 'ready' && outcome !== 'stopped') failed = outcome;
+      await worker.stop();
+      await running.catch(() => {});
+    }
+    assert.ok(failed instanceof PreparedStatementsUnsupportedError, `run() rejected with ${String(failed)}`);
+    assert.match(failed.message, /--no-prepared-statements/);
+  });
+
   test('every CLI command, run twice: with --no-prepared-statements and with PGQ_PREPARED_STATEMENTS=false', async () => {
     const producer = await PgQueuer.connect(pooled, behindPgBouncer());
     const ids = await producer.enqueueMany(Array.from({ length: 12 }, (_, i) => ({ entrypoint: 'cli_job', payload: { i } })));
@@ -241,9 +258,10 @@ describe('through PgBouncer (pool_mode=transaction)', { skip }, () => {
       ['--no-prepared-statements', (args) => runPgq(pooled, ['--no-prepared-statements', ...args])],
       ['PGQ_PREPARED_STATEMENTS=false', (args) => runPgq(pooled, args, { PGQ_PREPARED_STATEMENTS: 'false' })],
     ];
-    for (const [way, pgq] of ways) {
-      // Each way takes its own jobs, so the second run finds what it acts on as the first did.
-      const [a, b, c] = way === ways[0]![0] ? ids.slice(0, 4) : ids.slice(4, 8);
+    // Both ways at once (each command twice, on whatever server sessions the pool hands out);
+    // each way takes its own jobs, so both find what they act on.
+    await Promise.all(ways.map(async ([way, pgq], w) => {
+      const [a, b, c] = ids.slice(w * 4, w * 4 + 4);
       const commands: string[][] = [
         ['verify'],
         ['install'],
@@ -267,7 +285,7 @@ describe('through PgBouncer (pool_mode=transaction)', { skip }, () => {
         const result = await pgq(args);
         assert.equal(result.code, 0, `pgq ${args.join(' ')} (${way}): exit ${result.code}\n${result.stderr}`);
       }
-    }
+    }));
     // Without either, a second command finds the first one's prepared statement on its pooled session.
     const results = [await runPgq(pooled, ['queue']), await runPgq(pooled, ['queue']), await runPgq(pooled, ['queue'])];
     const failed = results.find((r) => r.code !== 0);
