@@ -110,6 +110,32 @@ export class PrivilegeError extends PgQueuerError {
   }
 }
 
+/**
+ * The server refused one of pgqueuer's prepared statements as already prepared, or as never
+ * prepared, on a connection that had prepared it. A session's prepared statements then do not
+ * stay with it: a pooler hands each transaction to another server connection (PgBouncer in
+ * transaction pooling mode before 1.21, or without `max_prepared_statements`). Nothing was
+ * written by the statement refused (an enqueue that rejects with this enqueued nothing).
+ * Turn prepared statements off for connections through such a pooler.
+ */
+export class PreparedStatementsUnsupportedError extends PgQueuerError {
+  constructor(
+    /** What the server said (`prepared statement "pgq_enqueue_one_…" already exists`). */
+    readonly detail: string,
+    /** What pgqueuer was running (a statement's name, such as `enqueue_one`), when known. */
+    readonly statement?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${statement ? `pgqueuer's "${statement}" statement` : 'a statement'} was refused (${detail}), nothing was written: ` +
+        'the connection goes through a pooler that does not keep prepared statements per session ' +
+        '(PgBouncer with pool_mode=transaction): set preparedStatements: false ' +
+        '(pgq --no-prepared-statements, or PGQ_PREPARED_STATEMENTS=false)',
+      options,
+    );
+  }
+}
+
 /** The pgqueuer tables are missing from the database (run `pgq install`). */
 export class SchemaNotInstalledError extends PgQueuerError {
   constructor(

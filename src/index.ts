@@ -66,6 +66,7 @@ export {
   PermanentJobError,
   PgQueuerError,
   PgQueuerSignal,
+  PreparedStatementsUnsupportedError,
   PrivilegeError,
   ReadOnlyError,
   RetryLaterError,

@@ -111,6 +111,7 @@ const PGQUEUER_OPTION_KEYS = [
   'logger',
   'maxPayloadBytes',
   'preparedStatements',
+  'listenConnection',
   'install',
   'retention',
   'metrics',
@@ -129,6 +130,10 @@ export function resolveSettings(options: PgQueuerOptions): Settings {
   rejectUnknownKeys(options, PGQUEUER_OPTION_KEYS, 'options');
   for (const key of ['preparedStatements', 'install'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new ConfigError(`${key} must be true or false, got ${shown(options[key])}`);
+  }
+  const listen = options.listenConnection;
+  if (listen !== undefined && typeof listen !== 'string' && (listen === null || typeof listen !== 'object' || Array.isArray(listen))) {
+    throw new ConfigError(`listenConnection must be a connection URL or a pg client configuration, got ${shown(listen)}`);
   }
   if (options.schema !== undefined && typeof options.schema !== 'string') throw new ConfigError(`schema must be a string, got ${shown(options.schema)}`);
   const logger = options.logger;

@@ -3,6 +3,7 @@
  * from here; index.ts re-exports them. (The schema file's own types, `JobDefinition` and
  * `JobsSchema`, live with `defineJobs` in schema/define-jobs.ts.)
  */
+import type { ClientConfig } from 'pg';
 import type { Registry } from 'prom-client';
 
 /** JSON object stored beside a job's payload (trace context, schema fingerprints, your own tags). */
@@ -328,8 +329,21 @@ export interface PgQueuerOptions extends Partial<WorkerOptions> {
   logger?: Logger;
   /** Largest payload accepted by enqueue, in bytes of JSON. Default 1 MiB. */
   maxPayloadBytes?: number;
-  /** Prepare statements once per connection (default true); turn off behind old PgBouncer. */
+  /**
+   * Prepare statements once per connection. Default true, or `PGQ_PREPARED_STATEMENTS` when set
+   * (`false`/`0`/`off`/`no`). Turn off behind a pooler that hands each transaction to another
+   * server connection (PgBouncer with `pool_mode=transaction`), which otherwise refuses them
+   * with `PreparedStatementsUnsupportedError`.
+   */
   preparedStatements?: boolean;
+  /**
+   * A direct connection to PostgreSQL (a URL or a `pg` client configuration) used only to
+   * LISTEN, by workers and by `waitFor`. Default `PGQ_LISTEN_URL` when set, else the main
+   * connection. Set it when the main connection goes through PgBouncer in transaction mode:
+   * notifications sent to a pooled session never arrive, and without this the worker finds
+   * jobs by polling (it warns once, and polls every 200 ms until notifications arrive).
+   */
+  listenConnection?: string | ClientConfig;
   /** Install or upgrade the schema on connect instead of failing when it is missing. */
   install?: boolean;
   /**

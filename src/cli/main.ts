@@ -20,8 +20,10 @@ const program = new Command('pgq')
   .version(packageVersion(), '-V, --version', "print pgqueuer's version")
   .option('--database-url <url>', 'PostgreSQL connection URL (default: $DATABASE_URL, else the PG* variables)')
   .option('--schema-name <name>', 'schema holding pgqueuer\'s tables (default: $PGQ_SCHEMA or "pgqueuer")')
+  .option('--no-prepared-statements', 'send statements unprepared, as PgBouncer with pool_mode=transaction needs (default: $PGQ_PREPARED_STATEMENTS, else prepared)')
+  .option('--listen-url <url>', 'direct PostgreSQL connection for LISTEN when --database-url goes through PgBouncer in transaction mode (default: $PGQ_LISTEN_URL)')
   .showHelpAfterError('(run pgq --help for usage)')
-  // Each command's --help lists the options it inherits (--database-url, --schema-name).
+  // Each command's --help lists the options it inherits (--database-url, --schema-name, …).
   .configureHelp({ showGlobalOptions: true })
   // Commander's own errors quote arguments as typed, control characters included. Set here,
   // before the commands are added: each copies it.

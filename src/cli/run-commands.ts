@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { install } from '../admin.js';
 import { ConfigError } from '../errors.js';
 import type { PgQueuer } from '../pgqueuer.js';
-import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
+import { connectionOf, exportConnectionFlags, schemaOf, type GlobalOptions } from './context.js';
 import { integerAtLeast } from './arguments.js';
 import { importModule } from '../load-module.js';
 import { logLevelOf, useLogLevel, withLogLevelOptions, type CliStatus, type LogLevelOptions } from './log-level.js';
@@ -126,6 +126,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       .option('--export <name>', 'which export', 'default'),
   )).action(async (modulePath: string, opts: RunCliOptions) => {
       const status = useLogLevel(logLevelOf(opts));
+      exportConnectionFlags(globals());
       await runWorker(modulePath, opts, status, `pgq: worker from ${modulePath} running; Ctrl-C stops it gracefully`);
     });
 
@@ -156,6 +157,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       }
       try {
         process.env.DATABASE_URL = url;
+        exportConnectionFlags(options);
         const report = await install(url, { schema: schemaOf(options) });
         if (report.applied.length > 0) status.info(`pgq: installed schema "${report.schema}" (migration ${report.version})`);
         if (opts.watch) await runWithReload(modulePath, workerCommand(modulePath, opts, level), status);

@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { JobNotFoundError, StateError, WaitTimeoutError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
+import { NotificationCheck } from '../notification-check.js';
 import { isLastingFailure } from '../port/lasting-failure.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import type { JobOutcome, Subscription } from '../port/rows.js';
 import type { JobCompletion, Logger, WaitOptions } from '../types.js';
+
+/** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
+const DEAF_POLL_MS = 200;
 
 interface Waiter {
   resolve(completion: JobCompletion): void;
@@ -14,7 +19,8 @@ interface Waiter {
 /**
  * Awaits job completions for any number of ids over one LISTEN connection. A notification
  * says which jobs finished; their outcomes are then read in one query per batch. Polling
- * covers notifications lost while the connection was down, so a wait never hangs on one.
+ * covers notifications lost while the connection was down, so a wait never hangs on one, and
+ * polls fast while its own probes do not come back (LISTEN through a transaction pooler).
  */
 export class CompletionWatcher implements Service {
   private readonly waiters = new Map<number, Set<Waiter>>();
@@ -23,12 +29,28 @@ export class CompletionWatcher implements Service {
   private fetching: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly notifications: NotificationCheck;
+  private readonly deafPollMs: number;
+  private deaf = false;
 
   constructor(
     private readonly backend: QueueBackend,
     private readonly pollIntervalMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.deafPollMs = Math.min(pollIntervalMs, DEAF_POLL_MS);
+    this.notifications = new NotificationCheck(randomUUID(), {
+      listener: 'waitFor',
+      meanwhile: 'waitFor learns of finished jobs by polling',
+      send: (token) => this.backend.probeCompletions(token),
+      changed: (arriving) => {
+        this.deaf = !arriving;
+        this.restartPolling();
+      },
+      fastPollMs: this.deafPollMs,
+      logger,
+    });
+  }
 
   /** Resolves once job `id` finished (successful, exception or canceled). */
   async waitFor(id: number, options: WaitOptions = {}): Promise<JobCompletion> {
@@ -59,6 +81,7 @@ export class CompletionWatcher implements Service {
   /** Stops listening; waits still pending reject with a `StateError`. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.notifications.stop();
     clearInterval(this.pollTimer);
     for (const [id, set] of this.waiters) {
       for (const w of set) {
@@ -74,18 +97,38 @@ export class CompletionWatcher implements Service {
 
   /** Subscribes to completion notifications; the first wait does it when nobody did. */
   async start(): Promise<void> {
-    this.subscription ??= this.backend.subscribeCompletions({
-      done: (ids) => this.fetch(ids.filter((id) => this.waiters.has(id))),
-      reconnected: () => this.fetch([...this.waiters.keys()]),
-    });
-    this.subscription.catch(() => {
-      this.subscription = undefined; // the next waitFor tries again
-    });
+    if (!this.subscription) {
+      this.subscription = this.backend.subscribeCompletions({
+        done: (ids) => this.fetch(ids.filter((id) => this.waiters.has(id))),
+        reconnected: () => {
+          this.fetch([...this.waiters.keys()]);
+          this.notifications.probe();
+        },
+        error: () => this.notifications.suspend(),
+        probed: (token) => this.notifications.received(token),
+      });
+      this.subscription.then(
+        // LISTEN succeeding is no proof: through a transaction pooler it hears nothing.
+        () => this.notifications.probe(),
+        () => {
+          this.subscription = undefined; // the next waitFor tries again
+        },
+      );
+    }
     await this.subscription;
   }
 
   private startPolling(): void {
-    this.pollTimer ??= setInterval(() => this.fetch([...this.waiters.keys()]), this.pollIntervalMs);
+    this.pollTimer ??= setInterval(() => this.fetch([...this.waiters.keys()]), this.deaf ? this.deafPollMs : this.pollIntervalMs);
+  }
+
+  /** The poll's interval changed: waits in progress poll at the new one from now. */
+  private restartPolling(): void {
+    if (!this.pollTimer) return;
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    this.startPolling();
+    if (this.deaf) this.fetch([...this.waiters.keys()]);
   }
 
   /** Queues ids for the next lookup; one lookup runs at a time and takes everything queued. */

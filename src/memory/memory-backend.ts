@@ -594,6 +594,14 @@ export class MemoryBackend implements QueueBackend {
     return { close: async () => void this.workListeners.delete(events) };
   }
 
+  async probeNotifications(token: string): Promise<void> {
+    this.emitWork((l) => l.probed?.(token));
+  }
+
+  async probeCompletions(token: string): Promise<void> {
+    for (const listener of this.doneListeners) setImmediate(() => listener.probed?.(token));
+  }
+
   async prune(policy: RetentionPolicy): Promise<PruneResult> {
     const now = this.now();
     const before = this.log.length;

@@ -97,7 +97,14 @@ export interface QueueBackend {
   unregisterWorker(workerId: string): Promise<void>;
   /** Delivers work notifications to a worker; the subscription heals itself after failures. */
   subscribe(events: WorkEvents): Promise<Subscription>;
+  /**
+   * Sends `token` the way work notifications travel; every work subscriber hears it as
+   * `probed(token)`. A worker probes itself to learn whether its notifications arrive.
+   */
+  probeNotifications(token: string): Promise<void>;
   /** Delivers the ids of jobs that just finished; heals itself after failures. */
   subscribeCompletions(events: CompletionEvents): Promise<Subscription>;
+  /** `probeNotifications` for completion subscribers: they hear it as `probed(token)`. */
+  probeCompletions(token: string): Promise<void>;
   close(): Promise<void>;
 }

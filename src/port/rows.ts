@@ -189,6 +189,8 @@ export interface WorkEvents {
   /** The backend's clock jumped (a test clock): due jobs and schedule ticks may have changed. */
   timeChanged?(): void;
   error?(err: Error): void;
+  /** A probe sent by `probeNotifications` (by this subscriber or another) arrived. */
+  probed?(token: string): void;
 }
 
 /** What a completion watcher hears: jobs that finished. */
@@ -196,6 +198,10 @@ export interface CompletionEvents {
   done(ids: readonly number[]): void;
   /** Notifications may have been missed while the listener reconnected. */
   reconnected(): void;
+  /** The listener failed; it keeps reconnecting. */
+  error?(err: Error): void;
+  /** A probe sent by `probeCompletions` (by this subscriber or another) arrived. */
+  probed?(token: string): void;
 }
 
 export interface Subscription {

@@ -25,6 +25,34 @@ export function poolConfig(input: ConnectionInput): pg.PoolConfig {
   return url ? { ...DEFAULTS, connectionString: checkedUrl(url, 'DATABASE_URL') } : { ...DEFAULTS };
 }
 
+/** Whether to prepare statements: the option, else `PGQ_PREPARED_STATEMENTS`, else yes. */
+export function preparedStatementsSetting(option: boolean | undefined): boolean {
+  if (option !== undefined) return option;
+  const env = process.env.PGQ_PREPARED_STATEMENTS?.trim().toLowerCase();
+  if (!env) return true;
+  if (['false', '0', 'off', 'no'].includes(env)) return false;
+  if (['true', '1', 'on', 'yes'].includes(env)) return true;
+  throw new ConfigError(`PGQ_PREPARED_STATEMENTS must be true or false, got ${JSON.stringify(process.env.PGQ_PREPARED_STATEMENTS)}`);
+}
+
+/**
+ * The connection LISTEN uses: the option, else `PGQ_LISTEN_URL`, else undefined (the main
+ * connection's). A separate one exists for poolers in transaction mode, where a LISTEN on a
+ * pooled session hears nothing.
+ */
+export function listenConfig(option: string | pg.ClientConfig | undefined): pg.ClientConfig | undefined {
+  if (option !== undefined) return listenClientConfig(option, 'listenConnection');
+  const env = process.env.PGQ_LISTEN_URL;
+  return env ? listenClientConfig(env, 'PGQ_LISTEN_URL') : undefined;
+}
+
+function listenClientConfig(input: string | pg.ClientConfig, what: string): pg.ClientConfig {
+  const { max: _max, idleTimeoutMillis: _idle, ...client } = typeof input === 'string'
+    ? { ...DEFAULTS, connectionString: checkedUrl(input, what) }
+    : poolConfig(input as pg.PoolConfig);
+  return client;
+}
+
 /** pg parses the URL with `new URL` and throws a bare TypeError; say which setting it was. */
 function checkedUrl(url: string, what: string): string {
   // A socket directory ("/var/run/postgresql") is not a URL, and pg takes it as one.

@@ -1,4 +1,4 @@
-import { ConnectionError, PgQueuerError, ReadOnlyError, SchemaNotInstalledError, StatementTimeoutError } from '../errors.js';
+import { ConnectionError, PgQueuerError, PreparedStatementsUnsupportedError, ReadOnlyError, SchemaNotInstalledError, StatementTimeoutError } from '../errors.js';
 import { failureReason, isConnectionFailure } from './connection.js';
 import type { Queryable, Statement } from './driver.js';
 import { INSUFFICIENT_PRIVILEGE, privilegeError } from './privilege-error.js';
@@ -7,7 +7,7 @@ import { INSUFFICIENT_PRIVILEGE, privilegeError } from './privilege-error.js';
  * The driver's errors that say something about the database rather than the data, turned into
  * pgqueuer's typed errors here, so no PostgreSQL error code leaves this folder: a lost or
  * refused connection, a read-only server, a statement timeout, a missing privilege, a missing
- * schema. Everything else (a constraint, bad data) passes through as the driver threw it, for
+ * schema, a pooler that loses prepared statements. Everything else (a constraint, bad data) passes through as the driver threw it, for
  * the statements that handle it themselves.
  */
 
@@ -29,12 +29,16 @@ export interface FaultSite {
   role?: string;
   /** A session still usable after the error, to ask what a denied role lacks. */
   session?: Queryable;
+  /** The statement was sent as a named prepared statement. */
+  prepared?: boolean;
 }
 
 const READ_ONLY_TRANSACTION = '25006';
 const QUERY_CANCELED = '57014';
 const UNDEFINED_TABLE = '42P01';
 const INVALID_SCHEMA_NAME = '3F000';
+const DUPLICATE_PREPARED_STATEMENT = '42P05';
+const INVALID_SQL_STATEMENT_NAME = '26000'; // "prepared statement … does not exist"
 
 export async function typedFault(err: unknown, site: FaultSite): Promise<unknown> {
   if (!(err instanceof Error) || err instanceof PgQueuerError) return err;
@@ -42,6 +46,11 @@ export async function typedFault(err: unknown, site: FaultSite): Promise<unknown
   const purpose = purposeOf(site.statement);
   if (isConnectionFailure(err)) return lostConnection(err, site, purpose);
   switch (code) {
+    case DUPLICATE_PREPARED_STATEMENT:
+    case INVALID_SQL_STATEMENT_NAME:
+      // The driver prepares each statement once per connection and remembers it, so either
+      // answer means the server session changed under the connection: a transaction pooler.
+      return site.prepared ? new PreparedStatementsUnsupportedError(err.message, purpose, { cause: err }) : err;
     case READ_ONLY_TRANSACTION:
       return new ReadOnlyError(err.message, purpose, { cause: err });
     case QUERY_CANCELED:

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { PgQueuerOptions } from '../types.js';
 import { defaultLogger } from '../logger.js';
-import { connectionError, isConnectionFailure, poolConfig, type ConnectionInput } from './connection.js';
+import { connectionError, isConnectionFailure, listenConfig, poolConfig, preparedStatementsSetting, type ConnectionInput } from './connection.js';
 import { assertInstalled, install } from './migrations/runner.js';
 import { PgBackend } from './pg-backend.js';
 import { PgDriver } from './pg-driver.js';
@@ -17,13 +17,11 @@ export type { ConnectionInput } from './connection.js';
  */
 export async function openPostgres(connection: ConnectionInput | pg.Pool, options: PgQueuerOptions): Promise<PgBackend> {
   const names = schemaNames(options.schema); // a bad name fails before a connection is made
+  const preparedStatements = preparedStatementsSetting(options.preparedStatements);
+  const listen = listenConfig(options.listenConnection);
   const ownsPool = !(connection instanceof pg.Pool);
   const pool = connection instanceof pg.Pool ? connection : new pg.Pool(poolConfig(connection));
-  const driver = new PgDriver(pool, {
-    ownsPool,
-    preparedStatements: options.preparedStatements ?? true,
-    logger: options.logger ?? defaultLogger(),
-  });
+  const driver = new PgDriver(pool, { ownsPool, preparedStatements, listen, logger: options.logger ?? defaultLogger() });
   try {
     if (options.install) await install(driver, names);
     else await assertInstalled(driver, names);

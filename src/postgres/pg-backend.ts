@@ -17,6 +17,7 @@ import { listLiveJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } fr
 import { getJobQuery, listJobsQuery } from './statements/job-info.js';
 import { pauseQueries } from './statements/pause.js';
 import { requeueQuery } from './statements/requeue.js';
+import { notifyProbeQuery } from './statements/notify.js';
 import { outcomesQuery } from './statements/outcomes.js';
 import { releaseQuery } from './statements/release.js';
 import { pruneQuery } from './statements/retention.js';
@@ -59,6 +60,7 @@ export class PgBackend implements QueueBackend {
       fireTick: fireTickQuery(names),
       register: registerWorkerQuery(names),
       unregister: unregisterWorkerQuery(names),
+      probe: notifyProbeQuery(names),
     };
   }
 
@@ -116,11 +118,13 @@ export class PgBackend implements QueueBackend {
   fireTick: QueueBackend['fireTick'] = (tick) => this.q.fireTick(this.driver, tick);
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
+  probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe.work(this.driver, token);
+  probeCompletions: QueueBackend['probeCompletions'] = (token) => this.q.probe.completions(this.driver, token);
 
   async subscribe(events: WorkEvents): Promise<Subscription> {
     return this.driver.listen([this.names.channel], {
       onNotification: ({ payload }) => {
-        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string> };
+        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string };
         try {
           message = JSON.parse(payload);
         } catch {
@@ -130,6 +134,7 @@ export class PgBackend implements QueueBackend {
         else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
         else if (message.t === 'paused' && typeof message.e === 'string') events.paused(message.e);
         else if (message.t === 'resumed' && typeof message.e === 'string') events.resumed(message.e);
+        else if (message.t === 'probe' && typeof message.w === 'string') events.probed?.(message.w);
       },
       onReconnect: () => events.reconnected(),
       onError: (err) => events.error?.(err),
@@ -140,13 +145,15 @@ export class PgBackend implements QueueBackend {
     return this.driver.listen([this.names.doneChannel], {
       onNotification: ({ payload }) => {
         try {
-          const message = JSON.parse(payload) as { t?: string; ids?: Array<number | string> };
+          const message = JSON.parse(payload) as { t?: string; ids?: Array<number | string>; w?: string };
           if (message.t === 'done' && Array.isArray(message.ids)) events.done(message.ids.map(Number));
+          else if (message.t === 'probe' && typeof message.w === 'string') events.probed?.(message.w);
         } catch {
           // not ours
         }
       },
       onReconnect: () => events.reconnected(),
+      onError: (err) => events.error?.(err),
     });
   }
 

@@ -17,6 +17,11 @@ export interface PgDriverOptions {
    * not support named prepared statements (PgBouncer in transaction mode before 1.21).
    */
   preparedStatements: boolean;
+  /**
+   * Where LISTEN connects, when not where the pool does: a direct connection beside a pooler
+   * in transaction mode, which would hand a LISTENing session to other clients.
+   */
+  listen?: pg.ClientConfig | undefined;
   logger: Logger;
 }
 
@@ -100,12 +105,17 @@ export class PgDriver implements Driver {
   }
 
   async listen(channels: readonly string[], callbacks: ListenCallbacks): Promise<Subscription> {
-    const listener = new PgListener(this.pool.options, channels, callbacks, () => this.listeners.delete(listener));
+    const config = this.options.listen ?? this.pool.options;
+    const listener = new PgListener(config, channels, callbacks, () => this.listeners.delete(listener));
     try {
       await listener.start();
     } catch (err) {
       // LISTEN writes nothing: a failure is one to connect, whenever it came.
-      throw await this.fault(err, 'connecting');
+      if (!this.options.listen) throw await this.fault(err, 'connecting');
+      const site: FaultSite = { stage: 'connecting', target: describeTarget(config) };
+      const role = configuredUser(config);
+      if (role !== undefined) site.role = role;
+      throw await typedFault(err, site);
     }
     this.listeners.add(listener);
     return listener;
@@ -141,7 +151,10 @@ export class PgDriver implements Driver {
   /** The driver's error typed; `client`, when its session is still usable, to ask what a denied role lacks. */
   private fault(err: unknown, stage: FaultStage, statement?: Statement, client?: pg.PoolClient): Promise<unknown> {
     const site: FaultSite = { stage, target: this.target };
-    if (statement) site.statement = statement;
+    if (statement) {
+      site.statement = statement;
+      site.prepared = this.isPrepared(statement);
+    }
     const role = (client as { user?: string } | undefined)?.user ?? configuredUser(this.pool.options);
     if (role !== undefined) site.role = role;
     if (client) {
@@ -151,9 +164,13 @@ export class PgDriver implements Driver {
   }
 
   private config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
-    return this.options.preparedStatements && statement.name
+    return this.isPrepared(statement)
       ? { name: statement.name, text: statement.text, values: values as unknown[] }
       : { text: statement.text, values: values as unknown[] };
+  }
+
+  private isPrepared(statement: Statement): boolean {
+    return this.options.preparedStatements && statement.name !== '';
   }
 }
 

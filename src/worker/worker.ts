@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { JobCanceledSignal, StateError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
+import { NotificationCheck } from '../notification-check.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
@@ -18,6 +19,8 @@ import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
 
 const CLAIM_RETRY_MIN_MS = 100;
+/** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
+const DEAF_POLL_MS = 200;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
 const MAX_TIMER_MS = 60_000;
 /**
@@ -60,6 +63,7 @@ export class Worker {
   private readonly runner: JobRunner;
   private readonly writer: CompletionWriter;
   private readonly heartbeat: Heartbeat;
+  private readonly notifications: NotificationCheck;
   private readonly services: readonly Service[];
   private readonly instruments: Instruments;
   private starting: Promise<void> | undefined;
@@ -129,6 +133,19 @@ export class Worker {
         if (this.hasLimits) this.wake();
         else this.claimNext();
       },
+    });
+    const deafPollMs = Math.min(options.pollIntervalMs, DEAF_POLL_MS);
+    this.notifications = new NotificationCheck(this.workerId, {
+      listener: 'this worker',
+      meanwhile: 'jobs are found by polling',
+      send: (token) => this.backend.probeNotifications(token),
+      changed: (arriving) => {
+        this.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
+        // Deaf until now: what was enqueued meanwhile waits for no notification.
+        if (!arriving && this.claimingStarted) this.wake(true);
+      },
+      fastPollMs: deafPollMs,
+      logger,
     });
     this.heartbeat = new Heartbeat(
       backend,
@@ -208,20 +225,25 @@ export class Worker {
         this.listenerDown = false;
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.wake(true);
+        this.notifications.probe();
       },
+      probed: (token) => this.notifications.received(token),
       timeChanged: () => {
         this.wake(true);
         for (const service of this.services) service.timeChanged?.();
       },
       error: (err) => {
         this.listenerDown = true;
+        this.notifications.suspend();
         this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
       },
     };
     this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events));
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
-    this.pollTimer = setInterval(() => this.wake(true), this.options.pollIntervalMs);
+    this.pollEvery(this.options.pollIntervalMs);
+    // LISTEN succeeding is no proof: through a transaction pooler it hears nothing.
+    this.notifications.probe();
     await this.heartbeat.start();
     await this.writer.start();
     this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
@@ -260,6 +282,7 @@ export class Worker {
     this.startupRetry?.abort();
     await this.starting?.catch(() => {});
     for (const service of [...this.services].reverse()) await service.stop();
+    this.notifications.stop();
     clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     await this.claiming;
@@ -299,6 +322,13 @@ export class Worker {
     this.workPending = true;
     if (promote) this.promotePending = true;
     this.claimNext();
+  }
+
+  /** (Re)starts the poll: the fallback that finds work no notification announced. */
+  private pollEvery(ms: number): void {
+    if (this.state !== 'running') return;
+    clearInterval(this.pollTimer);
+    this.pollTimer = setInterval(() => this.wake(true), ms);
   }
 
   private wakeIn(ms: number): void {

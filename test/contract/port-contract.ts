@@ -1002,6 +1002,47 @@ export function portContract(adapter: Adapter): void {
         }
       });
 
+      contract('probeNotifications comes back to every work subscriber as probed(token), and as nothing else', async ({ backend }) => {
+        const probed = [deferred<string>(), deferred<string>()];
+        const other: string[] = [];
+        const subscriptions = await Promise.all(
+          probed.map((heard) =>
+            backend.subscribe({
+              enqueued: (e) => void other.push(`enqueued ${e}`),
+              cancelRequested: () => void other.push('cancelRequested'),
+              paused: () => void other.push('paused'),
+              resumed: () => void other.push('resumed'),
+              reconnected() {},
+              probed: (token) => heard.resolve(token),
+            }),
+          ),
+        );
+        try {
+          await backend.probeNotifications('worker-a:1');
+          assert.deepEqual(await within(Promise.all(probed.map((p) => p.promise)), EVENT_MS, 'both probes'), ['worker-a:1', 'worker-a:1']);
+          assert.deepEqual(other, []);
+        } finally {
+          await Promise.all(subscriptions.map((s) => s.close()));
+        }
+      });
+
+      contract('probeCompletions comes back to completion subscribers as probed(token), not as done', async ({ backend }) => {
+        const probed = deferred<string>();
+        const done: number[] = [];
+        const subscription = await backend.subscribeCompletions({
+          done: (ids) => void done.push(...ids),
+          reconnected() {},
+          probed: (token) => probed.resolve(token),
+        });
+        try {
+          await backend.probeCompletions('watcher-a:1');
+          assert.equal(await within(probed.promise, EVENT_MS, 'the probe'), 'watcher-a:1');
+          assert.deepEqual(done, []);
+        } finally {
+          await subscription.close();
+        }
+      });
+
       contract('subscribeCompletions delivers the ids of jobs that finished', async ({ backend }) => {
         const w = randomUUID();
         const done = new Set<number>();

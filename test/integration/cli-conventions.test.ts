@@ -49,7 +49,7 @@ describe('pgq conventions', () => {
       assert.match(stdout, new RegExp(`^Usage: pgq ${command}`), command);
       const globals = stdout.split('Global Options:\n')[1];
       assert.ok(globals, `pgq ${command} --help has a Global Options section`);
-      for (const option of ['--database-url <url>', '--schema-name <name>', '--version']) assert.ok(globals.includes(option), `pgq ${command} --help shows ${option}`);
+      for (const option of ['--database-url <url>', '--schema-name <name>', '--no-prepared-statements', '--listen-url <url>', '--version']) assert.ok(globals.includes(option), `pgq ${command} --help shows ${option}`);
     }
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConnectionError, PrivilegeError, SchemaNotInstalledError, StatementTimeoutError } from '../../src/errors.js';
+import { ConnectionError, PreparedStatementsUnsupportedError, PrivilegeError, SchemaNotInstalledError, StatementTimeoutError } from '../../src/errors.js';
 import { typedFault, type FaultSite } from '../../src/postgres/fault.js';
 import { prepared } from '../../src/postgres/statement.js';
 
@@ -62,4 +62,22 @@ test('a missing schema or table of pgqueuer means it is not installed; other err
   }
   const typed = new ConnectionError('already typed', 'x');
   assert.equal(await typedFault(typed, site('statement')), typed);
+});
+
+test('a prepared statement lost or duplicated by a transaction pooler is typed, naming PgBouncer and the setting', async () => {
+  for (const [code, message] of [
+    ['42P05', 'prepared statement "pgq_cancel_0123456789ab" already exists'],
+    ['26000', 'prepared statement "pgq_cancel_0123456789ab" does not exist'],
+  ] as const) {
+    const raw = pgError(message, code);
+    const typed = await typedFault(raw, { ...site('statement'), prepared: true });
+    assert.ok(typed instanceof PreparedStatementsUnsupportedError, code);
+    assert.equal(typed.statement, 'cancel');
+    assert.equal(typed.cause, raw);
+    assert.match(typed.message, /nothing was written/);
+    assert.match(typed.message, /PgBouncer with pool_mode=transaction/);
+    assert.match(typed.message, /preparedStatements: false \(pgq --no-prepared-statements, or PGQ_PREPARED_STATEMENTS=false\)/);
+    // Sent unprepared, the same codes are someone else's (a caller's own SQL): left alone.
+    assert.equal(await typedFault(raw, site('statement')), raw);
+  }
 });
