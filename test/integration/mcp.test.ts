@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -247,5 +249,26 @@ describe('pgq mcp', () => {
     assert.equal(noSchema.code, 2);
     assert.match(noSchema.stderr, /not_installed/);
     assert.equal(noSchema.stdout, '');
+  });
+
+  test('without the SDK installed, pgq mcp names the package to install, and every other command works', async () => {
+    const hide = fileURLToPath(new URL('../fixtures/hide-mcp-sdk.mjs', import.meta.url));
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--import', hide, pgqMain, ...args], { env: { ...process.env, DATABASE_URL: db.url, PGQ_SCHEMA: undefined } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      });
+    const mcp = await run(['mcp']);
+    assert.equal(mcp.code, 2);
+    assert.equal(mcp.stderr, 'pgq: pgq mcp needs the "@modelcontextprotocol/sdk" package (1.x): npm install @modelcontextprotocol/sdk\n');
+    assert.equal(mcp.stdout, '');
+    // Only pgq mcp loads the SDK.
+    const queue = await run(['queue', '--json']);
+    assert.equal(queue.code, 0, queue.stderr);
+    assert.deepEqual(JSON.parse(queue.stdout), []);
   });
 });
