@@ -67,8 +67,8 @@ after(async () => {
 });
 
 /** Starts `pgq mcp <args>` as an assistant would: a child process spoken to over its stdin and stdout. */
-async function connect(args: string[]): Promise<{ client: Client; stderr: () => string }> {
-  const env = Object.fromEntries(Object.entries({ ...process.env, DATABASE_URL: db.url }).filter(([k, v]) => v !== undefined && k !== 'PGQ_SCHEMA')) as Record<string, string>;
+async function connect(args: string[], databaseUrl = db.url): Promise<{ client: Client; stderr: () => string }> {
+  const env = Object.fromEntries(Object.entries({ ...process.env, DATABASE_URL: databaseUrl }).filter(([k, v]) => v !== undefined && k !== 'PGQ_SCHEMA')) as Record<string, string>;
   const transport = new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', pgqMain, 'mcp', ...args], env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
@@ -270,5 +270,36 @@ describe('pgq mcp', () => {
     const queue = await run(['queue', '--json']);
     assert.equal(queue.code, 0, queue.stderr);
     assert.deepEqual(JSON.parse(queue.stdout), []);
+  });
+
+  test('as a reader role (pgq grant --reader), every read tool works and an enqueue is refused as a tool error', async () => {
+    const role = `pgq_mcp_r_${Math.random().toString(36).slice(2, 8)}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'secret'`);
+    try {
+      const granted = await runPgq(db.url, ['grant', '--reader', role]);
+      assert.equal(granted.code, 0, granted.stderr);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'secret';
+      const { client } = await connect(['--allow-enqueue', '--manifest', manifestPath], url.toString());
+      try {
+        const reads: Array<[string, Record<string, unknown>]> = [
+          ['queue_size', {}], ['get_job', { id: failedId.value }], ['list_jobs', { status: 'exception' }], ['recent_failures', {}],
+          ['throughput', {}], ['workers', {}], ['schedules', {}], ['paused_entrypoints', {}], ['verify_schema', {}],
+        ];
+        for (const [name, args] of reads) {
+          const result = await call(client, name, args);
+          assert.equal(result.isError, false, `${name}: ${result.text}`);
+        }
+        assert.equal((await call(client, 'get_job', { id: failedId.value })).json().status, 'exception');
+        const refused = await call(client, 'enqueue_ping', {});
+        assert.equal(refused.isError, true);
+        assert.match(refused.text, /^PrivilegeError: permission denied for table jobs \(role pgq_mcp_r_\w+ lacks INSERT/);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await db.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => {});
+    }
   });
 });
