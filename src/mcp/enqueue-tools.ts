@@ -49,7 +49,7 @@ function listedAs(schema: JsonSchema) {
   return z.looseObject({}).meta({ additionalProperties: undefined, ...schema });
 }
 
-/** MCP tool names: letters, digits, "_" and "-", at most 64 characters. */
+/** A job name that fits an MCP tool name (letters, digits, "_" and "-", at most 64 characters) after "enqueue_". */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,56}$/;
 
 /**
