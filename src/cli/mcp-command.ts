@@ -38,10 +38,14 @@ export function registerMcpCommand(program: Command, globals: () => GlobalOption
       // Loaded only here: nothing else in pgqueuer imports the MCP server or its SDK.
       const { serveMcp } = await import('../mcp/serve.js');
       const logger = consoleLogger('info');
-      const connection = connectionOf(globals());
+      const url = connectionOf(globals());
+      // Named so a DBA sees the assistant's sessions for what they are (pg_stat_activity);
+      // without a URL, pg reads the PG* variables.
+      const connection = { ...(url ? { connectionString: url } : {}), application_name: 'pgqueuer-mcp' };
       const schema = schemaOf(globals());
       await withOperator(connection, { schema, queryTimeoutMs: QUERY_TIMEOUT_MS }, async (operator) => {
-        const pgq = await PgQueuer.connect(connection, { schema, logger });
+        // Few connections: an assistant's calls come one or two at a time.
+        const pgq = await PgQueuer.connect({ ...connection, max: 3, query_timeout: QUERY_TIMEOUT_MS }, { schema, logger });
         try {
           await serveMcp({ pgq, operator, verify: () => verify(connection, { schema }) }, { version: packageVersion(), logger, ...(enqueue ? { enqueue } : {}) });
         } finally {

@@ -151,6 +151,10 @@ describe('pgq mcp', () => {
       assert.equal(badLimit.isError, true);
       assert.match(badLimit.text, /limit/);
 
+      // A DBA can tell the assistant's sessions apart.
+      const sessions = await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgqueuer-mcp'`, [db.name]);
+      assert.ok(sessions.rows[0].n > 0, 'sessions named pgqueuer-mcp');
+
       await producer.resume('resize');
       await producer.clear();
       // Logs, never protocol, go to stderr.
