@@ -12,6 +12,7 @@ import { FINGERPRINT_HEADER, install, PgQueuer } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pgqMain, runPgq } from '../support/pgq-cli.js';
 import { FAST, startWorker } from '../support/queue.js';
+import { startProxy } from '../support/tcp-proxy.js';
 
 let db: TestDatabase;
 let producer: PgQueuer;
@@ -304,6 +305,28 @@ describe('pgq mcp', () => {
       }
     } finally {
       await db.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => {});
+    }
+  });
+
+  test('a database outage is a tool error, and the server answers again once the database is back', async () => {
+    const proxy = await startProxy(db.url);
+    const { client } = await connect([], proxy.url(db.url));
+    try {
+      assert.equal((await call(client, 'queue_size')).isError, false);
+      assert.equal((await call(client, 'recent_failures')).isError, false);
+      await proxy.close();
+      for (const name of ['queue_size', 'recent_failures']) {
+        const down = await call(client, name);
+        assert.equal(down.isError, true, `${name} during the outage: ${down.text}`);
+        assert.match(down.text, /^ConnectionError: (lost the connection|cannot connect) to PostgreSQL at /);
+      }
+      await proxy.open();
+      const back = await call(client, 'queue_size');
+      assert.equal(back.isError, false, back.text);
+      assert.equal((await call(client, 'recent_failures')).json().failures[0].jobId, failedId.value);
+    } finally {
+      await client.close();
+      await proxy.close();
     }
   });
 });
