@@ -11,7 +11,7 @@ import { silentLogger } from './logger.js';
 import type { InstallReport, UninstallReport, VerifyReport } from './types.js';
 
 export type { GrantRoles } from './postgres/grants.js';
-export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator } from './postgres/ops/operator.js';
+export type { DashboardSnapshot, FailureList, FailureRow, FailureSearch, PgOperator, ThroughputRow, WorkerRow } from './postgres/ops/operator.js';
 
 export interface AdminOptions {
   /** Schema holding pgqueuer's tables. Default "pgqueuer". */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ConfigError, ValidationError, type ValidationIssue } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { EnqueueOptions } from '../types.js';
 import { withQueue, type GlobalOptions } from './context.js';
+import { checkPayload, DEFAULT_MANIFEST, readManifest } from './manifest.js';
 
 interface EnqueueCliOptions {
   priority?: number;
@@ -14,31 +14,10 @@ interface EnqueueCliOptions {
 
 /** The JSON Schema the generated manifest has for a job's payload, if there is a manifest with that job. */
 function manifestSchema(path: string, entrypoint: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
-  let manifest: { jobs?: Record<string, { payload?: Record<string, unknown> | null; schedule?: string | null }> };
-  try {
-    manifest = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${path} is not a pgq manifest: ${(err as Error).message}`);
-  }
-  const job = manifest.jobs?.[entrypoint];
+  const job = readManifest(path)?.jobs[entrypoint];
   if (!job) return undefined;
   if (job.schedule) throw new ConfigError(`"${entrypoint}" is a scheduled job (${path}): it runs on its schedule and cannot be enqueued`);
   return job.payload ?? undefined;
-}
-
-/** Checks the payload against the manifest's JSON Schema, through zod (the generator's own peer). */
-async function check(entrypoint: string, payload: unknown, schema: Record<string, unknown>): Promise<void> {
-  let zod: typeof import('zod');
-  try {
-    zod = await import('zod');
-  } catch {
-    throw new ConfigError('checking a payload against the manifest needs the "zod" package; pass --manifest "" to skip the check');
-  }
-  const parsed = zod.fromJSONSchema(schema as never).safeParse(payload);
-  if (parsed.success) return;
-  const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
-  throw new ValidationError(entrypoint, 'payload', issues);
 }
 
 export function registerEnqueueCommand(program: Command, globals: () => GlobalOptions): void {
@@ -63,7 +42,7 @@ export function registerEnqueueCommand(program: Command, globals: () => GlobalOp
       if (!['error', 'skip', 'replace'].includes(v)) throw new InvalidArgumentError(`"${v}" is not one of error, skip, replace`);
       return v;
     })
-    .option('--manifest <path>', 'the manifest `pgq generate` wrote ("" for none)', 'src/pgq.manifest.json')
+    .option('--manifest <path>', 'the manifest `pgq generate` wrote ("" for none)', DEFAULT_MANIFEST)
     .action(async (entrypoint: string, payloadJson: string, opts: EnqueueCliOptions) => {
       let payload: unknown;
       try {
@@ -72,7 +51,7 @@ export function registerEnqueueCommand(program: Command, globals: () => GlobalOp
         throw new ConfigError(`the payload is not JSON: ${(err as Error).message}`);
       }
       const schema = opts.manifest ? manifestSchema(opts.manifest, entrypoint) : undefined;
-      if (schema) await check(entrypoint, payload, schema);
+      if (schema) await checkPayload(entrypoint, payload, schema);
       const options: EnqueueOptions = {};
       if (opts.priority !== undefined) options.priority = opts.priority;
       if (opts.executeAfter !== undefined) options.executeAfter = opts.executeAfter;
