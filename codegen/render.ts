@@ -48,6 +48,8 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
   const enqueueMembers: string[] = [];
   const jobsMembers: string[] = [];
   const used = new Set(['bindClient', 'bindHandlers', 'type JobContext', 'type PgQueuer', 'type TypedJobs']);
+  // Jobs some job waits for: their handles carry their name, so only they fit where they are expected.
+  const parents = new Set(jobs.flatMap((job) => Object.values(job.definition.after ?? {})));
   for (const job of jobs) {
     const T = pascal(job.name);
     const def = job.definition;
@@ -82,13 +84,25 @@ export function renderClient(config: ResolvedConfig, jobs: readonly JobInfo[], t
       }),
     );
     const returns = hasResult ? `${T}ResultInput | Promise<${T}ResultInput>` : 'unknown';
-    handlerMembers.push(`  ${job.name}(job: Job<${T}Parsed>, ctx: JobContext): ${returns};`);
-    enqueueMembers.push(`  ${job.name}: TypedEnqueue<${T}Payload, ${T}Result>;`);
+    const after = Object.entries(def.after ?? {});
+    if (after.length > 0) {
+      // A failed parent's result is missing when the job runs anyway (onParentFailure: 'run').
+      const result = (parent: string) => (def.onParentFailure === 'run' ? `(${pascal(parent)}Result | undefined)` : `${pascal(parent)}Result`);
+      const handles = after.map(([key, parent]) => `${key}: JobHandle<${pascal(parent)}Result, '${parent}'>`).join('; ');
+      const results = after.map(([key, parent]) => `readonly ${key}: readonly ${result(parent)}[]`).join('; ');
+      handlerMembers.push(`  ${job.name}(job: Job<${T}Parsed>, ctx: ParentsContext<{ ${results} }>): ${returns};`);
+      enqueueMembers.push(`  ${job.name}: TypedEnqueue<${T}Payload, ${T}Result, '${job.name}', { ${handles} }>;`);
+      used.add('type JobHandle');
+      used.add('type ParentsContext');
+    } else {
+      handlerMembers.push(`  ${job.name}(job: Job<${T}Parsed>, ctx: JobContext): ${returns};`);
+      enqueueMembers.push(`  ${job.name}: TypedEnqueue<${T}Payload, ${T}Result${parents.has(job.name) ? `, '${job.name}'` : ''}>;`);
+    }
     jobsMembers.push(`  ${job.name}: TypedJobs<${T}Payload, ${T}Result>;`);
     used.add('type Job');
     used.add('type TypedEnqueue');
   }
-  const order = ['bindClient', 'bindHandlers', 'type Job', 'type JobContext', 'type PgQueuer', 'type ScheduleTick', 'type TypedEnqueue', 'type TypedJobs'];
+  const order = ['bindClient', 'bindHandlers', 'type Job', 'type JobContext', 'type JobHandle', 'type ParentsContext', 'type PgQueuer', 'type ScheduleTick', 'type TypedEnqueue', 'type TypedJobs'];
   return render('client.ts.tpl', {
     // Relative to the output, not the working directory: the bytes must not depend on where pgq ran.
     schemaPath: moduleSpecifier(config.out, config.schema).replace(/\.js$/, '.ts'),

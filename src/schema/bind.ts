@@ -18,6 +18,7 @@ import type {
 } from '../types.js';
 import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';
 import { fingerprint, FINGERPRINT_HEADER } from './json-schema.js';
+import { namedParentsContext, typedAfter } from './typed-parents.js';
 import { parseWith } from './validate.js';
 
 type AnyHandler = (input: never, ctx: JobContext) => unknown;
@@ -39,12 +40,16 @@ export function bindClient(
     jobs[name] = typedJobs(pgq, name, def);
     if (def.schedule !== undefined) continue;
     internalsOf(pgq).setPayloadCheck(name, payloadCheck(name, def));
-    const stamp = (options: Omit<EnqueueOptions, 'client'>) => ({
-      ...options,
-      priority: options.priority ?? def.priority,
-      onParentFailure: options.onParentFailure ?? def.onParentFailure,
-      headers: { ...options.headers, [FINGERPRINT_HEADER]: fingerprint(def) },
-    });
+    const stamp = ({ after, ...options }: Omit<EnqueueOptions, 'client' | 'after'> & { after?: unknown }) => {
+      const parents = def.after ? typedAfter(name, def, after) : undefined;
+      return {
+        ...options,
+        ...(parents ? { after: parents.after } : {}),
+        priority: options.priority ?? def.priority,
+        onParentFailure: options.onParentFailure ?? def.onParentFailure,
+        headers: { ...options.headers, ...parents?.headers, [FINGERPRINT_HEADER]: fingerprint(def) },
+      };
+    };
     const send = async (payload: unknown, options: EnqueueOptions = {}) => {
       const id = await pgq.enqueue(name, payload, { ...stamp(options), client: options.client });
       return handle(pgq, name, def, id);
@@ -129,7 +134,7 @@ function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler
       }
     }
     const payload = parseStoredPayload(name, def, job.payload, job.id);
-    const result = await handler({ ...job, payload }, ctx);
+    const result = await handler({ ...job, payload }, def.after ? namedParentsContext(job, ctx) : ctx);
     checkResult(name, def, result, job.id);
     return result;
   };
@@ -165,6 +170,7 @@ function payloadCheck(name: string, def: JobDefinition) {
 function handle(pgq: PgQueuer, name: string, def: JobDefinition, id: number): JobHandle<unknown> {
   return {
     id,
+    entrypoint: name,
     async result(options?: WaitOptions) {
       const done = await pgq.waitFor(id, options);
       if (done.status === 'canceled') throw new JobCanceledError(id);

@@ -16,6 +16,12 @@ export interface JobDefinition extends EntrypointOptions {
   timezone?: string;
   /** Default priority of enqueued jobs (higher runs first). */
   priority?: number;
+  /**
+   * The jobs this one waits for, by name → the job they are (`{ images: 'resizeImage' }`): its
+   * enqueue then takes `{ after: { images: [handle, …] } }` (handles of `resizeImage` jobs only)
+   * and its handler gets `ctx.parents.images`, their results in that order.
+   */
+  after?: Readonly<Record<string, string>>;
 }
 
 export type JobDefinitions = Record<string, JobDefinition>;
@@ -33,7 +39,7 @@ type Exact<T extends JobDefinitions> = {
   [Name in keyof T]: T[Name] & Record<Exclude<keyof T[Name], keyof JobDefinition>, never>;
 };
 
-const OPTIONS: readonly string[] = ['payload', 'result', 'schedule', 'timezone', 'priority', ...ENTRYPOINT_OPTION_KEYS];
+const OPTIONS: readonly string[] = ['payload', 'result', 'schedule', 'timezone', 'priority', 'after', ...ENTRYPOINT_OPTION_KEYS];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Names that cannot be a property of the generated `Handlers` interface or a module export. */
 const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
@@ -48,6 +54,7 @@ export function defineJobs<const T extends JobDefinitions>(jobs: T & Exact<T>): 
     throw new SchemaDefinitionError('(schema)', 'defineJobs expects an object mapping job names to definitions');
   }
   for (const [name, definition] of Object.entries(jobs)) checkJob(name, definition);
+  for (const [name, definition] of Object.entries(jobs)) checkParents(name, definition, jobs);
   return Object.freeze({ jobs: Object.freeze({ ...jobs }), [BRAND]: true as const });
 }
 
@@ -59,6 +66,25 @@ export function isJobsSchema(value: unknown): value is JobsSchema {
 function isZodSchema(value: unknown, type?: string): value is ZodType {
   const internals = (value as { _zod?: { def?: { type?: string } } } | null)?._zod;
   return typeof (value as { safeParse?: unknown })?.safeParse === 'function' && !!internals?.def && (!type || internals.def.type === type);
+}
+
+/** `after` names jobs of the same schema that producers enqueue (a scheduled job has no handles). */
+function checkParents(name: string, def: JobDefinition, jobs: JobDefinitions): void {
+  if (def.after === undefined) return;
+  const fail = (problem: string): never => {
+    throw new SchemaDefinitionError(name, problem);
+  };
+  if (def.after === null || typeof def.after !== 'object' || Array.isArray(def.after) || Object.keys(def.after).length === 0) {
+    fail('"after" must map parent names to jobs of this schema, e.g. { images: \'resizeImage\' }');
+  }
+  for (const [key, parent] of Object.entries(def.after)) {
+    if (!IDENTIFIER.test(key)) fail(`after: "${key}" must be a valid JavaScript identifier`);
+    if (typeof parent !== 'string' || !Object.hasOwn(jobs, parent)) {
+      fail(`after.${key}: ${JSON.stringify(parent)} is not a job of this schema (jobs: ${Object.keys(jobs).join(', ')})`);
+    }
+    if (jobs[parent]!.schedule !== undefined) fail(`after.${key}: "${parent}" is a scheduled job; only enqueued jobs can be parents`);
+  }
+  if (def.schedule !== undefined) fail('a scheduled job cannot wait for parents ("after")');
 }
 
 function checkJob(name: string, definition: unknown): void {

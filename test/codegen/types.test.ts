@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/project.js';
 
-const fixture = join(repoRoot, 'test/types/generated-client.fixture.ts');
+const fixtures = ['generated-client.fixture.ts', 'dependencies.fixture.ts'].map((f) => join(repoRoot, 'test/types', f));
 const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
 
 const resolutions: Record<string, Record<string, string>> = {
@@ -42,17 +42,19 @@ function compile(file: string, resolution: Record<string, string>): Promise<stri
   });
 }
 
-for (const [name, resolution] of Object.entries(resolutions)) {
-  test(`the generated client type-checks under moduleResolution ${name}, rejecting every marked misuse`, { timeout: 120_000 }, async () => {
-    assert.deepEqual(await compile(fixture, resolution), []);
-  });
-}
+for (const fixture of fixtures) {
+  const file = fixture.slice(fixture.lastIndexOf('/') + 1);
+  for (const [name, resolution] of Object.entries(resolutions)) {
+    test(`${file}: the generated client type-checks under moduleResolution ${name}, rejecting every marked misuse`, { timeout: 120_000 }, async () => {
+      assert.deepEqual(await compile(fixture, resolution), []);
+    });
+  }
 
-test('each @ts-expect-error in the fixture marks a real type error', { timeout: 120_000 }, async () => {
+  test(`${file}: each @ts-expect-error marks a real type error`, { timeout: 120_000 }, async () => {
   const source = readFileSync(fixture, 'utf8');
   const markers = source.split('\n').filter((l) => l.trim().startsWith('// @ts-expect-error')).length;
   assert.ok(markers >= 10);
-  const unmarked = join(repoRoot, 'test/types/.unmarked.fixture.ts');
+  const unmarked = join(repoRoot, `test/types/.unmarked.${file}`);
   writeFileSync(unmarked, source.replaceAll('// @ts-expect-error', '// (expected error)'));
   try {
     const errors = await compile(unmarked, resolutions.nodenext!);
@@ -61,4 +63,5 @@ test('each @ts-expect-error in the fixture marks a real type error', { timeout: 
   } finally {
     rmSync(unmarked, { force: true });
   }
-});
+  });
+}

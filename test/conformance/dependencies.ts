@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, ParentNotFoundError } from 'pgqueuer';
+import * as handlers from './fixture/handlers/index.js';
+import { createClient, registerHandlers } from './fixture/pgq.generated.js';
 import { countdown, deferred, within } from '../support/wait.js';
 import { queueRunner, type Backend } from './backend.js';
 
@@ -82,6 +84,23 @@ export function dependencies(backend: Backend): void {
         await pgq.cancel([first!]);
         const ended = await pgq.waitForAll([second!, third!], { timeoutMs: 10_000 });
         assert.deepEqual(ended.map((e) => e.status), ['canceled', 'canceled']);
+      });
+    });
+
+    test('typed: a schema entry with `after` takes its parents by name and reads their typed results', async () => {
+      await withQueue({}, async (pgq) => {
+        registerHandlers(pgq, handlers);
+        const { enqueue } = createClient(pgq);
+        const first = await enqueue.sendReceipt({ to: 'a@b.co' });
+        const second = await enqueue.sendReceipt({ to: 'c@d.co', lines: ['tea'] });
+        const ship = await enqueue.shipOrder({ orderId: 7 }, { after: { receipts: [first, second] } });
+        pgq.start();
+        assert.deepEqual(await ship.result({ timeoutMs: 15_000 }), { label: 'order 7: a@b.co:0, c@d.co:1' });
+        assert.deepEqual((await pgq.getJob(ship.id))?.parents, [first.id, second.id]);
+        // A JavaScript caller has no compiler: the same rules hold at run time.
+        await assert.rejects(enqueue.shipOrder({ orderId: 8 }, { after: { receipts: [ship as never] } }), /after\.receipts\[0\] must be a handle of a sendReceipt job/);
+        await assert.rejects(enqueue.shipOrder({ orderId: 8 }, {} as never), /after must be \{ receipts: \[handles\] \}/);
+        await assert.rejects(enqueue.shipOrder({ orderId: 8 }, { after: { receipts: [], extra: [] } as never }), /"extra" is not a parent of shipOrder/);
       });
     });
 
