@@ -1,6 +1,7 @@
 import { PgQueuer } from 'pgqueuer';
 import { behaviours } from './behaviours.js';
 import { lifecycle } from './lifecycle.js';
+import { payloadVersions } from './payload-versions.js';
 
 behaviours({
   name: 'PgQueuer.inMemory()',
@@ -8,3 +9,5 @@ behaviours({
 });
 
 lifecycle({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
+
+payloadVersions({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue } from '../support/queue.js';
 import { behaviours } from './behaviours.js';
 import { lifecycle } from './lifecycle.js';
+import { payloadVersions } from './payload-versions.js';
 
 let db: TestDatabase;
 let schemas = 0;
@@ -18,6 +19,11 @@ behaviours({
 });
 
 lifecycle({
+  name: 'PostgreSQL',
+  open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
+});
+
+payloadVersions({
   name: 'PostgreSQL',
   open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
 });
