@@ -28,6 +28,10 @@ import type {
   JobOutcome,
   JobQuery,
   LiveJob,
+  PayloadSample,
+  PayloadSampleQuery,
+  PayloadVersionCount,
+  PayloadVersionQuery,
   PruneResult,
   ReleasedJob,
   RescuePolicy,
@@ -38,6 +42,7 @@ import type {
   WorkerInfo,
   WorkEvents,
 } from '../port/rows.js';
+import { FINGERPRINT_HEADER } from '../schema/json-schema.js';
 import { systemClock } from './clock.js';
 import { jsonbText } from './jsonb-text.js';
 
@@ -361,6 +366,33 @@ export class MemoryBackend implements QueueBackend {
     }
     return [...counts.values()].sort(
       (a, b) => compareText(a.entrypoint, b.entrypoint) || compareText(a.status, b.status) || b.priority - a.priority,
+    );
+  }
+
+  async payloadVersions(query: PayloadVersionQuery): Promise<{ counts: PayloadVersionCount[]; capped: string[] }> {
+    const counts = new Map<string, PayloadVersionCount>();
+    const capped: string[] = [];
+    for (const entrypoint of new Set(query.entrypoints)) {
+      const waiting = [...this.jobs.values()].filter((j) => j.entrypoint === entrypoint && j.status !== 'picked');
+      if (waiting.length > query.countCap) capped.push(entrypoint);
+      for (const job of waiting.slice(0, query.countCap)) {
+        const fingerprint = stampedFingerprint(job.headers);
+        const key = `${entrypoint}\u0000${fingerprint}\u0000${job.status}`;
+        const row = counts.get(key) ?? { entrypoint, fingerprint, status: job.status, count: 0 };
+        row.count++;
+        counts.set(key, row);
+      }
+    }
+    return { counts: [...counts.values()], capped };
+  }
+
+  async payloadSamples(query: PayloadSampleQuery): Promise<PayloadSample[]> {
+    const live = [...this.jobs.values()].filter((j) => j.status !== 'picked').sort((a, b) => a.id - b.id);
+    return query.versions.flatMap(({ entrypoint, fingerprint }) =>
+      live
+        .filter((j) => j.entrypoint === entrypoint && stampedFingerprint(j.headers) === fingerprint)
+        .slice(0, query.sample)
+        .map((j) => ({ id: j.id, entrypoint, fingerprint, payload: JSON.parse(j.payload) as unknown })),
     );
   }
 
@@ -790,4 +822,10 @@ function byPriorityThenId(a: JobRecord, b: JobRecord): number {
 
 function compareText(a: string, b: string): number {
   return a.localeCompare(b);
+}
+
+/** The payload fingerprint a producer stamped in these headers (JSON text), null without one. */
+function stampedFingerprint(headers: string): string | null {
+  const value = (JSON.parse(headers) as JobHeaders)[FINGERPRINT_HEADER];
+  return typeof value === 'string' ? value : null;
 }
