@@ -1,4 +1,4 @@
-import { FINGERPRINT_HEADER } from '../schema/json-schema.js';
+import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import type { JobHeaders } from '../types.js';
 import { printable } from './terminal-text.js';
 

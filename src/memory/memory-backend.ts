@@ -42,7 +42,7 @@ import type {
   WorkerInfo,
   WorkEvents,
 } from '../port/rows.js';
-import { FINGERPRINT_HEADER } from '../schema/json-schema.js';
+import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
 import { jsonbText } from './jsonb-text.js';
 

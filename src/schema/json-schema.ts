@@ -38,5 +38,4 @@ export function fingerprint(definition: JobDefinition): string {
   return payloadFingerprint(definition.payload);
 }
 
-/** The header that carries the producer's fingerprint on each job. */
-export const FINGERPRINT_HEADER = 'pgq-fingerprint';
+export { FINGERPRINT_HEADER } from './fingerprint-header.js';

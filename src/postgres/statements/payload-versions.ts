@@ -2,7 +2,7 @@ import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
 import type { PayloadSample, PayloadSampleQuery, PayloadVersionCount, PayloadVersionQuery } from '../../port/rows.js';
-import { FINGERPRINT_HEADER } from '../../schema/json-schema.js';
+import { FINGERPRINT_HEADER } from '../../schema/fingerprint-header.js';
 import type { JobStatus } from '../../types.js';
 
 /**
