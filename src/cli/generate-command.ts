@@ -19,6 +19,8 @@ function printPayloadChanges(report: Report): void {
   for (const job of report.payloadChanges) {
     const how = job.upcastFrom !== undefined ? `; jobs of the old shape are upcast (previous[${job.upcastFrom}])` : '';
     console.log(visibleControls(`payload of "${job.job}" changed (${job.from} → ${job.to})${how}`));
+    // Descriptions change the fingerprint too; so did pgqueuer's formula for it, once.
+    if (job.changes.length === 0) console.log('  no change to the payloads it accepts');
     for (const c of job.changes) {
       const verdict = c.compatibility === 'compatible' ? 'compatible' : job.upcastFrom !== undefined ? 'breaking, covered by the upcaster' : 'BREAKING';
       console.log(visibleControls(`  ${c.path || '(payload)'}: ${c.change} (${verdict})`));
