@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { resolveConfig, type GenerateFlags } from './config.js';
+import { CodegenError } from './errors.js';
 import { loadSchema } from './load-schema.js';
+import { payloadChanges, readManifestJobs, uncovered, type PayloadChanges, type UncoveredChange } from './payload-gate.js';
 import { renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
 import { printJobTypes } from './type-printer.js';
 
@@ -10,6 +12,11 @@ export { CodegenError } from './errors.js';
 export interface GenerateOptions extends GenerateFlags {
   /** Compare instead of writing: report what is out of date. */
   check?: boolean;
+  /**
+   * The manifest to compare payloads with (default: the one being written, as it is before
+   * this run). In CI, the base branch's: what the deployed producers wrote.
+   */
+  base?: string;
   cwd?: string;
 }
 
@@ -21,6 +28,12 @@ export interface GenerateReport {
   created: string[];
   /** Things to do by hand, e.g. an export missing from an existing handlers index. */
   hints: string[];
+  /** Payloads changed since the manifest compared with, each change judged for queued jobs. */
+  payloadChanges: PayloadChanges[];
+  /** The breaking changes no upcaster covers: `--check` fails on these. */
+  breaking: UncoveredChange[];
+  /** Jobs in the manifest compared with that the schema no longer has. */
+  removedJobs: string[];
 }
 
 /**
@@ -49,7 +62,20 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     if (!existsSync(file)) missing.set(file, renderStub(config, job, file));
   }
   const index = join(config.handlers, 'index.ts');
-  const report: GenerateReport = { changed: [], unchanged: [], created: [], hints: [] };
+  // Compared before anything is written: the manifest on disk is what queued jobs were written with.
+  const base = options.base === undefined ? config.manifest : resolve(cwd, options.base);
+  const before = readManifestJobs(base);
+  if (before === undefined && options.base !== undefined) throw new CodegenError(`--base ${options.base}: no such manifest`);
+  const changes = before ? payloadChanges(before, jobs) : [];
+  const report: GenerateReport = {
+    changed: [],
+    unchanged: [],
+    created: [],
+    hints: [],
+    payloadChanges: changes,
+    breaking: uncovered(changes),
+    removedJobs: before ? Object.keys(before).filter((name) => !jobs.some((j) => j.name === name)) : [],
+  };
   if (!existsSync(index)) {
     missing.set(index, renderHandlersIndex(jobs));
   } else {

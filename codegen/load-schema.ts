@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isJobsSchema, type JobDefinition } from '../src/schema/define-jobs.js';
-import { fingerprint, payloadJsonSchema, resultJsonSchema } from '../src/schema/json-schema.js';
+import { fingerprint, payloadFingerprint, payloadJsonSchema, resultJsonSchema } from '../src/schema/json-schema.js';
 import { CodegenError } from './errors.js';
 import { importModule } from '../src/load-module.js';
 
@@ -12,6 +12,8 @@ export interface JobInfo {
   fingerprint: string;
   payloadSchema: Record<string, unknown> | null;
   resultSchema: Record<string, unknown> | null;
+  /** Its earlier payload versions (`previous`), oldest first. */
+  previous: Array<{ fingerprint: string; payload: Record<string, unknown> }>;
 }
 
 /**
@@ -33,5 +35,6 @@ export async function loadSchema(path: string, root: string): Promise<JobInfo[]>
     fingerprint: fingerprint(definition),
     payloadSchema: definition.payload ? payloadJsonSchema(definition.payload) : null,
     resultSchema: definition.result ? resultJsonSchema(definition.result) : null,
+    previous: (definition.previous ?? []).map((version) => ({ fingerprint: payloadFingerprint(version.payload), payload: payloadJsonSchema(version.payload) })),
   }));
 }

@@ -122,7 +122,7 @@ export function renderManifest(config: ResolvedConfig, jobs: readonly JobInfo[])
     schemaFile: relative(dirname(config.manifest), config.schema).replaceAll('\\', '/'),
     jobs: Object.fromEntries(
       jobs.map((job) => {
-        const { payload: _p, result: _r, schedule, timezone, ...options } = job.definition;
+        const { payload: _p, previous: _v, result: _r, schedule, timezone, ...options } = job.definition;
         return [
           job.name,
           {
@@ -132,6 +132,8 @@ export function renderManifest(config: ResolvedConfig, jobs: readonly JobInfo[])
             options,
             payload: job.payloadSchema,
             result: job.resultSchema,
+            // Oldest first, as in the schema file: the versions a worker still reads.
+            previous: job.previous,
           },
         ];
       }),

@@ -312,6 +312,37 @@ export class ValidationError extends PgQueuerError {
   }
 }
 
+/**
+ * A worker met a job whose producer stamped a payload version this worker does not know (not
+ * its current schema, not in `previous`), and the payload does not fit its schema: most often
+ * a producer deployed ahead of this worker. The worker gives the job back for one that knows
+ * the version, without using the job's retry budget; after `maxSnoozes` give-backs the job
+ * fails with this error.
+ */
+export class UnknownSchemaVersionError extends PgQueuerError {
+  constructor(
+    readonly entrypoint: string,
+    readonly jobId: number | undefined,
+    /** The fingerprint the producer stamped. */
+    readonly fingerprint: string,
+    /** The fingerprints this worker knows: its current one, then `previous` oldest first. */
+    readonly known: readonly string[],
+    /** What the current schema found wrong with the payload. */
+    readonly issues: readonly ValidationIssue[],
+  ) {
+    const listed = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super(
+      `job ${jobId === undefined ? '' : `${jobId} `}of "${entrypoint}" was written with payload version ${fingerprint}, which this worker does not know ` +
+        `(it knows ${known.join(', ')}), and does not fit its schema: ${listed}`,
+    );
+  }
+
+  /** Stored with the job's log entry. */
+  get details(): unknown {
+    return { fingerprint: this.fingerprint, known: this.known, issues: this.issues };
+  }
+}
+
 /** A method was called in a state that does not allow it (e.g. `run()` twice). */
 export class StateError extends PgQueuerError {}
 

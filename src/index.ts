@@ -80,6 +80,7 @@ export {
   StateError,
   UninstallRefusedError,
   UnknownJobError,
+  UnknownSchemaVersionError,
   ValidationError,
   WaitTimeoutError,
   type DuplicateKey,
@@ -90,5 +91,6 @@ export { consoleLogger, silentLogger } from './logger.js';
 export { grant, grantSql, install, uninstall, verify, type GrantRoles, type UninstallOptions } from './admin.js';
 export { defineJobs, isJobsSchema, type JobDefinition, type JobDefinitions, type JobsSchema } from './schema/define-jobs.js';
 export { bindClient, bindHandlers } from './schema/bind.js';
-export { fingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';
+export { fingerprint, payloadFingerprint, FINGERPRINT_HEADER } from './schema/json-schema.js';
+export type { PayloadVersion } from './schema/versions.js';
 export { defineConfig, type PgqConfig } from './config.js';

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { PayloadCheck } from './encode.js';
+import type { QueueBackend } from './port/queue-backend.js';
 
 /**
  * What pgqueuer's own modules (the bound schema, pgqueuer/testing) need of a PgQueuer beyond
@@ -16,6 +17,9 @@ export interface Internals {
    * schedules, is runnable now (pgqueuer/testing's drain()).
    */
   isDrained(): Promise<boolean>;
+  /** What `pgq schema check` reads of the waiting jobs (see the port). */
+  payloadVersions: QueueBackend['payloadVersions'];
+  payloadSamples: QueueBackend['payloadSamples'];
 }
 
 const table = new WeakMap<object, Internals>();

@@ -68,6 +68,8 @@ export class PgQueuer {
       setPayloadCheck: (entrypoint, check) => this.payloadChecks.set(entrypoint, check),
       noteFingerprintMismatch: (entrypoint) => this.mismatches.set(entrypoint, (this.mismatches.get(entrypoint) ?? 0) + 1),
       isDrained: () => this.isDrained(),
+      payloadVersions: (query) => backend.payloadVersions(query),
+      payloadSamples: (query) => backend.payloadSamples(query),
     });
   }
 

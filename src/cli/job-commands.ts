@@ -7,6 +7,7 @@ import { integerAtLeast, jobIds } from './arguments.js';
 import { ExitCode, withQueue, type GlobalOptions } from './context.js';
 import { truncateCells } from './cell-width.js';
 import { reportMissedJobs } from './missed-jobs.js';
+import { schemaVersion } from './schema-version.js';
 import { formatTable } from './table.js';
 import { formatInstant, printable, visibleControls } from './terminal-text.js';
 
@@ -58,6 +59,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
         ['requeued from', job.requeuedFrom ?? '-'],
         ['waits for', job.parents?.join(', ') ?? '-'],
         ['children', job.children.length === 0 ? '-' : job.children.join(', ')],
+        ['version', schemaVersion(job.headers)],
         ['payload', job.payload === null ? '(not kept for successful jobs)' : printable(JSON.stringify(job.payload))],
         ['headers', job.headers === null ? '-' : printable(JSON.stringify(job.headers))],
         ['result', job.result === undefined ? '-' : printable(JSON.stringify(job.result))],
@@ -90,8 +92,8 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     else {
       console.log(
         formatTable(
-          ['job', 'entrypoint', 'status', 'priority', 'attempts', 'created', 'error'],
-          page.jobs.map((j: JobSummary) => [j.id, printable(j.entrypoint), j.status, j.priority, j.attempts, formatInstant(j.createdAt), errorCell(j)]),
+          ['job', 'entrypoint', 'status', 'priority', 'attempts', 'created', 'version', 'error'],
+          page.jobs.map((j: JobSummary) => [j.id, printable(j.entrypoint), j.status, j.priority, j.attempts, formatInstant(j.createdAt), schemaVersion(j.headers, true), errorCell(j)]),
         ),
       );
     }
@@ -107,7 +109,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
   listOptions(
     program
       .command('jobs')
-      .description('jobs newest first, live and finished: id, entrypoint, status, attempts, error')
+      .description('jobs newest first, live and finished: id, entrypoint, status, attempts, payload schema version, error')
       .option('--status <status>', `only jobs with this status (${JOB_STATUSES.join(', ')})`, status),
   ).action(list);
   // The name of earlier versions, kept: failed jobs.

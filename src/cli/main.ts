@@ -12,6 +12,7 @@ import { registerJobCommands } from './job-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerSchemaCheckCommand } from './schema-check-command.js';
 import { registerSchemaCommands } from './schema-commands.js';
 import { packageVersion } from './package-version.js';
 import { visibleControls, visibleLines } from './terminal-text.js';
@@ -33,6 +34,7 @@ const program = new Command('pgq')
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerSchemaCommands(program, globals);
+registerSchemaCheckCommand(program, globals);
 registerGrantCommand(program, globals);
 registerQueueCommands(program, globals);
 registerJobCommands(program, globals);

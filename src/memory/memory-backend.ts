@@ -29,6 +29,10 @@ import type {
   JobOutcome,
   JobQuery,
   LiveJob,
+  PayloadSample,
+  PayloadSampleQuery,
+  PayloadVersionCount,
+  PayloadVersionQuery,
   PruneResult,
   ReleasedJob,
   RescuePolicy,
@@ -40,6 +44,7 @@ import type {
   WorkEvents,
 } from '../port/rows.js';
 import { PARENTS_HEADER } from '../port/rows.js';
+import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
 import { jsonbText } from './jsonb-text.js';
 
@@ -396,6 +401,33 @@ export class MemoryBackend implements QueueBackend {
     }
     return [...counts.values()].sort(
       (a, b) => compareText(a.entrypoint, b.entrypoint) || compareText(a.status, b.status) || b.priority - a.priority,
+    );
+  }
+
+  async payloadVersions(query: PayloadVersionQuery): Promise<{ counts: PayloadVersionCount[]; capped: string[] }> {
+    const counts = new Map<string, PayloadVersionCount>();
+    const capped: string[] = [];
+    for (const entrypoint of new Set(query.entrypoints)) {
+      const waiting = [...this.jobs.values()].filter((j) => j.entrypoint === entrypoint && j.status !== 'picked');
+      if (waiting.length > query.countCap) capped.push(entrypoint);
+      for (const job of waiting.slice(0, query.countCap)) {
+        const fingerprint = stampedFingerprint(job.headers);
+        const key = `${entrypoint}\u0000${fingerprint}\u0000${job.status}`;
+        const row = counts.get(key) ?? { entrypoint, fingerprint, status: job.status, count: 0 };
+        row.count++;
+        counts.set(key, row);
+      }
+    }
+    return { counts: [...counts.values()], capped };
+  }
+
+  async payloadSamples(query: PayloadSampleQuery): Promise<PayloadSample[]> {
+    const live = [...this.jobs.values()].filter((j) => j.status !== 'picked').sort((a, b) => a.id - b.id);
+    return query.versions.flatMap(({ entrypoint, fingerprint }) =>
+      live
+        .filter((j) => j.entrypoint === entrypoint && stampedFingerprint(j.headers) === fingerprint)
+        .slice(0, query.sample)
+        .map((j) => ({ id: j.id, entrypoint, fingerprint, payload: JSON.parse(j.payload) as unknown })),
     );
   }
 
@@ -887,4 +919,10 @@ function byPriorityThenId(a: JobRecord, b: JobRecord): number {
 
 function compareText(a: string, b: string): number {
   return a.localeCompare(b);
+}
+
+/** The payload fingerprint a producer stamped in these headers (JSON text), null without one. */
+function stampedFingerprint(headers: string): string | null {
+  const value = (JSON.parse(headers) as JobHeaders)[FINGERPRINT_HEADER];
+  return typeof value === 'string' ? value : null;
 }

@@ -9,6 +9,11 @@ export interface Instruments {
   enqueued(entrypoints: readonly string[]): void;
   /** A payload or result was rejected by its job's schema. */
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void;
+  /**
+   * A job's payload had a version this worker does not know and did not fit its schema: it
+   * was given back for a worker that knows it (or, past its bound, failed).
+   */
+  unknownVersion(entrypoint: string): void;
   /** A handler started, `queuedMs` after the job became runnable. */
   started(entrypoint: string, queuedMs: number): void;
   /**
@@ -31,6 +36,7 @@ const ignore = (): void => {};
 export const noInstruments: Instruments = {
   enqueued: ignore,
   validationFailed: ignore,
+  unknownVersion: ignore,
   started: ignore,
   watchInFlight: () => ignore,
   recorded: ignore,

@@ -30,6 +30,7 @@ export class PgqMetrics {
   private readonly rescuedTotal;
   private readonly rateLimitWaits;
   private readonly validationFailures;
+  private readonly unknownVersions;
   private readonly duration: HotHistogram;
   private readonly queueWait: HotHistogram;
   private readonly depthSource: DepthSource | undefined;
@@ -60,6 +61,10 @@ export class PgqMetrics {
         labelNames: ['entrypoint', 'what', 'where'] as const,
         registers: [registry],
       }),
+    );
+    this.unknownVersions = counter(
+      'pgqueuer_jobs_unknown_version_total',
+      'Jobs whose payload had a schema version this worker does not know (a newer producer, mid-deploy): given back for a worker that knows it, or failed past maxSnoozes.',
     );
     this.duration = sharedMetric(
       registry,
@@ -137,6 +142,11 @@ export class PgqMetrics {
   /** @internal */
   validationFailed(entrypoint: string, what: 'payload' | 'result', where: 'enqueue' | 'worker'): void {
     this.validationFailures.inc({ entrypoint, what, where });
+  }
+
+  /** @internal */
+  unknownVersion(entrypoint: string): void {
+    this.unknownVersions.inc({ entrypoint });
   }
 
   /** @internal */

@@ -13,6 +13,10 @@ import type {
   JobPage,
   JobQuery,
   LiveJob,
+  PayloadSample,
+  PayloadSampleQuery,
+  PayloadVersionCount,
+  PayloadVersionQuery,
   PruneResult,
   ReleasedJob,
   RescuePolicy,
@@ -58,6 +62,14 @@ export interface QueueBackend {
   queueSize(): Promise<QueueSizeRow[]>;
   /** Live jobs of an entrypoint, oldest first (for tests and tools). */
   listLiveJobs(entrypoint: string, limit: number): Promise<LiveJob[]>;
+  /**
+   * Waiting jobs (every live status but running) of these entrypoints, counted by entrypoint,
+   * stamped payload fingerprint and status; at most `countCap` jobs are read per entrypoint
+   * (`capped` says when more were left uncounted).
+   */
+  payloadVersions(query: PayloadVersionQuery): Promise<{ counts: PayloadVersionCount[]; capped: string[] }>;
+  /** Payloads of waiting jobs of these (entrypoint, fingerprint) pairs, up to `sample` of each, oldest first. */
+  payloadSamples(query: PayloadSampleQuery): Promise<PayloadSample[]>;
   /** One job, live or finished, with every attempt; null when unknown (or pruned). */
   getJob(id: number): Promise<JobInfo | null>;
   /** A page of jobs, newest first, live and finished; the history is left out. */

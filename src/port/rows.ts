@@ -1,4 +1,4 @@
-import type { AnyJobStatus, FinalStatus, JobError, JobHeaders, MissedTickPolicy, ParentResult } from '../types.js';
+import type { AnyJobStatus, FinalStatus, JobError, JobHeaders, JobStatus, MissedTickPolicy, ParentResult } from '../types.js';
 
 export type { JobInfo, JobPage, LiveJob, ScheduleRow } from '../types.js';
 
@@ -215,4 +215,33 @@ export interface JobQuery {
   limit: number;
   /** Only jobs with a lower id; null from the newest. */
   before: number | null;
+}
+
+/** Waiting jobs (live, not running) of one entrypoint with one stamped payload fingerprint, per status. */
+export interface PayloadVersionCount {
+  entrypoint: string;
+  /** The producer's fingerprint; null for a job without one (written by hand-made SQL). */
+  fingerprint: string | null;
+  status: JobStatus;
+  count: number;
+}
+
+/** One waiting job's payload, read to check it against a schema. */
+export interface PayloadSample {
+  id: number;
+  entrypoint: string;
+  fingerprint: string | null;
+  payload: unknown;
+}
+
+/** What `pgq schema check` reads: counts stop at `countCap` jobs per entrypoint. */
+export interface PayloadVersionQuery {
+  entrypoints: readonly string[];
+  countCap: number;
+}
+
+/** The jobs whose payloads to read: up to `sample` per entrypoint and fingerprint. */
+export interface PayloadSampleQuery {
+  versions: ReadonlyArray<{ entrypoint: string; fingerprint: string | null }>;
+  sample: number;
 }

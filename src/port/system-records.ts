@@ -34,6 +34,16 @@ export function tooManySnoozes(snoozes: number, maxSnoozes: number): JobError {
   };
 }
 
+/** A job given back `snoozes` times for a worker that knows its payload version, and none came. */
+export function unknownSchemaVersion(reason: string, snoozes: number, maxSnoozes: number): JobError {
+  return {
+    name: 'UnknownSchemaVersion',
+    message:
+      `${reason}. It was given back ${snoozes} times for a worker that knows that version, its limit (maxSnoozes ${maxSnoozes}); it failed instead. ` +
+      'Deploy workers built with the schema that wrote it, or list that shape in "previous" with an upcaster, then requeue it.',
+  };
+}
+
 /** What the backend could not store of an outcome, recorded in its place. */
 export function outcomeNotStorable(outcome: string, reason: string): JobError {
   return { name: 'OutcomeNotStorable', message: `the database refused this job's ${outcome} outcome: ${reason}` };

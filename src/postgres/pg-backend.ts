@@ -15,6 +15,7 @@ import { heartbeatQuery, rescueQuery } from './statements/heartbeat.js';
 import { clearQuery, deleteJobsQuery } from './statements/delete.js';
 import { listLiveJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './statements/inspect.js';
 import { getJobQuery, listJobsQuery } from './statements/job-info.js';
+import { payloadSamplesQuery, payloadVersionsQuery } from './statements/payload-versions.js';
 import { pauseQueries } from './statements/pause.js';
 import { requeueQuery } from './statements/requeue.js';
 import { notifyProbeQuery } from './statements/notify.js';
@@ -47,6 +48,8 @@ export class PgBackend implements QueueBackend {
       listLiveJobs: listLiveJobsQuery(names),
       getJob: getJobQuery(names),
       listJobs: listJobsQuery(names),
+      payloadVersions: payloadVersionsQuery(names),
+      payloadSamples: payloadSamplesQuery(names),
       requeue: requeueQuery(names),
       deleteJobs: deleteJobsQuery(names),
       clear: clearQuery(names),
@@ -100,6 +103,8 @@ export class PgBackend implements QueueBackend {
   listLiveJobs: QueueBackend['listLiveJobs'] = (entrypoint, limit) => this.q.listLiveJobs(this.driver, entrypoint, limit);
   getJob: QueueBackend['getJob'] = (id) => this.q.getJob(this.driver, id);
   listJobs: QueueBackend['listJobs'] = (query) => this.q.listJobs(this.driver, query);
+  payloadVersions: QueueBackend['payloadVersions'] = (query) => this.q.payloadVersions(this.driver, query);
+  payloadSamples: QueueBackend['payloadSamples'] = (query) => this.q.payloadSamples(this.driver, query);
   requeue: QueueBackend['requeue'] = (target) =>
     this.q.requeue(this.driver, Array.isArray(target) ? target : { entrypoint: (target as { entrypoint?: string }).entrypoint ?? null });
   deleteJobs: QueueBackend['deleteJobs'] = (ids) => this.q.deleteJobs(this.driver, ids);

@@ -19,6 +19,8 @@ import type {
 import { isJobsSchema, type JobDefinition, type JobsSchema } from './define-jobs.js';
 import { fingerprint, FINGERPRINT_HEADER } from './json-schema.js';
 import { namedParentsContext, typedAfter } from './typed-parents.js';
+import { readStoredPayload } from './read-payload.js';
+import { previousVersions } from './versions.js';
 import { parseWith } from './validate.js';
 
 type AnyHandler = (input: never, ctx: JobContext) => unknown;
@@ -123,18 +125,20 @@ function checkedHandler(pgq: PgQueuer, name: string, def: JobDefinition, handler
   const internals = internalsOf(pgq);
   return async (job: Job, ctx: JobContext): Promise<unknown> => {
     const stamped = job.headers[FINGERPRINT_HEADER];
-    if (stamped !== undefined && stamped !== expected) {
+    // Versions in `previous` are expected; any other stamp is a mismatch, whether or not the
+    // payload happens to fit (one that does not is given back: see readStoredPayload).
+    if (stamped !== undefined && stamped !== expected && !previousVersions(def).some((v) => v.fingerprint === stamped)) {
       internals.noteFingerprintMismatch(name);
       if (!reported.has(stamped)) {
         reported.add(stamped); // counted every time, logged once per producer version
         ctx.logger.warn(
           { entrypoint: name, jobId: job.id, producerFingerprint: stamped, workerFingerprint: expected },
-          `pgqueuer: job "${name}" was enqueued with a different schema than this worker has (run \`pgq generate\` and redeploy both sides)`,
+          `pgqueuer: job "${name}" was enqueued with a different schema version than this worker knows (a deploy in progress? otherwise run \`pgq generate\` and redeploy both sides)`,
         );
       }
     }
-    const payload = parseStoredPayload(name, def, job.payload, job.id);
-    const result = await handler({ ...job, payload }, def.after ? namedParentsContext(job, ctx) : ctx);
+    const read = readStoredPayload(name, def, job.payload, stamped, job.id);
+    const result = await handler({ ...job, payload: read.payload }, def.after ? namedParentsContext(job, ctx) : ctx);
     checkResult(name, def, result, job.id);
     return result;
   };
@@ -151,9 +155,12 @@ export function encodePayload(name: string, def: JobDefinition, payload: unknown
   return text;
 }
 
-/** The worker's check: the stored payload parsed with the schema (defaults and transforms applied). */
-export function parseStoredPayload(name: string, def: JobDefinition, stored: unknown, jobId?: number): unknown {
-  return parseWith(def.payload!, stored, { entrypoint: name, what: 'payload', ...(jobId === undefined ? {} : { jobId }) });
+/**
+ * The worker's check: the stored payload parsed with the schema of its version (the current
+ * one without a stamp), upcast to the current shape (defaults and transforms applied).
+ */
+export function parseStoredPayload(name: string, def: JobDefinition, stored: unknown, jobId?: number, stamped?: unknown): unknown {
+  return readStoredPayload(name, def, stored, stamped, jobId).payload;
 }
 
 /** A handler's return value, checked as it will be read back: after the JSON round trip of storage. */

@@ -3,11 +3,19 @@ import { InvalidCronError, SchemaDefinitionError } from '../errors.js';
 import { ENTRYPOINT_OPTION_KEYS, pickEntrypointOptions, resolveEntrypoint } from '../options.js';
 import { parseCron } from '../scheduler/cron-spec.js';
 import type { EntrypointOptions } from '../types.js';
+import { payloadFingerprint } from './json-schema.js';
+import type { CurrentPayloads, PayloadVersion, PreviousPayloads } from './versions.js';
 
 /** One job as declared in the schema file: its shapes, and the options of its entrypoint. */
 export interface JobDefinition extends EntrypointOptions {
   /** A zod object: what producers send. Required unless the job has a `schedule`. */
   payload?: ZodObject;
+  /**
+   * Earlier shapes of `payload`, oldest first, each with an `upcast` to the shape after it
+   * (the last one's to the current `payload`): jobs enqueued before a change still run, and
+   * their handler sees the current shape. Drop an entry once no job of it is left.
+   */
+  previous?: readonly PayloadVersion[];
   /** What the handler returns; checked in the worker and typed on `job.result()`. */
   result?: ZodType;
   /** A cron expression (5 fields, or 6 with seconds first): a scheduled job, with no payload. */
@@ -39,7 +47,7 @@ type Exact<T extends JobDefinitions> = {
   [Name in keyof T]: T[Name] & Record<Exclude<keyof T[Name], keyof JobDefinition>, never>;
 };
 
-const OPTIONS: readonly string[] = ['payload', 'result', 'schedule', 'timezone', 'priority', 'after', ...ENTRYPOINT_OPTION_KEYS];
+const OPTIONS: readonly string[] = ['payload', 'previous', 'result', 'schedule', 'timezone', 'priority', 'after', ...ENTRYPOINT_OPTION_KEYS];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Names that cannot be a property of the generated `Handlers` interface or a module export. */
 const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
@@ -49,7 +57,9 @@ const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
  * option, a payload that is not a zod object or an invalid cron spec throws a
  * `SchemaDefinitionError` naming the job.
  */
-export function defineJobs<const T extends JobDefinitions>(jobs: T & Exact<T>): JobsSchema<T> {
+export function defineJobs<const T extends JobDefinitions, const P, const V>(
+  jobs: T & Exact<T> & CurrentPayloads<P> & PreviousPayloads<P, V>,
+): JobsSchema<T> {
   if (jobs === null || typeof jobs !== 'object' || Array.isArray(jobs)) {
     throw new SchemaDefinitionError('(schema)', 'defineJobs expects an object mapping job names to definitions');
   }
@@ -114,6 +124,7 @@ function checkJob(name: string, definition: unknown): void {
     if (def.payload === undefined) fail('"payload" is required (a zod object, e.g. z.object({ ... })), unless the job has a "schedule"');
     if (!isZodSchema(def.payload, 'object')) fail('"payload" must be a zod object schema, e.g. z.object({ ... })');
   }
+  if (def.previous !== undefined) checkPrevious(def, fail);
   if (def.result !== undefined && !isZodSchema(def.result)) fail('"result" must be a zod schema');
   if (def.priority !== undefined && !Number.isInteger(def.priority)) fail('"priority" must be an integer');
   // The worker options are checked by the same code that checks pgq.entrypoint() options.
@@ -121,5 +132,25 @@ function checkJob(name: string, definition: unknown): void {
     resolveEntrypoint(name, pickEntrypointOptions(def), () => {});
   } catch (err) {
     fail((err as Error).message.replace(`entrypoint "${name}": `, ''));
+  }
+}
+
+function checkPrevious(def: JobDefinition, fail: (problem: string) => never): void {
+  if (def.schedule !== undefined) fail('a scheduled job has no payload, so no "previous" payload versions');
+  if (!Array.isArray(def.previous)) fail('"previous" must be an array of { payload, upcast }, oldest first');
+  // A version is known by its fingerprint: two equal shapes could not be told apart in the queue.
+  const seen = new Map<string, string>([[payloadFingerprint(def.payload), 'the current "payload"']]);
+  for (const [i, version] of def.previous!.entries()) {
+    const at = `previous[${i}]`;
+    if (version === null || typeof version !== 'object') fail(`${at} must be { payload, upcast }`);
+    for (const key of Object.keys(version)) {
+      if (key !== 'payload' && key !== 'upcast') fail(`${at}: unknown key "${key}" (known: payload, upcast)`);
+    }
+    if (!isZodSchema(version.payload, 'object')) fail(`${at}.payload must be a zod object schema, e.g. z.object({ ... })`);
+    if (typeof version.upcast !== 'function') fail(`${at}.upcast must be a function from that version's payload to the next one's`);
+    const id = payloadFingerprint(version.payload);
+    const same = seen.get(id);
+    if (same) fail(`${at}.payload has the same shape as ${same}: remove one of them`);
+    seen.set(id, at);
   }
 }

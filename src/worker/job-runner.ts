@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, ValidationError } from '../errors.js';
+import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, UnknownSchemaVersionError, ValidationError } from '../errors.js';
 import type { Instruments } from '../observability/instruments.js';
 import { startJobSpan, type JobSpan } from '../observability/tracing.js';
 import type { ResolvedEntrypoint } from '../options.js';
@@ -235,6 +235,8 @@ export class JobRunner {
     });
     if (verdict.failure instanceof ValidationError) {
       this.options.instruments.validationFailed(job.entrypoint, verdict.failure.what, 'worker');
+    } else if (verdict.failure instanceof UnknownSchemaVersionError) {
+      this.options.instruments.unknownVersion(job.entrypoint);
     }
     span.end(verdict.outcome, verdict.failure);
     this.options.ended(job, verdict, durationMs);

@@ -1,8 +1,8 @@
-import { JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, PermanentJobError, RetryLaterError, ValidationError } from '../errors.js';
+import { JobCanceledSignal, JobTimeoutError, JobTimeoutSignal, PermanentJobError, RetryLaterError, UnknownSchemaVersionError, ValidationError } from '../errors.js';
 import { toJsonText } from '../json-text.js';
 import type { ResolvedEntrypoint, ResolvedRetry } from '../options.js';
 import type { AttemptOutcome } from '../port/rows.js';
-import { tooManySnoozes } from '../port/system-records.js';
+import { tooManySnoozes, unknownSchemaVersion } from '../port/system-records.js';
 import type { JobError } from '../types.js';
 import { serializeError } from './error-record.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -44,6 +44,9 @@ export interface Verdict {
  * - An attempt aborted for its timeout fails with `JobTimeoutError`, whatever it then threw or
  *   returned (a result that came after the limit is not a result in time).
  * - A return is a success, its value stored as JSON; a value JSON cannot store fails the job.
+ * - `UnknownSchemaVersionError` (the payload has a version this worker does not know) gives
+ *   the job back, logged `snoozed`, for a worker that knows it: after a growing delay, without
+ *   using the retry budget, up to `maxSnoozes` times, then it fails saying why.
  * - `RetryLaterError` snoozes: the job runs again after its delay, without using the retry
  *   budget, up to the entrypoint's `maxSnoozes` times.
  * - `PermanentJobError`, a `ValidationError` (a payload or result that does not fit its
@@ -66,6 +69,13 @@ export function judge(result: HandlerResult, attempt: Attempt, random: () => num
       return failedForGood(err, attempt.onFailure);
     }
   }
+  if (result.error instanceof UnknownSchemaVersionError) {
+    if (attempt.snoozes >= attempt.maxSnoozes) {
+      const error = unknownSchemaVersion(result.error.message, attempt.snoozes, attempt.maxSnoozes);
+      return { ...failedForGood(result.error, attempt.onFailure), error: { ...error, details: serializeError(result.error).details } };
+    }
+    return { outcome: 'snoozed', error: serializeError(result.error), retryDelayMs: giveBackDelayMs(attempt.snoozes), failure: result.error };
+  }
   if (result.error instanceof RetryLaterError) {
     if (attempt.snoozes >= attempt.maxSnoozes) {
       return { ...failedForGood(result.error, attempt.onFailure), error: tooManySnoozes(attempt.snoozes, attempt.maxSnoozes) };
@@ -73,6 +83,15 @@ export function judge(result: HandlerResult, attempt: Attempt, random: () => num
     return { outcome: 'snoozed', error: serializeError(result.error), retryDelayMs: result.error.delayMs };
   }
   return failure(result.error, attempt, random);
+}
+
+/**
+ * How long a job of an unknown payload version waits before it is claimed again: short at
+ * first (workers that know it are likely running already during a rolling deploy), doubling
+ * so that a fleet of workers that all lack it does not spin on it, capped at 30 s.
+ */
+export function giveBackDelayMs(snoozes: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(snoozes, 6));
 }
 
 /** A failed attempt: retried by the policy, or failed for good. */

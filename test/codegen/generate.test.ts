@@ -80,6 +80,34 @@ describe('pgq generate', () => {
     );
   });
 
+  test('the manifest records every payload version, oldest first; the generated types stay flat and current', async () => {
+    const p = project({
+      'src/jobs.schema.ts': `import { z } from 'zod';
+import { defineJobs } from 'pgqueuer';
+
+export default defineJobs({
+  greet: {
+    payload: z.object({ to: z.string(), locale: z.string(), formal: z.boolean() }),
+    previous: [
+      { payload: z.object({ to: z.string() }), upcast: (old) => ({ ...old, locale: 'en' }) },
+      { payload: z.object({ to: z.string(), locale: z.string() }), upcast: (old) => ({ ...old, formal: false }) },
+    ],
+  },
+});
+`,
+    });
+    const run = await p.pgq(['generate']);
+    assert.equal(run.code, 0, run.stderr);
+    const greet = JSON.parse(p.read('src/pgq.manifest.json')).jobs.greet;
+    assert.deepEqual(greet.previous.map((v: { payload: { required: string[] } }) => v.payload.required), [['to'], ['to', 'locale']]);
+    const fingerprints = [greet.fingerprint, ...greet.previous.map((v: { fingerprint: string }) => v.fingerprint)];
+    assert.equal(new Set(fingerprints).size, 3);
+    assert.equal(greet.options.previous, undefined, 'versions are not options');
+    const client = p.read('src/pgq.generated.ts');
+    assert.match(client, /export interface GreetPayload \{\n  to: string;\n  locale: string;\n  formal: boolean;\n\}/);
+    assert.doesNotMatch(client, /previous|upcast/);
+  });
+
   test('is deterministic: a second run (from another folder, via the config) writes identical bytes', async () => {
     const p = project({
       'src/jobs.schema.ts': SCHEMA,

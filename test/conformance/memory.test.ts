@@ -2,6 +2,7 @@ import { PgQueuer } from 'pgqueuer';
 import { behaviours } from './behaviours.js';
 import { dependencies } from './dependencies.js';
 import { lifecycle } from './lifecycle.js';
+import { payloadVersions } from './payload-versions.js';
 
 behaviours({
   name: 'PgQueuer.inMemory()',
@@ -11,3 +12,4 @@ behaviours({
 lifecycle({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
 
 dependencies({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
+payloadVersions({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });

@@ -4,6 +4,7 @@ import { openQueue } from '../support/queue.js';
 import { behaviours } from './behaviours.js';
 import { dependencies } from './dependencies.js';
 import { lifecycle } from './lifecycle.js';
+import { payloadVersions } from './payload-versions.js';
 
 let db: TestDatabase;
 let schemas = 0;
@@ -24,6 +25,11 @@ lifecycle({
 });
 
 dependencies({
+  name: 'PostgreSQL',
+  open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
+});
+
+payloadVersions({
   name: 'PostgreSQL',
   open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
 });

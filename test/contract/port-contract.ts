@@ -753,6 +753,34 @@ export function portContract(adapter: Adapter): void {
         assert.deepEqual(await backend.listLiveJobs('nothing', 10), []);
       });
 
+      contract('payloadVersions counts waiting jobs by stamped fingerprint and status, capped; payloadSamples reads them', async ({ backend }) => {
+        const fp = (f: string) => ({ headers: { 'pgq-fingerprint': f } });
+        const [, , , , unstamped] = await backend.enqueue([
+          row('v', { ...fp('a'), payload: { n: 1 } }),
+          row('v', { ...fp('a'), payload: { n: 2 } }),
+          row('v', { ...fp('a'), delayMs: 60_000, payload: { n: 3 } }),
+          row('v', { ...fp('b'), payload: { n: 4 } }),
+          row('v', { payload: { n: 5 } }),
+          row('other', fp('a')),
+        ]);
+        await claimOne(backend, randomUUID(), 'other'); // running: not counted
+        const { counts, capped } = await backend.payloadVersions({ entrypoints: ['v', 'other'], countCap: 100 });
+        const sorted = counts.map((c) => [c.entrypoint, c.fingerprint, c.status, c.count]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        assert.deepEqual(sorted, [['v', 'a', 'queued', 2], ['v', 'a', 'scheduled', 1], ['v', 'b', 'queued', 1], ['v', null, 'queued', 1]]);
+        assert.deepEqual(capped, []);
+        const small = await backend.payloadVersions({ entrypoints: ['v'], countCap: 3 });
+        assert.deepEqual(small.capped, ['v']);
+        assert.equal(small.counts.reduce((n, c) => n + c.count, 0), 3);
+        const samples = await backend.payloadSamples({ versions: [{ entrypoint: 'v', fingerprint: 'a' }, { entrypoint: 'v', fingerprint: null }], sample: 2 });
+        assert.deepEqual(samples.map((s) => [s.entrypoint, s.fingerprint, s.payload]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))), [
+          ['v', 'a', { n: 1 }],
+          ['v', 'a', { n: 2 }],
+          ['v', null, { n: 5 }],
+        ]);
+        assert.equal(samples.find((s) => s.fingerprint === null)!.id, unstamped);
+        assert.deepEqual(await backend.payloadSamples({ versions: [], sample: 2 }), []);
+      });
+
       contract('queueSize counts live jobs by entrypoint, status and priority', async ({ backend }) => {
         await backend.enqueue([row('a'), row('a'), row('a', { priority: 2 }), row('a', { delayMs: 60_000 }), row('b'), row('b')]);
         await claimOne(backend, randomUUID(), 'b');

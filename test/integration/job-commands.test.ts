@@ -40,7 +40,8 @@ before(async () => {
   worker.entrypoint('parked', record);
   stopWorker = startWorker(worker);
 
-  ids.held = await producer.enqueue('keeper', { key: 'h' }, { priority: 7, headers: { tenant: 'acme' } });
+  // The fingerprint as a typed producer stamps it: the payload schema version `pgq jobs` and `pgq job` show.
+  ids.held = await producer.enqueue('keeper', { key: 'h' }, { priority: 7, headers: { tenant: 'acme', 'pgq-fingerprint': '0123456789abcdef' } });
   assert.equal((await producer.waitFor(ids.held, { timeoutMs: 20_000 })).status, 'held');
   ids.failed = await producer.enqueue('flaky', { key: 'f' }, { headers: { tenant: 'acme' }, dedupeKey: 'flaky:f' });
   await producer.waitFor(ids.failed, { timeoutMs: 20_000 });
@@ -65,14 +66,14 @@ describe('pgq jobs, pgq failures, pgq job', () => {
     assert.equal(code, 0, stderr);
     assert.equal(stderr, '');
     const rows = cells(stdout);
-    assert.deepEqual(rows[0], ['job', 'entrypoint', 'status', 'priority', 'attempts', 'created', 'error']);
+    assert.deepEqual(rows[0], ['job', 'entrypoint', 'status', 'priority', 'attempts', 'created', 'version', 'error']);
     assert.deepEqual(
-      rows.slice(1).map((r) => [r[0], r[1], r[2], r[3], r[4], r[6]]),
+      rows.slice(1).map((r) => [r[0], r[1], r[2], r[3], r[4], r[6], r[7]]),
       [
-        [String(ids.parked), 'parked', 'canceled', '0', '0', undefined],
-        [String(ids.steady), 'steady', 'successful', '0', '1', undefined],
-        [String(ids.failed), 'flaky', 'exception', '0', '1', 'TypeError: upstream 503 for f'],
-        [String(ids.held), 'keeper', 'held', '7', '1', 'TypeError: upstream 503 for h'],
+        [String(ids.parked), 'parked', 'canceled', '0', '0', '-', undefined],
+        [String(ids.steady), 'steady', 'successful', '0', '1', '-', undefined],
+        [String(ids.failed), 'flaky', 'exception', '0', '1', '-', 'TypeError: upstream 503 for f'],
+        [String(ids.held), 'keeper', 'held', '7', '1', '01234567', 'TypeError: upstream 503 for h'],
       ],
     );
   });
@@ -109,7 +110,8 @@ describe('pgq jobs, pgq failures, pgq job', () => {
     const facts = Object.fromEntries(cells(text.stdout.split('\n\n')[0]!).slice(1).map((r) => [r[0], r[1]]));
     assert.equal(facts.status, 'held');
     assert.equal(facts.payload, '{"key":"h"}');
-    assert.equal(facts.headers, '{"tenant":"acme"}');
+    assert.equal(facts.headers, '{"tenant":"acme","pgq-fingerprint":"0123456789abcdef"}');
+    assert.equal(facts.version, '0123456789abcdef');
     assert.equal(facts.error, 'TypeError: upstream 503 for h');
     const history = cells(text.stdout.split('\n\n')[1]!);
     assert.deepEqual(history[0], ['attempt', 'status', 'started', 'finished', 'ms', 'worker', 'error']);
@@ -175,7 +177,7 @@ describe('pgq requeue (and its old name, pgq retry)', () => {
     assert.deepEqual(
       received.sort((x, y) => x.id - y.id),
       [
-        { id: ids.held, entrypoint: 'keeper', payload: { key: 'h' }, headers: { tenant: 'acme' }, priority: 7 },
+        { id: ids.held, entrypoint: 'keeper', payload: { key: 'h' }, headers: { tenant: 'acme', 'pgq-fingerprint': '0123456789abcdef' }, priority: 7 },
         { id: newFailed, entrypoint: 'flaky', payload: { key: 'f' }, headers: { tenant: 'acme' }, priority: 0 },
         // Canceled while deferred: the copy runs now.
         { id: newParked, entrypoint: 'parked', payload: { key: 'c' }, headers: { why: 'later' }, priority: 0 },

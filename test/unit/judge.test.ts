@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutSignal, PermanentJobError, RetryLaterError, ValidationError } from '../../src/errors.js';
-import { judge, type Attempt } from '../../src/worker/judge.js';
+import { JobAbandonedSignal, JobCanceledSignal, JobTimeoutSignal, PermanentJobError, RetryLaterError, UnknownSchemaVersionError, ValidationError } from '../../src/errors.js';
+import { giveBackDelayMs, judge, type Attempt } from '../../src/worker/judge.js';
 
 const attempt = (over: Partial<Attempt> = {}): Attempt => ({
   attempt: 1,
@@ -100,4 +100,18 @@ test('a timed-out attempt fails with JobTimeoutError whatever it threw or return
 
 test('a job canceled while it ran is canceled even when its handler then returned', () => {
   assert.deepEqual(judge({ ok: true, value: 'done anyway' }, attempt({ abortReason: new JobCanceledSignal(7) })), { outcome: 'canceled' });
+});
+
+test('a payload of an unknown version is given back (snoozed, growing delay, no attempt used), then fails saying why', () => {
+  const unknown = new UnknownSchemaVersionError('mail', 7, 'feedfacefeedface', ['0123456789abcdef'], [{ path: 'locale', message: 'Required', code: 'invalid_type' }]);
+  const first = judge({ ok: false, error: unknown }, attempt({ attempt: 3, retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1 } }));
+  assert.equal(first.outcome, 'snoozed', 'not retried nor failed, whatever the retry budget');
+  assert.equal(first.retryDelayMs, 500);
+  assert.equal(first.failure, unknown);
+  assert.deepEqual([0, 1, 2, 5, 6, 50].map(giveBackDelayMs), [500, 1_000, 2_000, 16_000, 30_000, 30_000]);
+  const last = judge({ ok: false, error: unknown }, attempt({ snoozes: 3, onFailure: 'hold' }));
+  assert.equal(last.outcome, 'held');
+  assert.equal(last.error?.name, 'UnknownSchemaVersion');
+  assert.match(last.error!.message, /payload version feedfacefeedface, which this worker does not know .* given back 3 times .* \(maxSnoozes 3\)/);
+  assert.deepEqual((last.error!.details as { fingerprint: string }).fingerprint, 'feedfacefeedface');
 });
