@@ -1,5 +1,7 @@
 import { ConfigError } from './errors.js';
 import type { PayloadCheck } from './encode.js';
+import type { Queryable } from './postgres/driver.js';
+import type { SchemaNames } from './postgres/schema-names.js';
 
 /**
  * What pgqueuer's own modules (the bound schema, pgqueuer/testing) need of a PgQueuer beyond
@@ -16,6 +18,11 @@ export interface Internals {
    * schedules, is runnable now (pgqueuer/testing's drain()).
    */
   isDrained(): Promise<boolean>;
+  /**
+   * The PostgreSQL connection and schema behind this instance (null in memory), for the
+   * operator's reads that go beyond the queue API (pgqueuer/web's statistics).
+   */
+  postgres(): { db: Queryable; names: SchemaNames } | null;
 }
 
 const table = new WeakMap<object, Internals>();

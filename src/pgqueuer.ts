@@ -18,6 +18,7 @@ import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypoint
 import type { QueueBackend } from './port/queue-backend.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
+import { PgBackend } from './postgres/pg-backend.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type {
   Clock,
@@ -68,6 +69,7 @@ export class PgQueuer {
       setPayloadCheck: (entrypoint, check) => this.payloadChecks.set(entrypoint, check),
       noteFingerprintMismatch: (entrypoint) => this.mismatches.set(entrypoint, (this.mismatches.get(entrypoint) ?? 0) + 1),
       isDrained: () => this.isDrained(),
+      postgres: () => (backend instanceof PgBackend ? { db: backend.driver, names: backend.names } : null),
     });
   }
 

@@ -1,0 +1,108 @@
+import type { Queryable } from '../driver.js';
+import { installedVersion } from '../migrations/runner.js';
+import { LATEST_VERSION } from '../migrations/index.js';
+import type { SchemaNames } from '../schema-names.js';
+import { entrypointStatsQuery, type EntrypointStatsRow } from '../statements/entrypoint-stats.js';
+import { oldestQueuedQuery } from '../statements/oldest-queued.js';
+import { pauseQueries } from '../statements/pause.js';
+import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
+import { oldestTransactionQuery, serverVersionQuery, tableHealthQuery, type OldestTransaction, type TableHealthRow } from '../statements/system-health.js';
+import { throughputSeriesQuery, type ThroughputBucket } from '../statements/throughput-series.js';
+import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
+
+export type { EntrypointStatsRow } from '../statements/entrypoint-stats.js';
+export type { QueueDepthRow } from '../statements/queue-depth.js';
+export type { OldestTransaction, TableHealthRow } from '../statements/system-health.js';
+export type { ThroughputBucket } from '../statements/throughput-series.js';
+export type { WorkerRow } from '../statements/worker-list.js';
+
+/**
+ * Bounds that keep every page cheap at any table size: depth counts stop at DEPTH_CAP per
+ * entrypoint and status; statistics read at most STATS_ROWS of the window's newest log rows.
+ */
+export const DEPTH_CAP = 10_000;
+const MAX_ENTRYPOINTS = 200;
+const STATS_ROWS = 50_000;
+const OLDEST_SCAN = 10_000;
+
+export interface Overview {
+  depth: QueueDepthRow[];
+  paused: string[];
+  perMinute: ThroughputBucket[];
+  perHour: ThroughputBucket[];
+  oldestQueuedSeconds: number | null;
+  workers: WorkerRow[];
+  workerTotal: number;
+}
+
+export interface SystemReport {
+  schema: string;
+  installedVersion: number | null;
+  codeVersion: number;
+  tables: TableHealthRow[];
+  oldestTransaction: OldestTransaction | null;
+  serverVersion: string;
+}
+
+/**
+ * What the web dashboard reads beyond the queue API: statistics over the log, depth, workers
+ * and the database's own health. Each read is a few small, index-backed queries.
+ */
+export class WebReads {
+  private readonly q;
+
+  constructor(
+    private readonly db: Queryable,
+    readonly names: SchemaNames,
+  ) {
+    this.q = {
+      depth: queueDepthQuery(names),
+      paused: pauseQueries(names).list,
+      series: throughputSeriesQuery(names),
+      stats: entrypointStatsQuery(names),
+      oldest: oldestQueuedQuery(names),
+      workers: workerListQuery(names),
+      tables: tableHealthQuery(names),
+      oldestTransaction: oldestTransactionQuery(names),
+      serverVersion: serverVersionQuery(names),
+    };
+  }
+
+  depth(): Promise<QueueDepthRow[]> {
+    return this.q.depth(this.db, DEPTH_CAP, MAX_ENTRYPOINTS);
+  }
+
+  paused(): Promise<string[]> {
+    return this.q.paused(this.db);
+  }
+
+  async overview(): Promise<Overview> {
+    const [depth, paused, perMinute, perHour, oldestQueuedSeconds, workers] = await Promise.all([
+      this.depth(),
+      this.paused(),
+      this.q.series(this.db, 'minute', 60),
+      this.q.series(this.db, 'hour', 24),
+      this.q.oldest(this.db, OLDEST_SCAN),
+      this.q.workers(this.db, 1_000),
+    ]);
+    return { depth, paused, perMinute, perHour, oldestQueuedSeconds, workers: workers.workers, workerTotal: workers.total };
+  }
+
+  entrypointStats(windowSeconds: number): Promise<EntrypointStatsRow[]> {
+    return this.q.stats(this.db, windowSeconds, STATS_ROWS);
+  }
+
+  workers(limit: number): Promise<{ workers: WorkerRow[]; total: number }> {
+    return this.q.workers(this.db, limit);
+  }
+
+  async system(): Promise<SystemReport> {
+    const [version, tables, oldestTransaction, server] = await Promise.all([
+      installedVersion(this.db, this.names),
+      this.q.tables(this.db),
+      this.q.oldestTransaction(this.db),
+      this.q.serverVersion(this.db),
+    ]);
+    return { schema: this.names.schema, installedVersion: version, codeVersion: LATEST_VERSION, tables, oldestTransaction, serverVersion: server };
+  }
+}
