@@ -12,6 +12,7 @@ import { registerJobCommands } from './job-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { registerWebCommand } from './web-command.js';
 import { packageVersion } from './package-version.js';
 import { visibleControls, visibleLines } from './terminal-text.js';
 
@@ -35,6 +36,7 @@ registerQueueCommands(program, globals);
 registerJobCommands(program, globals);
 registerEnqueueCommand(program, globals);
 registerDashboardCommand(program, globals);
+registerWebCommand(program, globals);
 registerGenerateCommand(program);
 registerInitCommand(program);
 registerRunCommands(program, globals);

@@ -98,9 +98,3 @@ export function sameOrigin(req: IncomingMessage): boolean {
   if (site !== undefined) return site === 'same-origin';
   return true;
 }
-
-/** Loopback hosts, where a dashboard without credentials is reachable from this machine only. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
