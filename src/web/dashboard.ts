@@ -11,6 +11,7 @@ import { EnqueueForms } from './enqueue-forms.js';
 import { html, Html } from './html.js';
 import { layout } from './layout.js';
 import { streamRegions } from './live-stream.js';
+import { ThroughputHistory } from './throughput-history.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import type { Page, PageContext, PageRenderer, PageResult } from './page.js';
 import { BodyTooLargeError, readForm } from './request-body.js';
@@ -111,13 +112,15 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
   const assets = new Assets();
   const streams = new Set<ServerResponse>();
 
-  let opened: Promise<{ pgq: PgQueuer; reads: WebReads }> | undefined;
-  const source = (): Promise<{ pgq: PgQueuer; reads: WebReads }> => {
+  type Source = { pgq: PgQueuer; reads: WebReads; history: ThroughputHistory };
+  let opened: Promise<Source> | undefined;
+  const source = (): Promise<Source> => {
     opened ??= (async () => {
       const pgq = options.pgq ?? (await PgQueuer.connect(options.connection, { schema: options.schema, metrics: false }));
       const postgres = internalsOf(pgq).postgres();
       if (!postgres) throw new ConfigError('the web dashboard needs a PostgreSQL-backed PgQueuer (not inMemory())');
-      return { pgq, reads: new WebReads(postgres.db, postgres.names) };
+      const reads = new WebReads(postgres.db, postgres.names);
+      return { pgq, reads, history: new ThroughputHistory(reads) };
     })();
     // A failed connect is tried again by the next request, not remembered forever.
     opened.catch(() => (opened = undefined));
@@ -156,9 +159,9 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
 
     const session = csrf.session(req, base || '/');
     if (session.setCookie) res.setHeader('set-cookie', session.setCookie);
-    const { pgq, reads } = await source();
+    const { pgq, reads, history } = await source();
     const context = (pageUrl: URL, regions?: Map<string, string>): PageContext => ({
-      url: pageUrl, base, readOnly, csrf: csrf.token(session.id), pgq, reads, manifest, staleAfterSeconds,
+      url: pageUrl, base, readOnly, csrf: csrf.token(session.id), pgq, reads, history, manifest, staleAfterSeconds,
       live(id, content) {
         regions?.set(id, content.text);
         return html`<div id="live-${id}" data-live>${content}</div>`;

@@ -2,6 +2,7 @@ import type { PgQueuer } from '../pgqueuer.js';
 import type { WebReads } from '../postgres/ops/web-reads.js';
 import { html, type Html } from './html.js';
 import type { Manifest } from './manifest.js';
+import type { ThroughputHistory } from './throughput-history.js';
 
 /** What a page renders with: the request's URL, where links point, and the data sources. */
 export interface PageContext {
@@ -14,6 +15,7 @@ export interface PageContext {
   csrf: string;
   pgq: PgQueuer;
   reads: WebReads;
+  history: ThroughputHistory;
   manifest: Manifest | null;
   /** Heartbeats older than this mark a worker stale. */
   staleAfterSeconds: number;

@@ -128,7 +128,9 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
         assert.equal((await p.locator('[data-status=held] .value').textContent())?.trim(), '3');
         assert.match((await p.locator('tr[data-entrypoint=web_bulk] td[data-status=queued]').textContent()) ?? '', /120/);
         await p.locator('#chart-minute canvas').waitFor(); // uPlot drew the chart
-        assert.match((await p.locator('#live-per-minute figcaption').textContent()) ?? '', /7 finished, 3 failed/);
+        // History is read in the background and arrives over the live stream.
+        await p.locator('#live-per-minute figcaption', { hasText: /^Last hour, per minute: 7 finished, 3 failed$/ }).waitFor({ timeout: 10_000 });
+        await p.locator('#live-per-hour figcaption', { hasText: /^Last day, per hour: 7 finished, 3 failed$/ }).waitFor({ timeout: 10_000 });
       }],
       ['/entrypoints', 'entrypoints', async (p) => {
         const row = p.locator('tr[data-entrypoint=web_resize]');

@@ -7,7 +7,8 @@ import { oldestQueuedQuery } from '../statements/oldest-queued.js';
 import { pauseQueries } from '../statements/pause.js';
 import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
 import { oldestTransactionQuery, serverVersionQuery, tableHealthQuery, type OldestTransaction, type TableHealthRow } from '../statements/system-health.js';
-import { throughputSeriesQuery, type ThroughputBucket } from '../statements/throughput-series.js';
+import { throughputMinutesQuery, type ThroughputBucket } from '../statements/throughput-series.js';
+import { databaseNowQuery } from '../statements/schedules.js';
 import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
 
 export type { EntrypointStatsRow } from '../statements/entrypoint-stats.js';
@@ -28,8 +29,6 @@ const OLDEST_SCAN = 10_000;
 export interface Overview {
   depth: QueueDepthRow[];
   paused: string[];
-  perMinute: ThroughputBucket[];
-  perHour: ThroughputBucket[];
   oldestQueuedSeconds: number | null;
   workers: WorkerRow[];
   workerTotal: number;
@@ -58,7 +57,8 @@ export class WebReads {
     this.q = {
       depth: queueDepthQuery(names),
       paused: pauseQueries(names).list,
-      series: throughputSeriesQuery(names),
+      minutes: throughputMinutesQuery(names),
+      now: databaseNowQuery(names),
       stats: entrypointStatsQuery(names),
       oldest: oldestQueuedQuery(names),
       workers: workerListQuery(names),
@@ -77,15 +77,23 @@ export class WebReads {
   }
 
   async overview(): Promise<Overview> {
-    const [depth, paused, perMinute, perHour, oldestQueuedSeconds, workers] = await Promise.all([
+    const [depth, paused, oldestQueuedSeconds, workers] = await Promise.all([
       this.depth(),
       this.paused(),
-      this.q.series(this.db, 'minute', 60),
-      this.q.series(this.db, 'hour', 24),
       this.q.oldest(this.db, OLDEST_SCAN),
       this.q.workers(this.db, 1_000),
     ]);
-    return { depth, paused, perMinute, perHour, oldestQueuedSeconds, workers: workers.workers, workerTotal: workers.total };
+    return { depth, paused, oldestQueuedSeconds, workers: workers.workers, workerTotal: workers.total };
+  }
+
+  /** Finished and failed jobs per minute in [from, to) (minutes without any left out). */
+  throughputMinutes(from: Date, to: Date): Promise<ThroughputBucket[]> {
+    return this.q.minutes(this.db, from, to);
+  }
+
+  /** The database clock: the throughput history's minutes are the database's. */
+  now(): Promise<Date> {
+    return this.q.now(this.db);
   }
 
   entrypointStats(windowSeconds: number): Promise<EntrypointStatsRow[]> {

@@ -1,30 +1,31 @@
 import { LIVE_STATUSES } from '../../job-status.js';
-import type { ThroughputBucket } from '../../postgres/ops/web-reads.js';
 import { age, count } from '../display.js';
 import { html, jsonForHtml, type Html } from '../html.js';
 import { href, type PageContext, type PageRenderer } from '../page.js';
 import { depthTable } from './depth-table.js';
+import type { SeriesPoint } from '../throughput-history.js';
 
 /** Chart data as uPlot wants it: x in unix seconds, then one array per series. */
-function chartData(buckets: ThroughputBucket[]): number[][] {
+// A bucket not read yet is null: uPlot leaves a gap rather than drawing a false zero.
+function chartData(points: SeriesPoint[]): (number | null)[][] {
   return [
-    buckets.map((b) => Math.floor(new Date(b.at).getTime() / 1_000)),
-    buckets.map((b) => b.finished - b.failed),
-    buckets.map((b) => b.failed),
+    points.map((p) => Math.floor(p.at.getTime() / 1_000)),
+    points.map((p) => (p.finished === null ? null : p.finished - p.failed!)),
+    points.map((p) => p.failed),
   ];
 }
 
-function chart(id: string, title: string, buckets: ThroughputBucket[]): Html {
-  const total = buckets.reduce((sum, b) => sum + b.finished, 0);
-  const failed = buckets.reduce((sum, b) => sum + b.failed, 0);
+function chart(id: string, title: string, points: SeriesPoint[], loading: boolean): Html {
+  const total = points.reduce((sum, p) => sum + (p.finished ?? 0), 0);
+  const failed = points.reduce((sum, p) => sum + (p.failed ?? 0), 0);
   return html`<figure class="chart-box">
-    <figcaption>${title}: <strong>${count(total)}</strong> finished, <strong class="${failed ? 'bad' : ''}">${count(failed)}</strong> failed</figcaption>
-    <div class="chart" id="${id}" data-series="${jsonForHtml(chartData(buckets))}" data-labels='["succeeded","failed"]'></div>
+    <figcaption>${title}: <strong>${count(total)}</strong> finished, <strong class="${failed ? 'bad' : ''}">${count(failed)}</strong> failed${loading ? html` <span class="muted">(reading history…)</span>` : ''}</figcaption>
+    <div class="chart" id="${id}" data-series="${jsonForHtml(chartData(points))}" data-labels='["succeeded","failed"]'></div>
   </figure>`;
 }
 
 export const overviewPage: PageRenderer = async (ctx: PageContext) => {
-  const o = await ctx.reads.overview();
+  const [o, series] = await Promise.all([ctx.reads.overview(), ctx.history.read()]);
   const totals = new Map<string, { n: number; capped: boolean }>();
   for (const row of o.depth) {
     const t = totals.get(row.status) ?? { n: 0, capped: false };
@@ -45,8 +46,8 @@ export const overviewPage: PageRenderer = async (ctx: PageContext) => {
   const body = html`
     ${ctx.live('cards', cards)}
     <div class="charts">
-      ${ctx.live('per-minute', chart('chart-minute', 'Last hour, per minute', o.perMinute))}
-      ${ctx.live('per-hour', chart('chart-hour', 'Last day, per hour', o.perHour))}
+      ${ctx.live('per-minute', chart('chart-minute', 'Last hour, per minute', series.minutes, series.minutes.some((p) => p.finished === null)))}
+      ${ctx.live('per-hour', chart('chart-hour', 'Last day, per hour', series.hours, series.loading))}
     </div>
     <h2>Depth per entrypoint</h2>
     ${ctx.live('depth', depthTable(ctx, o.depth, o.paused))}`;
