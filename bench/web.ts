@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   const url = new URL(server.url);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool.on('error', () => {}); // an idle client cut by the server (a restart) is not a result
   let pgq: PgQueuer | undefined;
   try {
     await install(url.toString());

@@ -226,9 +226,10 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
   }) as DashboardHandler;
   handler.close = async () => {
     for (const res of streams) res.end();
-    const current = opened;
+    const current = await opened?.catch(() => null);
     opened = undefined;
-    if (current && !options.pgq) await (await current.catch(() => null))?.pgq.stop();
+    await current?.history.stop();
+    if (current && !options.pgq) await current.pgq.stop();
   };
   return handler;
 }

@@ -41,13 +41,20 @@ export class ThroughputHistory {
   private from: number | null = null;
   private to: number | null = null;
   private filling: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly reads: WebReads) {}
+
+  /** Stops the background reading and waits for a query in flight (before its pool closes). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.filling;
+  }
 
   async read(): Promise<ThroughputSeries> {
     const now = (await this.reads.now()).getTime();
     const { settleLine, dayStart } = bounds(now);
-    if (!this.filling && (this.to === null || this.to < settleLine || this.from! > dayStart)) {
+    if (!this.filling && !this.stopped && (this.to === null || this.to < settleLine || this.from! > dayStart)) {
       // A failed fill is retried by the next read; the page shows what is there meanwhile.
       this.filling = this.fill().catch(() => {}).finally(() => (this.filling = undefined));
     }
@@ -87,7 +94,7 @@ export class ThroughputHistory {
 
   /** Reads settled minutes until the held history spans the day, newest first. */
   private async fill(): Promise<void> {
-    for (;;) {
+    while (!this.stopped) {
       const { settleLine, dayStart } = bounds((await this.reads.now()).getTime());
       if (this.to === null || this.from === null) this.from = this.to = settleLine;
       if (this.to < settleLine) {

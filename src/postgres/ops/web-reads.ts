@@ -23,7 +23,7 @@ export type { WorkerRow } from '../statements/worker-list.js';
  */
 export const DEPTH_CAP = 10_000;
 const MAX_ENTRYPOINTS = 200;
-const STATS_ROWS = 50_000;
+const STATS_ROWS = 20_000;
 const OLDEST_SCAN = 10_000;
 
 export interface Overview {
