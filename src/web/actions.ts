@@ -1,4 +1,5 @@
 import type { PgQueuer } from '../pgqueuer.js';
+import { tickPayload } from '../port/system-records.js';
 import type { EnqueueForms } from './enqueue-forms.js';
 
 /** The outcome of a POST: where to send the browser next and what to tell the operator. */
@@ -26,6 +27,12 @@ export async function runAction(path: string, form: URLSearchParams, pgq: PgQueu
     if (m[2] === 'pause') await pgq.pause(name);
     else await pgq.resume(name);
     return { notice: `${name} ${m[2] === 'pause' ? 'paused' : 'resumed'}` };
+  }
+  if ((m = /^\/schedules\/([^/]+)\/run$/.exec(path))) {
+    // One extra tick, exactly what the scheduler enqueues when a tick is due; next_run stays.
+    const name = decodeURIComponent(m[1]!);
+    const id = await pgq.enqueue(name, tickPayload(new Date()));
+    return { to: `/jobs/${id}`, notice: `${name} ticked now as job ${id}` };
   }
   if ((m = /^\/jobs\/(\d+)\/(cancel|requeue|delete)$/.exec(path))) {
     const id = Number(m[1]);

@@ -39,6 +39,8 @@ const manifest: Manifest = {
       },
       result: null,
     },
+    // Queued jobs of two schema versions, nobody runs them: the Entrypoints page tells them apart.
+    web_typed: { fingerprint: 'c0ffee00c0ffee00', schedule: null, timezone: null, options: {}, payload: null, result: null },
   },
 };
 
@@ -96,6 +98,11 @@ before(async () => {
   // Nobody runs web_bulk: 120 queued jobs to filter and page through.
   await producer.enqueueMany(Array.from({ length: 120 }, (_, i) => ({ entrypoint: 'web_bulk', payload: { i } })));
   xssId = await producer.enqueue('web_inert', { html: XSS }, { headers: { note: XSS } });
+  await producer.enqueueMany([
+    { entrypoint: 'web_typed', payload: {}, headers: { 'pgq-fingerprint': 'c0ffee00c0ffee00' } },
+    { entrypoint: 'web_typed', payload: {}, headers: { 'pgq-fingerprint': 'c0ffee00c0ffee00' } },
+    { entrypoint: 'web_typed', payload: {}, headers: { 'pgq-fingerprint': 'badbadbadbadbad0' } },
+  ]);
   await until(async () => (await producer.listSchedules()).some((s) => s.name === 'web_nightly'), 10_000, 'the schedule row');
 
   handler = dashboard({ pgq: producer, basePath: '/pgq', manifest, liveIntervalMs: 250 });
@@ -139,6 +146,9 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
         assert.match((await row.locator('[data-stat=p95]').textContent()) ?? '', /ms|s/);
         assert.equal((await p.locator('tr[data-entrypoint=web_email] [data-stat=failure-rate]').textContent())?.trim(), '100.0%');
         assert.match((await p.locator('tr[data-entrypoint=web_signup] .limits').textContent()) ?? '', /concurrency 3 · rate 20\/s/);
+        const versions = p.locator('tr[data-entrypoint=web_typed] [data-stat=versions] .version');
+        assert.deepEqual((await versions.allTextContents()).map((t) => t.trim()), ['c0ffee00 ✓ ×2', 'badbadba ×1']);
+        assert.equal(await versions.locator('xpath=self::*[contains(@class, "bad")]').count(), 1);
       }],
       ['/jobs', 'jobs', async (p) => assert.equal(await p.locator('table.jobs tbody tr').count(), 50)],
       [`/jobs/${heldId}`, 'job', async (p) => {
@@ -263,6 +273,21 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
       await page.waitForURL(/resumed/);
       assert.deepEqual(await producer.pausedEntrypoints(), []);
       assert.equal((await producer.waitFor(waiting, { timeoutMs: 10_000 })).status, 'successful');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('run a schedule now from the Schedules page: one extra tick, run by the worker', async () => {
+    const before = (await producer.listSchedules()).find((s) => s.name === 'web_nightly')!;
+    const page = await open('/schedules');
+    try {
+      await page.click('tr[data-schedule=web_nightly] button:has-text("Run now")');
+      await page.waitForURL(/\/jobs\/\d+\?notice=/);
+      const id = Number(/\/jobs\/(\d+)/.exec(page.url())![1]);
+      assert.equal((await producer.waitFor(id, { timeoutMs: 10_000 })).status, 'successful');
+      const after = (await producer.listSchedules()).find((s) => s.name === 'web_nightly')!;
+      assert.equal(after.nextRun.getTime(), before.nextRun.getTime(), 'the next run stays');
     } finally {
       await page.close();
     }

@@ -6,6 +6,7 @@ import { entrypointStatsQuery, type EntrypointStatsRow } from '../statements/ent
 import { oldestQueuedQuery } from '../statements/oldest-queued.js';
 import { pauseQueries } from '../statements/pause.js';
 import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
+import { queuedVersionsQuery, type QueuedVersionRow } from '../statements/queued-versions.js';
 import { oldestTransactionQuery, serverVersionQuery, tableHealthQuery, type OldestTransaction, type TableHealthRow } from '../statements/system-health.js';
 import { throughputMinutesQuery, type ThroughputBucket } from '../statements/throughput-series.js';
 import { databaseNowQuery } from '../statements/schedules.js';
@@ -13,6 +14,7 @@ import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
 
 export type { EntrypointStatsRow } from '../statements/entrypoint-stats.js';
 export type { QueueDepthRow } from '../statements/queue-depth.js';
+export type { QueuedVersionRow } from '../statements/queued-versions.js';
 export type { OldestTransaction, TableHealthRow } from '../statements/system-health.js';
 export type { ThroughputBucket } from '../statements/throughput-series.js';
 export type { WorkerRow } from '../statements/worker-list.js';
@@ -25,6 +27,8 @@ export const DEPTH_CAP = 10_000;
 const MAX_ENTRYPOINTS = 200;
 const STATS_ROWS = 20_000;
 const OLDEST_SCAN = 10_000;
+/** Queued jobs per entrypoint whose schema versions are shown: the next ones to run. */
+export const VERSION_SAMPLE = 200;
 
 export interface Overview {
   depth: QueueDepthRow[];
@@ -60,6 +64,7 @@ export class WebReads {
       minutes: throughputMinutesQuery(names),
       now: databaseNowQuery(names),
       stats: entrypointStatsQuery(names),
+      versions: queuedVersionsQuery(names),
       oldest: oldestQueuedQuery(names),
       workers: workerListQuery(names),
       tables: tableHealthQuery(names),
@@ -98,6 +103,11 @@ export class WebReads {
 
   entrypointStats(windowSeconds: number): Promise<EntrypointStatsRow[]> {
     return this.q.stats(this.db, windowSeconds, STATS_ROWS);
+  }
+
+  /** Schema versions among the next VERSION_SAMPLE queued jobs of each entrypoint. */
+  queuedVersions(entrypoints: readonly string[]): Promise<QueuedVersionRow[]> {
+    return this.q.versions(this.db, entrypoints, VERSION_SAMPLE);
   }
 
   workers(limit: number): Promise<{ workers: WorkerRow[]; total: number }> {
