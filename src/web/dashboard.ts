@@ -56,7 +56,11 @@ export interface DashboardOptions {
   staleAfterSeconds?: number;
 }
 
-/** A `(req, res)` handler: mount it in node:http, Express, Fastify (via middie) or Hono's node adapter. */
+/**
+ * A `(req, res[, next])` handler over node's request and response: mount it in node:http or
+ * Express (both tested), or any framework that hands those over. Outside its base path it
+ * calls `next()` when given one, else answers 404.
+ */
 export interface DashboardHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   /** Ends open live streams and closes the connection the dashboard opened (not your `pgq`). */

@@ -32,14 +32,6 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
   return new Html(out);
 }
 
-/**
- * Markup that is trusted as is: only for text this package wrote itself (never user data).
- * JSON placed in a <script> or an attribute goes through `jsonForHtml` instead.
- */
-export function trusted(text: string): Html {
-  return new Html(text);
-}
-
 /** JSON safe inside an attribute value (escaped by `html`) and never able to close a tag. */
 export function jsonForHtml(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
