@@ -225,7 +225,9 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
       if (err instanceof BodyTooLargeError) return send(res, 413, 'text/plain; charset=utf-8', err.message);
       if (res.headersSent) return res.destroy();
       const message = String((err as Error)?.message ?? err).split('\n')[0]!;
-      send(res, err instanceof PgQueuerError ? 503 : 500, 'text/html; charset=utf-8', errorPage(message).text);
+      // A bad value in the URL (an entrypoint name too long) is the request's fault, not the queue's.
+      const status = err instanceof ConfigError ? 400 : err instanceof PgQueuerError ? 503 : 500;
+      send(res, status, 'text/html; charset=utf-8', errorPage(status === 400 ? 'The request was refused' : 'The dashboard could not read the queue', message).text);
     });
   }) as DashboardHandler;
   handler.close = async () => {
@@ -265,7 +267,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-function errorPage(message: string): Html {
+function errorPage(title: string, message: string): Html {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pgqueuer dashboard error</title></head>
-<body><h1>The dashboard could not read the queue</h1><p>${message}</p></body></html>`;
+<body><h1>${title}</h1><p>${message}</p></body></html>`;
 }
