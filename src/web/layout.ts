@@ -33,6 +33,7 @@ export function layout(page: Page, o: LayoutOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
 <title>${page.title} · pgqueuer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${o.base}/assets/vendor/uPlot.min.css">
 <link rel="stylesheet" href="${o.base}/assets/app.css">
 <script src="${o.base}/assets/vendor/htmx.min.js" defer></script>

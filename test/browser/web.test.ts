@@ -67,9 +67,16 @@ function listen(h: DashboardHandler): Promise<Server> {
 
 const portOf = (s: Server): number => (s.address() as AddressInfo).port;
 
+/** Console errors and uncaught exceptions of every page opened (a CSP violation shows up here). */
+const pageErrors: string[] = [];
+
 async function open(path: string, root = base): Promise<Page> {
   const page = await browser.newPage();
   page.on('dialog', (d) => void d.accept());
+  page.on('pageerror', (err) => pageErrors.push(`${path}: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`${path}: ${m.text()}`);
+  });
   await page.goto(`${root}${path}`);
   return page;
 }
@@ -182,6 +189,7 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
         await page.close();
       }
     }
+    assert.deepEqual(pageErrors, [], 'no page logged an error');
   });
 
   test('jobs filter by entrypoint and status, and page with keyset links', async () => {
