@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { install, PgQueuer } from '../../src/index.js';
+import { grant, install, PgQueuer } from '../../src/index.js';
 import { dashboard, type DashboardHandler } from '../../src/web/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
  */
 let db: TestDatabase;
 let pgq: PgQueuer;
+const reader = `pgq_web_r_${Math.random().toString(36).slice(2, 8)}`;
 const handlers: DashboardHandler[] = [];
 const servers: Server[] = [];
 
@@ -52,6 +53,7 @@ after(async () => {
     await new Promise((resolve) => s.close(resolve));
   }
   await pgq?.stop();
+  await db.pool.query(`DROP OWNED BY ${reader}; DROP ROLE ${reader}`).catch(() => {});
   await db.drop();
 });
 
@@ -105,5 +107,28 @@ describe('dashboard() mounted in your own server', () => {
     assert.match(res.headers.get('location')!, /^\/admin\/queue\/\?notice=mount_job\+paused$/);
     assert.deepEqual(await pgq.pausedEntrypoints(), ['mount_job']);
     await pgq.resume('mount_job');
+  });
+
+  test('read-only on a reader role (pgq grant --reader): every page renders', async () => {
+    await db.pool.query(`CREATE ROLE ${reader} LOGIN PASSWORD 'secret'`);
+    await grant(db.url, { reader });
+    await pgq.enqueue('mount_job', { n: 2 });
+    const url = new URL(db.url);
+    url.username = reader;
+    url.password = 'secret';
+    const web = mounted({ pgq: undefined, connection: url.toString(), readOnly: true });
+    const root = await serve((req, res) => web(req, res));
+    const [job] = (await pgq.listJobs({ limit: 1 })).jobs;
+    for (const path of ['/', '/entrypoints', '/jobs', `/jobs/${job!.id}`, '/failures', '/workers', '/schedules', '/system']) {
+      const res = await fetch(`${root}${path}`);
+      assert.equal(res.status, 200, `${path}: ${(await res.clone().text()).slice(0, 300)}`);
+      await res.text();
+    }
+    const events = await fetch(`${root}/events?page=/`);
+    const reader2 = events.body!.getReader();
+    let text = '';
+    while (!text.includes('event: regions')) text += new TextDecoder().decode((await reader2.read()).value);
+    await reader2.cancel();
+    assert.doesNotMatch(text, /event: failure/);
   });
 });
