@@ -58,7 +58,14 @@ export function registerWebCommand(program: Command, globals: () => GlobalOption
         ...(manifest ? { manifest } : {}),
         staleAfterSeconds: opts.staleAfter,
       });
-      const server = createServer(handler);
+      const home = `${opts.basePath.replace(/\/+$/, '')}/`;
+      // Outside the base path (the bare host, typed by hand): send the browser to the dashboard.
+      const server = createServer((req, res) =>
+        handler(req, res, () => {
+          res.writeHead(302, { location: home });
+          res.end();
+        }),
+      );
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) =>
           reject(err.code === 'EADDRINUSE' ? new ConfigError(`port ${opts.port} on ${opts.host} is in use: pass --port`) : err),
@@ -67,7 +74,7 @@ export function registerWebCommand(program: Command, globals: () => GlobalOption
       });
       const { port } = server.address() as AddressInfo;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      console.log(`pgq web: http://${host}:${port}${opts.basePath.replace(/\/+$/, '')}/${opts.readOnly ? ' (read-only)' : ''}`);
+      console.log(`pgq web: http://${host}:${port}${home}${opts.readOnly ? ' (read-only)' : ''}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

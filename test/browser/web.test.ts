@@ -413,6 +413,7 @@ describe('pgq web', { skip: missing }, () => {
       );
       const local = url.replace('0.0.0.0', '127.0.0.1');
       assert.equal((await fetch(local)).status, 401);
+      assert.equal((await fetch(new URL('/', local), { redirect: 'manual' })).headers.get('location'), '/pgq/', 'the bare host leads to the dashboard');
       const auth = { authorization: `Basic ${Buffer.from('ops:s3cret:x').toString('base64')}` };
       const ok = await fetch(`${local}jobs?entrypoint=web_bulk`, { headers: auth });
       assert.equal(ok.status, 200);
