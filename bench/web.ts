@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const root = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const pages = [
       '/', '/entrypoints', '/entrypoints?window=86400', '/jobs', '/jobs?entrypoint=bench_7', '/jobs?status=held',
-      `/jobs?after=${Math.floor(JOBS / 2)}`, `/jobs/${held?.id ?? 1}`, '/failures', '/failures?status=exception', '/workers', '/schedules', '/system',
+      `/jobs?after=${Math.floor(JOBS / 2)}`, '/jobs?q=user12345%40', `/jobs/${held?.id ?? 1}`, '/failures', '/failures?status=exception', '/workers', '/schedules', '/system',
     ];
     console.log(`web dashboard render times, ${JOBS.toLocaleString('en-US')} live jobs, ${LOG_ROWS.toLocaleString('en-US')} log rows, ${RUNS} runs (${server.description})`);
     console.log(`${'page'.padEnd(34)}${'median'.padStart(10)}${'p95'.padStart(10)}${'max'.padStart(10)}`);

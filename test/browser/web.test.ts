@@ -211,6 +211,14 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
       await page.waitForURL(new RegExp(`after=${Math.min(...second)}`));
       assert.equal((await ids()).length, 20);
       assert.equal(await page.locator('a[rel=next]').count(), 0);
+      // Text in payloads (bounded to the newest jobs), narrowed by the other filters.
+      await page.goto(`${base}/jobs`);
+      await page.fill('input[name=q]', 'USER2@example');
+      await page.waitForURL(/q=USER2/);
+      await page.locator('[data-field=search-scope]').waitFor();
+      assert.deepEqual(await page.locator('table.jobs tbody tr td:nth-child(2)').allTextContents(), ['web_email']);
+      await page.selectOption('select[name=status]', 'queued');
+      await page.locator('#jobs .empty').waitFor();
       // An id goes straight to the job.
       await page.fill('input[name=id]', String(heldId));
       await page.press('input[name=id]', 'Enter');

@@ -3,6 +3,7 @@ import { installedVersion } from '../migrations/runner.js';
 import { LATEST_VERSION } from '../migrations/index.js';
 import type { SchemaNames } from '../schema-names.js';
 import { entrypointStatsQuery, type EntrypointStatsRow } from '../statements/entrypoint-stats.js';
+import { jobSearchQuery, type JobSearch, type JobSearchRow } from '../statements/job-search.js';
 import { oldestQueuedQuery } from '../statements/oldest-queued.js';
 import { pauseQueries } from '../statements/pause.js';
 import { queueDepthQuery, type QueueDepthRow } from '../statements/queue-depth.js';
@@ -13,6 +14,7 @@ import { databaseNowQuery } from '../statements/schedules.js';
 import { workerListQuery, type WorkerRow } from '../statements/worker-list.js';
 
 export type { EntrypointStatsRow } from '../statements/entrypoint-stats.js';
+export type { JobSearchRow } from '../statements/job-search.js';
 export type { QueueDepthRow } from '../statements/queue-depth.js';
 export type { QueuedVersionRow } from '../statements/queued-versions.js';
 export type { OldestTransaction, TableHealthRow } from '../statements/system-health.js';
@@ -27,6 +29,8 @@ export const DEPTH_CAP = 10_000;
 const MAX_ENTRYPOINTS = 200;
 const STATS_ROWS = 20_000;
 const OLDEST_SCAN = 10_000;
+/** Live jobs, and log entries, a text search looks through (the newest of each). */
+export const SEARCH_SCAN = 5_000;
 /** Queued jobs per entrypoint whose schema versions are shown: the next ones to run. */
 export const VERSION_SAMPLE = 200;
 
@@ -65,6 +69,7 @@ export class WebReads {
       now: databaseNowQuery(names),
       stats: entrypointStatsQuery(names),
       versions: queuedVersionsQuery(names),
+      search: jobSearchQuery(names),
       oldest: oldestQueuedQuery(names),
       workers: workerListQuery(names),
       tables: tableHealthQuery(names),
@@ -108,6 +113,11 @@ export class WebReads {
   /** Schema versions among the next VERSION_SAMPLE queued jobs of each entrypoint. */
   queuedVersions(entrypoints: readonly string[]): Promise<QueuedVersionRow[]> {
     return this.q.versions(this.db, entrypoints, VERSION_SAMPLE);
+  }
+
+  /** Jobs whose payload or headers hold `text`, among the newest SEARCH_SCAN live jobs and log entries. */
+  searchJobs(search: Omit<JobSearch, 'scan'>): Promise<JobSearchRow[]> {
+    return this.q.search(this.db, { ...search, scan: SEARCH_SCAN });
   }
 
   workers(limit: number): Promise<{ workers: WorkerRow[]; total: number }> {
