@@ -4,11 +4,9 @@ import type { EnqueueForms } from './enqueue-forms.js';
 
 /** The outcome of a POST: where to send the browser next and what to tell the operator. */
 export interface ActionOutcome {
-  /** Dashboard-relative path to redirect to; default: the page the form came from. */
+  /** Dashboard-relative path to redirect to; default: the page the form came from. A refusal is a notice too: the operator reads it where they were. */
   to?: string;
   notice: string;
-  /** 4xx: the request was refused (shown on the page it came from). */
-  status?: number;
 }
 
 const ids = (form: URLSearchParams): number[] =>
@@ -52,7 +50,7 @@ export async function runAction(path: string, form: URLSearchParams, pgq: PgQueu
   }
   if ((m = /^\/failures\/(requeue|delete)$/.exec(path))) {
     const selected = ids(form);
-    if (selected.length === 0) return { notice: 'no job selected', status: 400 };
+    if (selected.length === 0) return { notice: 'no job selected' };
     if (m[1] === 'requeue') {
       const now = await pgq.requeue(selected);
       return { notice: `${plural(now.length, 'job')} requeued${now.length < selected.length ? ` (${selected.length - now.length} could not be)` : ''}` };

@@ -185,7 +185,7 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
         outcome = await runAction(url.pathname, form, pgq, forms);
       } catch (err) {
         if (!(err instanceof PgQueuerError)) throw err;
-        outcome = { notice: err.message.split('\n')[0]!, status: 400 };
+        outcome = { notice: err.message.split('\n')[0]! };
       }
       if (!outcome) return send(res, 404, 'text/plain; charset=utf-8', 'no such action');
       return redirect(res, withNotice(`${base}${outcome.to ?? back}`, outcome.notice));

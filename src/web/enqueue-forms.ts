@@ -124,10 +124,10 @@ export class EnqueueForms {
 
   async enqueue(name: string, form: URLSearchParams, pgq: PgQueuer): Promise<ActionOutcome> {
     const parsed = this.parse(name, form);
-    if (!parsed) return { to: '/enqueue', notice: `${name} is not a job of the manifest`, status: 404 };
+    if (!parsed) return { to: '/enqueue', notice: `${name} is not a job of the manifest` };
     if (parsed.issues.length) {
       const list = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return { to: `/enqueue/${encodeURIComponent(name)}`, notice: `refused, nothing enqueued: ${list}`, status: 400 };
+      return { to: `/enqueue/${encodeURIComponent(name)}`, notice: `refused, nothing enqueued: ${list}` };
     }
     const id = await pgq.enqueue(name, parsed.payload);
     return { to: `/jobs/${id}`, notice: `${name} enqueued as job ${id}` };
