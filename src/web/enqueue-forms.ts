@@ -19,6 +19,24 @@ function kindOf(schema: JsonSchema): FieldKind {
   return 'json';
 }
 
+/** The schema's constraints in words, under the field: what the page and the server will check. */
+function constraints(s: JsonSchema): string {
+  const parts: string[] = [];
+  const type = Array.isArray(s.type) ? s.type.join(' or ') : s.type;
+  if (s.format) parts.push(s.format);
+  else if (type && type !== 'string') parts.push(type);
+  if (s.minimum !== undefined) parts.push(`≥ ${s.minimum}`);
+  if (s.exclusiveMinimum !== undefined) parts.push(`> ${s.exclusiveMinimum}`);
+  if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${s.maximum}`);
+  if (s.exclusiveMaximum !== undefined) parts.push(`< ${s.exclusiveMaximum}`);
+  if (s.minLength !== undefined) parts.push(`at least ${s.minLength} characters`);
+  if (s.maxLength !== undefined) parts.push(`at most ${s.maxLength} characters`);
+  if (s.minItems !== undefined) parts.push(`at least ${s.minItems} items`);
+  if (s.maxItems !== undefined) parts.push(`at most ${s.maxItems} items`);
+  if (s.pattern !== undefined && s.format === undefined) parts.push(`matches ${s.pattern}`);
+  return parts.join(', ');
+}
+
 /**
  * One form per job of the manifest, generated from its payload's JSON Schema: a typed input
  * per top-level field (with the constraints the browser checks before sending: required,
@@ -55,7 +73,8 @@ export class EnqueueForms {
     const s = f.schema;
     const id = `field-${f.name}`;
     const label = html`<label for="${id}">${f.name === '$payload' ? 'payload (JSON)' : f.name}${f.required ? html` <span class="req">*</span>` : ''}</label>`;
-    const hint = s.description ? html`<small>${s.description}</small>` : '';
+    const rules = constraints(s);
+    const hint = s.description || rules ? html`<small>${[s.description, rules].filter(Boolean).join(' · ')}</small>` : '';
     const req = f.required ? html` required` : '';
     switch (f.kind) {
       case 'boolean':
