@@ -10,7 +10,7 @@ import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 interface WebOptions {
   port: number;
   host: string;
-  basePath: string;
+  basePath?: string;
   readOnly?: boolean;
   auth?: string;
   manifest: string;
@@ -31,14 +31,17 @@ export function registerWebCommand(program: Command, globals: () => GlobalOption
     .description('serve the browser dashboard (overview, entrypoints, jobs, failures, workers, schedules, system)')
     .option('--port <port>', 'port to listen on (0: any free one)', integerAtLeast(0), 5173)
     .option('--host <host>', 'address to bind; anything but loopback needs --auth', '127.0.0.1')
-    .option('--base-path <path>', 'serve under this path, e.g. /pgq (behind a proxy)', '')
+    .option('--base-path <path>', 'serve under this path, e.g. /pgq (behind a proxy)')
     .option('--read-only', 'show everything, offer and accept no action')
     .option('--auth <user:password>', 'require HTTP basic authentication (default: $PGQ_WEB_AUTH)')
-    .option('--manifest <path>', `pgq.manifest.json, for job limits and enqueue forms ("" for none; default ${DEFAULT_MANIFEST} when present)`, DEFAULT_MANIFEST)
+    .option('--manifest <path>', 'pgq.manifest.json, for job limits and enqueue forms ("" for none; the default is used when present)', DEFAULT_MANIFEST)
     .option('--stale-after <seconds>', 'mark workers whose heartbeat is older as stale', integerAtLeast(1), 30)
     .addHelpText('after', '\nCtrl-C stops the server. Put it behind TLS (a reverse proxy) when it leaves this machine.')
     .action(async (opts: WebOptions) => {
+      const basePath = (opts.basePath ?? '').replace(/\/+$/, '');
+      if (basePath !== '' && !basePath.startsWith('/')) throw new ConfigError(`--base-path must start with "/": got "${opts.basePath}"`);
       const auth = opts.auth ?? (process.env.PGQ_WEB_AUTH || undefined);
+      if (auth !== undefined && !/^[^:]+:.+$/s.test(auth)) throw new ConfigError('--auth (or PGQ_WEB_AUTH) must read user:password');
       // Checked before connecting: a queue's controls on the network without a password is never what was meant.
       if (!isLoopback(opts.host) && !auth) {
         throw new ConfigError(
@@ -52,13 +55,13 @@ export function registerWebCommand(program: Command, globals: () => GlobalOption
       const pgq = await PgQueuer.connect(connectionOf(globals()), { schema: schemaOf(globals()), metrics: false });
       const handler = dashboard({
         pgq,
-        basePath: opts.basePath,
+        basePath,
         readOnly: opts.readOnly ?? false,
         ...(auth ? { auth } : {}),
         ...(manifest ? { manifest } : {}),
         staleAfterSeconds: opts.staleAfter,
       });
-      const home = `${opts.basePath.replace(/\/+$/, '')}/`;
+      const home = `${basePath}/`;
       // Outside the base path (the bare host, typed by hand): send the browser to the dashboard.
       const server = createServer((req, res) =>
         handler(req, res, () => {
