@@ -56,7 +56,9 @@ export class CsrfTokens {
     const existing = cookieValue(req, SESSION_COOKIE);
     if (existing && /^[A-Za-z0-9_-]{20,64}$/.test(existing)) return { id: existing };
     const id = randomBytes(18).toString('base64url');
-    return { id, setCookie: `${SESSION_COOKIE}=${id}; Path=${cookiePath}; HttpOnly; SameSite=Strict` };
+    // Secure when the browser reached us over TLS (directly or through a proxy that says so).
+    const tls = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true || req.headers['x-forwarded-proto'] === 'https';
+    return { id, setCookie: `${SESSION_COOKIE}=${id}; Path=${cookiePath}; HttpOnly; SameSite=Strict${tls ? '; Secure' : ''}` };
   }
 
   token(sessionId: string): string {

@@ -45,6 +45,7 @@ describe('web dashboard: access', () => {
     const tokens = new CsrfTokens('secret-a');
     const { id, setCookie } = tokens.session(request({}), '/pgq');
     assert.match(setCookie!, /^pgq_session=[\w-]+; Path=\/pgq; HttpOnly; SameSite=Strict$/);
+    assert.match(tokens.session(request({ 'x-forwarded-proto': 'https' }), '/').setCookie!, /; Secure$/);
     const withCookie = request({ cookie: `other=1; pgq_session=${id}` });
     assert.equal(tokens.session(withCookie, '/pgq').setCookie, undefined);
     assert.equal(tokens.verify(withCookie, tokens.token(id)), true);
