@@ -109,6 +109,28 @@ describe('dashboard() mounted in your own server', () => {
     await pgq.resume('mount_job');
   });
 
+  test('job actions: cancel a queued job, requeue the canceled one as a new job, delete that one', async () => {
+    const web = mounted();
+    const root = await serve((req, res) => web(req, res));
+    const id = await pgq.enqueue('mount_actions', { n: 1 });
+    const { cookie, token } = await session(`${root}/jobs/${id}`);
+    const act = (path: string) =>
+      fetch(`${root}${path}`, { method: 'POST', redirect: 'manual', body: `_csrf=${token}&back=/jobs/${id}`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+    const notice = (res: Response): string => new URL(res.headers.get('location')!, root).searchParams.get('notice')!;
+
+    assert.equal(notice(await act(`/jobs/${id}/cancel`)), `job ${id} canceled`);
+    assert.equal((await pgq.getJob(id))?.status, 'canceled');
+    const requeued = await act(`/jobs/${id}/requeue`);
+    const again = Number(/^\/jobs\/(\d+)\?/.exec(requeued.headers.get('location')!)![1]);
+    assert.notEqual(again, id);
+    assert.equal(notice(requeued), `job ${id} requeued as job ${again}`);
+    assert.equal((await pgq.getJob(again))?.requeuedFrom, id);
+    assert.equal(notice(await act(`/jobs/${id}/delete`)), `job ${id} was not deleted (only queued, scheduled or held jobs; cancel a running one)`);
+    const deleted = await act(`/jobs/${again}/delete`);
+    assert.equal(notice(deleted), `job ${again} deleted`);
+    assert.equal(await pgq.getJob(again), null);
+  });
+
   test('read-only on a reader role (pgq grant --reader): every page renders', async () => {
     await db.pool.query(`CREATE ROLE ${reader} LOGIN PASSWORD 'secret'`);
     await grant(db.url, { reader });
