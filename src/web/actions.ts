@@ -1,12 +1,14 @@
 import type { PgQueuer } from '../pgqueuer.js';
 import { tickPayload } from '../port/system-records.js';
-import type { EnqueueForms } from './enqueue-forms.js';
+import type { EnqueueForms, RefusedForm } from './enqueue-forms.js';
 
 /** The outcome of a POST: where to send the browser next and what to tell the operator. */
 export interface ActionOutcome {
   /** Dashboard-relative path to redirect to; default: the page the form came from. A refusal is a notice too: the operator reads it where they were. */
   to?: string;
   notice: string;
+  /** An enqueue form the server refused: shown again (400) instead of a redirect. */
+  refused?: RefusedForm;
 }
 
 const ids = (form: URLSearchParams): number[] =>

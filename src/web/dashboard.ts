@@ -164,6 +164,8 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
     const session = csrf.session(req, base || '/');
     if (session.setCookie) res.setHeader('set-cookie', session.setCookie);
     const { pgq, reads, history } = await source();
+    const layoutOf = (page: Page, notice: string | null): Html =>
+      layout(page, { base, schema: reads.names.schema, readOnly, notice, hasManifest: manifest !== null });
     const context = (pageUrl: URL, regions?: Map<string, string>): PageContext => ({
       url: pageUrl, base, readOnly, csrf: csrf.token(session.id), pgq, reads, history, manifest, staleAfterSeconds,
       live(id, content) {
@@ -188,6 +190,11 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
         outcome = { notice: err.message.split('\n')[0]! };
       }
       if (!outcome) return send(res, 404, 'text/plain; charset=utf-8', 'no such action');
+      if (outcome.refused) {
+        // Shown again rather than redirected: what was typed stays, and only this page has it.
+        const page = await enqueuePage({ ...context(url), refused: outcome.refused });
+        if (page && !('redirect' in page)) return sendPage(res, 400, layoutOf(page, null), req.method);
+      }
       return redirect(res, withNotice(`${base}${outcome.to ?? back}`, outcome.notice));
     }
 
@@ -215,10 +222,9 @@ export function dashboard(options: DashboardOptions): DashboardHandler {
     if (result && 'redirect' in result) return redirect(res, result.redirect);
     const page: Page = result ?? { title: 'Not found', section: '', body: html`<p class="empty">Nothing here: ${url.pathname}</p>` };
     const notice = url.searchParams.get('notice');
-    const markup = layout(page, { base, schema: reads.names.schema, readOnly, notice: notice ? notice.slice(0, 300) : null, hasManifest: manifest !== null });
-    res.writeHead(result ? 200 : 404, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : markup.text);
+    sendPage(res, result ? 200 : 404, layoutOf(page, notice ? notice.slice(0, 300) : null), req.method);
   };
+
 
   const handler = ((req, res, next) => {
     handle(req, res, next).catch((err: unknown) => {
@@ -260,6 +266,11 @@ function redirect(res: ServerResponse, location: string): void {
   // 303: the browser follows with a GET, so a reload never posts the action again.
   res.writeHead(303, { location, 'cache-control': 'no-store' });
   res.end();
+}
+
+function sendPage(res: ServerResponse, status: number, markup: Html, method: string | undefined): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(method === 'HEAD' ? undefined : markup.text);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

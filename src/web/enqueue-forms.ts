@@ -4,6 +4,12 @@ import { html, type Html } from './html.js';
 import { checkSchema, type SchemaIssue } from './json-schema-check.js';
 import type { JsonSchema, Manifest } from './manifest.js';
 
+/** An enqueue the server refused: what was entered and why, to show the form again. */
+export interface RefusedForm {
+  form: URLSearchParams;
+  issues: SchemaIssue[];
+}
+
 type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'json';
 
 interface Field {
@@ -59,18 +65,23 @@ export class EnqueueForms {
     return Object.entries(schema.properties).map(([key, s]) => ({ name: key, kind: kindOf(s), schema: s, required: required.has(key) }));
   }
 
-  render(name: string, action: string, csrf: string): Html | null {
+  /** The form; after a refusal, with what was entered and what the server found wrong. */
+  render(name: string, action: string, csrf: string, refused?: RefusedForm): Html | null {
     const fields = this.fields(name);
     if (!fields) return null;
     return html`<form method="post" action="${action}" class="enqueue" data-job="${name}">
       <input type="hidden" name="_csrf" value="${csrf}">
-      ${fields.map((f) => this.input(f))}
+      ${refused ? html`<div class="notice bad" role="alert" data-field="issues"><p>Refused by the server, nothing enqueued:</p>
+        <ul>${refused.issues.map((i) => html`<li>${i.path}: ${i.message}</li>`)}</ul></div>` : ''}
+      ${fields.map((f) => this.input(f, refused?.form))}
       <button type="submit">Enqueue ${name}</button>
     </form>`;
   }
 
-  private input(f: Field): Html {
+  private input(f: Field, entered?: URLSearchParams): Html {
     const s = f.schema;
+    // What the operator typed wins over the schema's default, so a refusal loses nothing.
+    const typed = entered?.get(f.name) ?? undefined;
     const id = `field-${f.name}`;
     const label = html`<label for="${id}">${f.name === '$payload' ? 'payload (JSON)' : f.name}${f.required ? html` <span class="req">*</span>` : ''}</label>`;
     const rules = constraints(s);
@@ -78,28 +89,28 @@ export class EnqueueForms {
     const req = f.required ? html` required` : '';
     switch (f.kind) {
       case 'boolean':
-        return html`<div class="field">${label}<input type="checkbox" id="${id}" name="${f.name}" value="true"${s.default === true ? html` checked` : ''}>${hint}</div>`;
+        return html`<div class="field">${label}<input type="checkbox" id="${id}" name="${f.name}" value="true"${(entered ? typed === 'true' : s.default === true) ? html` checked` : ''}>${hint}</div>`;
       case 'enum':
         return html`<div class="field">${label}<select id="${id}" name="${f.name}"${req}>${f.required ? '' : html`<option value=""></option>`}
-          ${(s.enum as string[]).map((e) => html`<option${e === s.default ? html` selected` : ''}>${e}</option>`)}</select>${hint}</div>`;
+          ${(s.enum as string[]).map((e) => html`<option${e === (typed ?? s.default) ? html` selected` : ''}>${e}</option>`)}</select>${hint}</div>`;
       case 'number':
       case 'integer': {
         const min = s.minimum ?? (s.exclusiveMinimum !== undefined && f.kind === 'integer' ? s.exclusiveMinimum + 1 : undefined);
         const max = s.maximum ?? (s.exclusiveMaximum !== undefined && f.kind === 'integer' ? s.exclusiveMaximum - 1 : undefined);
         return html`<div class="field">${label}<input type="number" id="${id}" name="${f.name}" step="${f.kind === 'integer' ? '1' : 'any'}"
           ${min !== undefined ? html` min="${min}"` : ''}${max !== undefined ? html` max="${max}"` : ''}${req}
-          value="${typeof s.default === 'number' ? s.default : ''}">${hint}</div>`;
+          value="${typed ?? (typeof s.default === 'number' ? s.default : '')}">${hint}</div>`;
       }
       case 'string': {
         // HTML anchors a pattern itself; only an already anchored one means the same there.
         const pattern = s.format !== 'email' && s.pattern?.startsWith('^') && s.pattern.endsWith('$') ? s.pattern.slice(1, -1) : undefined;
         return html`<div class="field">${label}<input type="${s.format === 'email' ? 'email' : 'text'}" id="${id}" name="${f.name}"
           ${s.minLength !== undefined ? html` minlength="${s.minLength}"` : ''}${s.maxLength !== undefined ? html` maxlength="${s.maxLength}"` : ''}
-          ${pattern ? html` pattern="${pattern}"` : ''}${req} value="${typeof s.default === 'string' ? s.default : ''}">${hint}</div>`;
+          ${pattern ? html` pattern="${pattern}"` : ''}${req} value="${typed ?? (typeof s.default === 'string' ? s.default : '')}">${hint}</div>`;
       }
       default:
         return html`<div class="field">${label}<textarea id="${id}" name="${f.name}" rows="3" data-json${req}
-          placeholder="JSON">${s.default !== undefined ? JSON.stringify(s.default) : ''}</textarea>${hint}</div>`;
+          placeholder="JSON">${typed ?? (s.default !== undefined ? JSON.stringify(s.default) : '')}</textarea>${hint}</div>`;
     }
   }
 
@@ -146,7 +157,7 @@ export class EnqueueForms {
     if (!parsed) return { to: '/enqueue', notice: `${name} is not a job of the manifest` };
     if (parsed.issues.length) {
       const list = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return { to: `/enqueue/${encodeURIComponent(name)}`, notice: `refused, nothing enqueued: ${list}` };
+      return { notice: `refused, nothing enqueued: ${list}`, refused: { form, issues: parsed.issues } };
     }
     const id = await pgq.enqueue(name, parsed.payload);
     return { to: `/jobs/${id}`, notice: `${name} enqueued as job ${id}` };

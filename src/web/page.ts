@@ -1,6 +1,7 @@
 import type { PgQueuer } from '../pgqueuer.js';
 import type { WebReads } from '../postgres/ops/web-reads.js';
 import { html, type Html } from './html.js';
+import type { RefusedForm } from './enqueue-forms.js';
 import type { Manifest } from './manifest.js';
 import type { ThroughputHistory } from './throughput-history.js';
 
@@ -19,6 +20,8 @@ export interface PageContext {
   manifest: Manifest | null;
   /** Heartbeats older than this mark a worker stale. */
   staleAfterSeconds: number;
+  /** A POSTed enqueue form the server refused, shown again with its issues. */
+  refused?: RefusedForm;
   /**
    * Marks a region that the live stream refreshes: the region is rendered again on the
    * server and swapped in place by the page's script, so the rest of the page stays.

@@ -332,15 +332,14 @@ describe('web dashboard in Chromium', { skip: missing }, () => {
       assert.equal(await page.locator('input[name=age]:invalid').count(), 1, 'and the age under the minimum');
       assert.match(page.url(), /\/enqueue\/web_signup$/);
 
-      // The same form posted past the page's checks: the server checks again.
-      const token = await page.locator('form.enqueue input[name=_csrf]').inputValue();
-      const status = await page.evaluate(async (csrf) => {
-        const body = new URLSearchParams({ _csrf: csrf, email: 'not-an-email', age: '12' });
-        const r = await fetch(location.pathname, { method: 'POST', body, redirect: 'follow' });
-        return { url: r.url, text: await r.text() };
-      }, token);
-      assert.match(new URL(status.url).searchParams.get('notice') ?? '', /^refused, nothing enqueued/);
-      assert.match(status.text, /email: not an email address; age: at least 18/);
+      // The same form sent past the page's checks (as a browser without them would): the server checks again,
+      // answers 400 and shows the form again with what was typed and what is wrong.
+      await page.evaluate(() => ((document.querySelector('form.enqueue') as { noValidate: boolean }).noValidate = true));
+      const [refused] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Enqueue web_signup")')]);
+      assert.equal(refused?.status(), 400);
+      assert.deepEqual(await page.locator('[data-field=issues] li').allTextContents(), ['email: not an email address', 'age: at least 18']);
+      assert.equal(await page.inputValue('input[name=email]'), 'not-an-email');
+      assert.equal(await page.inputValue('input[name=age]'), '12');
       assert.equal((await producer.listJobs({ entrypoint: 'web_signup' })).jobs.length, 0);
 
       await page.fill('input[name=email]', 'ada@example.com');

@@ -10,7 +10,7 @@ export const enqueuePage: PageRenderer = async (ctx: PageContext) => {
   const jobs = forms.jobs();
   const chosen = name ? decodeURIComponent(name) : jobs[0];
   const list = html`<nav class="tabs">${jobs.map((j) => html`<a href="${href(ctx, `/enqueue/${encodeURIComponent(j)}`)}" class="${j === chosen ? 'current' : ''}">${j}</a>`)}</nav>`;
-  const form = chosen ? forms.render(chosen, href(ctx, `/enqueue/${encodeURIComponent(chosen)}`), ctx.csrf) : null;
+  const form = chosen ? forms.render(chosen, href(ctx, `/enqueue/${encodeURIComponent(chosen)}`), ctx.csrf, ctx.refused) : null;
   if (name && !form) return null;
   return { title: chosen ? `Enqueue ${chosen}` : 'Enqueue', section: 'Enqueue', body: html`${list}${form ?? html`<p class="empty">The manifest has no job with a payload.</p>`}` };
 };
