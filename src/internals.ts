@@ -1,6 +1,8 @@
 import { ConfigError } from './errors.js';
 import type { PayloadCheck } from './encode.js';
 import type { QueueBackend } from './port/queue-backend.js';
+import type { Queryable } from './postgres/driver.js';
+import type { SchemaNames } from './postgres/schema-names.js';
 
 /**
  * What pgqueuer's own modules (the bound schema, pgqueuer/testing) need of a PgQueuer beyond
@@ -20,6 +22,11 @@ export interface Internals {
   /** What `pgq schema check` reads of the waiting jobs (see the port). */
   payloadVersions: QueueBackend['payloadVersions'];
   payloadSamples: QueueBackend['payloadSamples'];
+  /**
+   * The PostgreSQL connection and schema behind this instance (null in memory), for the
+   * operator's reads that go beyond the queue API (pgqueuer/web's statistics).
+   */
+  postgres(): { db: Queryable; names: SchemaNames } | null;
 }
 
 const table = new WeakMap<object, Internals>();

@@ -18,6 +18,7 @@ import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypoint
 import type { QueueBackend } from './port/queue-backend.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
+import { PgBackend } from './postgres/pg-backend.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type {
   Clock,
@@ -70,6 +71,7 @@ export class PgQueuer {
       isDrained: () => this.isDrained(),
       payloadVersions: (query) => backend.payloadVersions(query),
       payloadSamples: (query) => backend.payloadSamples(query),
+      postgres: () => (backend instanceof PgBackend ? { db: backend.driver, names: backend.names } : null),
     });
   }
 

@@ -14,6 +14,7 @@ import { registerQueueCommands } from './queue-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSchemaCheckCommand } from './schema-check-command.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { registerWebCommand } from './web-command.js';
 import { packageVersion } from './package-version.js';
 import { visibleControls, visibleLines } from './terminal-text.js';
 
@@ -41,6 +42,7 @@ registerJobCommands(program, globals);
 registerEnqueueCommand(program, globals);
 registerDashboardCommand(program, globals);
 registerMcpCommand(program, globals);
+registerWebCommand(program, globals);
 registerGenerateCommand(program);
 registerInitCommand(program);
 registerRunCommands(program, globals);

