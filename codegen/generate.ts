@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { resolveConfig, type GenerateFlags } from './config.js';
 import { loadSchema } from './load-schema.js';
 import { renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
-import { printJobTypes } from './type-printer.js';
+import { printTypes } from './print-types.js';
 
 export { CodegenError } from './errors.js';
 
@@ -31,11 +31,8 @@ export interface GenerateReport {
 export async function generate(options: GenerateOptions = {}): Promise<GenerateReport> {
   const cwd = options.cwd ?? process.cwd();
   const config = await resolveConfig(options, cwd);
-  const jobs = await loadSchema(config.schema, cwd);
-  const types = await printJobTypes(
-    config.schema,
-    jobs.filter((j) => j.definition.schedule === undefined).map((j) => ({ name: j.name, hasResult: j.definition.result !== undefined })),
-  );
+  const { jobs, inputs, packages } = await loadSchema(config.schema, cwd);
+  const { types } = await printTypes({ schemaPath: config.schema, inputs, packages }, jobs);
   const shown = (path: string) => relative(cwd, path).replaceAll('\\', '/') || path;
 
   // Owned files are rewritten whenever they differ; user files only created when missing.
