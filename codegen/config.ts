@@ -18,6 +18,8 @@ export interface ResolvedConfig {
   importFrom: string;
   /** Paths in messages are shown relative to this. */
   root: string;
+  /** The config file read, if any. */
+  file?: string;
 }
 
 const DEFAULTS: Required<PgqConfig> = {
@@ -66,6 +68,7 @@ export async function resolveConfig(flags: GenerateFlags, cwd: string): Promise<
     handlers: path('handlers'),
     importFrom: pick('importFrom').value,
     root: cwd,
+    ...(configPath ? { file: configPath } : {}),
   };
 }
 

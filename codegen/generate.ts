@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { resolveConfig, type GenerateFlags } from './config.js';
 import { loadSchema } from './load-schema.js';
-import { renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
+import { manifestEntry, renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
 import { printTypes } from './print-types.js';
 
 export { CodegenError } from './errors.js';
@@ -21,6 +21,10 @@ export interface GenerateReport {
   created: string[];
   /** Things to do by hand, e.g. an export missing from an existing handlers index. */
   hints: string[];
+  /** The files this run read (config, schema and the project files it imports), absolute: what --watch follows. */
+  inputs: string[];
+  /** Each job's generated types and manifest entry, as one string: --watch compares them to say which jobs changed. */
+  jobs: Map<string, string>;
 }
 
 /**
@@ -46,7 +50,14 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     if (!existsSync(file)) missing.set(file, renderStub(config, job, file));
   }
   const index = join(config.handlers, 'index.ts');
-  const report: GenerateReport = { changed: [], unchanged: [], created: [], hints: [] };
+  const report: GenerateReport = {
+    changed: [],
+    unchanged: [],
+    created: [],
+    hints: [],
+    inputs: [...(config.file ? [config.file] : []), ...inputs],
+    jobs: new Map(jobs.map((job) => [job.name, JSON.stringify([types.get(job.name) ?? null, manifestEntry(job)])])),
+  };
   if (!existsSync(index)) {
     missing.set(index, renderHandlersIndex(jobs));
   } else {
