@@ -59,7 +59,8 @@ export async function loadModule(relativeOrAbsolute: string, shown: string): Pro
     .map(([input, info]) => [isAbsolute(input) ? input : resolve(dir, input), info] as const)
     // pgqueuer's own source, where tsconfig paths point an import at it (this repository's examples and tests).
     .filter(([input]) => !input.startsWith(ownSource));
-  const inputs = local.map(([input]) => input);
+  // The module itself first: --watch names it.
+  const inputs = [path, ...local.map(([input]) => input).filter((input) => input !== path)];
   const packages = [...new Set(local.flatMap(([, info]) => info.imports.filter((i) => i.external).map((i) => i.path)))];
   const file = resolve(dir, `.${basename(path)}.${process.pid}-${++serial}.pgq.mjs`);
   writeFileSync(file, bundled.outputFiles![0]!.text);

@@ -50,7 +50,9 @@ function watching(dir: string) {
       const d = deferred<string>();
       waiters.push({ pattern, from, resolve: d.resolve });
       check();
-      return within(d.promise, 60_000, `${what}; output so far:\n${lines.join('\n')}`);
+      return within(d.promise, 60_000, what).catch((err: Error) => {
+        throw new Error(`${err.message}; output so far:\n${lines.join('\n')}`);
+      });
     },
     stop: async () => {
       child.kill('SIGINT');
