@@ -63,7 +63,12 @@ export async function loadModule(relativeOrAbsolute: string, shown: string): Pro
   const inputs = [path, ...local.map(([input]) => input).filter((input) => input !== path)];
   const packages = [...new Set(local.flatMap(([, info]) => info.imports.filter((i) => i.external).map((i) => i.path)))];
   const file = resolve(dir, `.${basename(path)}.${process.pid}-${++serial}.pgq.mjs`);
-  writeFileSync(file, bundled.outputFiles![0]!.text);
+  try {
+    writeFileSync(file, bundled.outputFiles![0]!.text);
+  } catch {
+    // A folder we may not write to: tsx can load the file where it is, only slower.
+    return { exports: await importModule(path), inputs, packages };
+  }
   try {
     return { exports: (await import(pathToFileURL(file).href)) as Record<string, unknown>, inputs, packages };
   } catch (err) {

@@ -57,9 +57,14 @@ function settingsAllow(path: string, depth: number): boolean {
 
 const QUOTED = /"([^"\\\n]*)"|'([^'\\\n]*)'/g;
 
-/** Every quoted text in zod's declaration files (as the schema resolves zod) and in pgqueuer's job option types. */
+const literalsByDir = new Map<string, Set<string>>();
+
+/** Every quoted text in zod's declaration files (as the schema resolves zod) and in pgqueuer's job option types; kept for --watch. */
 export function declarationLiterals(schemaPath: string): Set<string> {
+  const cached = literalsByDir.get(dirname(resolve(schemaPath)));
+  if (cached) return cached;
   const texts = new Set<string>();
+  literalsByDir.set(dirname(resolve(schemaPath)), texts);
   const add = (text: string) => {
     for (const match of text.matchAll(QUOTED)) texts.add(match[1] ?? match[2] ?? '');
   };
@@ -76,8 +81,13 @@ export function declarationLiterals(schemaPath: string): Set<string> {
     // No zod where the schema is: the checker would not resolve its types either.
   }
   if (zodDir) {
-    for (const file of readdirSync(zodDir, { recursive: true, encoding: 'utf8' })) {
-      if (file.endsWith('.d.ts') && !file.includes('node_modules')) add(readFileSync(join(zodDir, file), 'utf8'));
+    // What `import { z } from 'zod'` (zod 4) has the checker read; any other layout, all of it.
+    const known = ['v4/core', 'v4/classic', 'v4/locales'].map((d) => join(zodDir!, d));
+    const dirs = known.every((d) => existsSync(d)) ? known : [zodDir];
+    for (const dir of dirs) {
+      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.d.ts') && !file.includes('node_modules')) add(readFileSync(join(dir, file), 'utf8'));
+      }
     }
   }
   // src/ beside codegen/ in this repository, dist/src/ beside dist/codegen/ when installed.

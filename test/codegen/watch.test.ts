@@ -50,7 +50,7 @@ function watching(dir: string) {
       const d = deferred<string>();
       waiters.push({ pattern, from, resolve: d.resolve });
       check();
-      return within(d.promise, 60_000, what).catch((err: Error) => {
+      return within(d.promise, 120_000, what).catch((err: Error) => {
         throw new Error(`${err.message}; output so far:\n${lines.join('\n')}`);
       });
     },
@@ -61,10 +61,11 @@ function watching(dir: string) {
   };
 }
 
-test('pgq generate --watch regenerates on an edit of the schema or a file it imports, survives a broken schema, and stops on Ctrl-C', { timeout: 300_000 }, async () => {
+test('pgq generate --watch regenerates on an edit of the schema or a file it imports, survives a broken schema, and stops on Ctrl-C', { timeout: 600_000 }, async () => {
   const p = makeProject({ 'src/jobs.schema.ts': SCHEMA, 'src/shapes.ts': SHAPES });
   projects.push(p);
   const pgq = watching(p.dir);
+  let stopped = false;
   try {
     await pgq.next(/^watching src\/jobs\.schema\.ts and 1 more file/, 'the first run', 0);
     assert.ok(pgq.lines.includes('wrote src/pgq.generated.ts'));
@@ -98,7 +99,20 @@ test('pgq generate --watch regenerates on an edit of the schema or a file it imp
     await pgq.next(/^jobs changed: sendEmail; added: audit \(\d+ ms\)$/, 'the fix to be picked up', mark);
     assert.ok(pgq.lines.slice(mark).includes('created src/handlers/audit.ts'));
     assert.match(p.read('src/pgq.generated.ts'), /export interface AuditPayload/);
+
+    // A transform's output type takes the checker; its project is kept between runs and must see each edit.
+    const withTransform = (to: string) => SCHEMA.replace('  ship:', `  count: { payload: z.object({ n: z.string().transform((s) => ${to}) }) },\n  ship:`);
+    mark = pgq.lines.length;
+    p.write('src/jobs.schema.ts', withTransform('s.length'));
+    await pgq.next(/^added: count; removed: audit \(\d+ ms\)$/, 'the transform job', mark);
+    assert.match(p.read('src/pgq.generated.ts'), /export interface CountParsed \{\n  n: number;\n\}/);
+    mark = pgq.lines.length;
+    p.write('src/jobs.schema.ts', withTransform('[s]'));
+    await pgq.next(/^jobs changed: count \(\d+ ms\)$/, 'the transform\'s edit', mark);
+    assert.match(p.read('src/pgq.generated.ts'), /export interface CountParsed \{\n  n: string\[\];\n\}/);
+    stopped = true;
+    assert.equal(await pgq.stop(), 0, 'Ctrl-C ends the watch with status 0');
   } finally {
-    assert.equal(await pgq.stop(), 0);
+    if (!stopped) await pgq.stop();
   }
 });
