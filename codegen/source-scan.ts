@@ -25,6 +25,11 @@ const CHECKER_ONLY: Array<[RegExp, string]> = [
   [/\b(const|let|var)\s+[\w$]+\s*:/, 'a type annotation'],
   [/\)\s*:\s*[\w${[(<]/, 'a return type annotation'],
   [/\benum\s+[\w$]+\s*\{|\bdeclare\s|\bnamespace\s/, 'a TypeScript declaration'],
+  // Their types order keys (or enum members) otherwise than the objects they return at run time.
+  [/\.\s*(extend|safeExtend|merge|pick|omit|partial|required|keyof|exclude|extract)\s*\(/, 'a derived object or enum schema'],
+  [/\.\.\./, 'a spread'],
+  // A getter in a shape is how zod 4 spells a recursive schema.
+  [/\bget\s+[\w$]+\s*\(/, 'a getter'],
 ];
 
 export function scanSource(texts: readonly string[]): SourceScan {

@@ -109,7 +109,8 @@ export function printJobTypesFromZod(
     }
     return types;
   } catch (err) {
-    if (err instanceof Unprintable) return undefined;
+    // A recursive schema the source scan missed runs out of stack: the checker can print it.
+    if (err instanceof Unprintable || err instanceof RangeError) return undefined;
     throw err;
   }
 }
@@ -132,7 +133,8 @@ function objectMembers(def: Def, mode: Mode, order: LiteralOrder): PrintedMember
   if (def.catchall !== undefined) throw new Unprintable();
   const shape = def.shape as Record<string, unknown>;
   const keys = Object.keys(shape);
-  if (keys.length === 0) throw new Unprintable();
+  // JavaScript lists integer-like keys first, TypeScript in declaration order.
+  if (keys.length === 0 || keys.some((key) => /^\d+$/.test(key))) throw new Unprintable();
   const members = keys.map((name) => {
     const child = shape[name];
     if (!isSchema(child)) throw new Unprintable();

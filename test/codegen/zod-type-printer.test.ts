@@ -59,6 +59,13 @@ export default defineJobs({
     }),
     result: z.object({ n: z.number() }).nullable(),
   },
+  wrapped: {
+    payload: z.object({ levels: z.array(z.enum(['debug', 'info'])), maybeLevel: z.enum(['warn', 'severe']).nullable(), lvlOpt: z.enum(['trace', 'fatal']).optional(), lit: z.union([z.literal('enabled'), z.literal('disabled')]).default('enabled'), nullOnly: z.null().optional(), recOpt: z.record(z.string(), z.string().optional()), tup: z.tuple([z.enum(['x1', 'x2']), z.boolean().nullable()]), arrArr: z.array(z.array(z.enum(['q1', 'q2'])).nullable()), unk: z.unknown().optional(), anyOpt: z.any().optional() }),
+    result: z.string().optional(),
+  },
+  nullish: { payload: z.object({ s: z.string().nullish(), n: z.number().nullable().default(null), big: z.bigint().optional(), dt: z.date().nullable(), dOpt: z.date().optional() }), result: z.array(z.object({ id: z.string(), tags: z.array(z.string()).optional() })) },
+  unions: { payload: z.object({ u: z.union([z.boolean(), z.string()]).nullable(), u2: z.union([z.number(), z.null(), z.bigint()]), u3: z.union([z.string(), z.array(z.string())]), u4: z.union([z.literal('lit1'), z.null(), z.literal('lit2')]), u5: z.union([z.string(), z.object({ k: z.string() })]) }), result: z.null() },
+  defaults: { payload: z.object({ o: z.object({ a1: z.string().optional(), b1: z.number() }).default({ b1: 1 }), p: z.object({ c1: z.string() }).prefault({ c1: 'x' }) }), result: z.boolean() },
   scheduled: { schedule: '0 3 * * *', timezone: 'Europe/Amsterdam' },
 });
 `;
@@ -129,6 +136,9 @@ test('source the checker sees differently from the running schema sends every jo
     ['function f(): number { return 1; }', 'a return type annotation'],
     ["enum Kind { a = 'a' }", 'a TypeScript declaration'],
     ['// @ts-expect-error\nconst x = 1;', 'a suppressed type error'],
+    ['const b = base.extend({ x: z.string() });', 'a derived object or enum schema'],
+    ['const b = z.object({ ...base.shape, x: z.string() });', 'a spread'],
+    ['const node = z.object({ get children() { return z.array(node); } });', 'a getter'],
   ];
   for (const [code, reason] of cases) assert.equal(scanSource([code]).needsChecker, reason, code);
   // Words in comments and strings are not code.
