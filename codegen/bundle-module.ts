@@ -1,6 +1,6 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PgQueuerError } from '../src/errors.js';
 import { importModule } from '../src/load-module.js';
@@ -95,9 +95,4 @@ function findEsbuild(): Esbuild | null {
   }
   esbuild = null;
   return esbuild;
-}
-
-/** For messages: `path` relative to `root`. */
-export function shownPath(root: string, path: string): string {
-  return relative(root, path).replaceAll('\\', '/') || path;
 }
