@@ -34,7 +34,9 @@ export async function printTypes(source: TypeSources, jobs: readonly JobInfo[]):
   const types = new Map<string, JobTypes>();
   const scan = scanSource(source.inputs.map((file) => readFileSync(file, 'utf8')));
   const foreign = source.packages.find((p) => !PLAIN_PACKAGES.test(p));
-  let reason = scan.needsChecker ?? (foreign ? `an import of ${foreign}` : undefined);
+  // JavaScript or JSON in the mix: the checker types it otherwise (or not at all), so let it.
+  const untyped = source.inputs.find((file) => !/\.(c|m)?tsx?$/.test(file));
+  let reason = scan.needsChecker ?? (foreign ? `an import of ${foreign}` : untyped ? `a file that is not TypeScript (${untyped})` : undefined);
   if (!reason && !defaultOptionalPrinting(source.schemaPath)) reason = 'tsconfig options that change how optional members print';
   let rest = typed;
   if (!reason) {
