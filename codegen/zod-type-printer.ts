@@ -71,7 +71,7 @@ export class LiteralOrder {
       if (def.type === 'enum') Object.values(def.entries as object).forEach((v) => this.walk(v));
       if (def.type === 'literal') (def.values as unknown[]).forEach((v) => this.walk(v));
       for (const key of ['innerType', 'element', 'shape', 'options', 'items', 'keyType', 'valueType', 'defaultValue']) {
-        if (key in def) this.walk(key === 'defaultValue' ? def[key] : def[key]);
+        if (key in def) this.walk(def[key]);
       }
       return;
     }
