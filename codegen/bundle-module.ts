@@ -1,4 +1,4 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,9 +75,14 @@ export async function loadModule(relativeOrAbsolute: string, shown: string): Pro
     // pgqueuer's own errors (a bad job definition) already name what to fix.
     if (err instanceof PgQueuerError) throw err;
     const message = err instanceof Error ? err.message : String(err);
+    // CommonJS names (__dirname, require) exist under tsx, not in an ES module: let tsx run it.
+    if (err instanceof ReferenceError && /^(__dirname|__filename|require|module|exports) is not defined/.test(message)) {
+      unlinkSync(file);
+      return { exports: await importModule(path), inputs, packages };
+    }
     throw new CodegenError(`loading ${shown} failed: ${message.split('\n')[0]}`, { cause: err });
   } finally {
-    unlinkSync(file);
+    if (existsSync(file)) unlinkSync(file);
   }
 }
 

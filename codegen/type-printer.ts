@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { CodegenError } from './errors.js';
 
@@ -40,7 +41,8 @@ export async function printJobTypes(
 ): Promise<Map<string, JobTypes>> {
   let morph: typeof import('ts-morph');
   try {
-    morph = await import('ts-morph');
+    // Required, not imported: an import of a CommonJS package has Node scan its source for export names first.
+    morph = createRequire(import.meta.url)('ts-morph') as typeof import('ts-morph');
   } catch {
     throw new CodegenError('pgq generate needs the "ts-morph" package: npm install --save-dev ts-morph');
   }
