@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PgqConfig } from '../src/config.js';
 import { CodegenError } from './errors.js';
-import { importModule } from '../src/load-module.js';
+import { loadModule } from './bundle-module.js';
 
 export interface GenerateFlags extends PgqConfig {
   /** Path of the config file; default `pgq.config.ts` (or .mts/.js/.mjs) in the working directory, if present. */
@@ -18,6 +18,8 @@ export interface ResolvedConfig {
   importFrom: string;
   /** Paths in messages are shown relative to this. */
   root: string;
+  /** The config file read, if any. */
+  file?: string;
 }
 
 const DEFAULTS: Required<PgqConfig> = {
@@ -39,7 +41,7 @@ export async function resolveConfig(flags: GenerateFlags, cwd: string): Promise<
   let base = cwd;
   if (configPath) {
     if (!existsSync(configPath)) throw new CodegenError(`config file ${configPath} not found`);
-    const module = (await importModule(configPath)) as { default?: unknown };
+    const module = (await loadModule(configPath, configPath)).exports as { default?: unknown };
     if (!module.default || typeof module.default !== 'object') {
       throw new CodegenError(`${configPath} must \`export default { schema, out, handlers }\` (see defineConfig)`);
     }
@@ -67,6 +69,7 @@ export async function resolveConfig(flags: GenerateFlags, cwd: string): Promise<
     handlers: path('handlers'),
     importFrom: pick('importFrom').value,
     root: cwd,
+    ...(configPath ? { file: configPath } : {}),
   };
 }
 

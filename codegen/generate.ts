@@ -4,8 +4,8 @@ import { resolveConfig, type GenerateFlags } from './config.js';
 import { CodegenError } from './errors.js';
 import { loadSchema } from './load-schema.js';
 import { payloadChanges, readManifestJobs, uncovered, type PayloadChanges, type UncoveredChange } from './payload-gate.js';
-import { renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
-import { printJobTypes } from './type-printer.js';
+import { manifestEntry, renderClient, renderHandlersIndex, renderManifest, renderStub } from './render.js';
+import { printTypes } from './print-types.js';
 
 export { CodegenError } from './errors.js';
 
@@ -34,6 +34,10 @@ export interface GenerateReport {
   breaking: UncoveredChange[];
   /** Jobs in the manifest compared with that the schema no longer has. */
   removedJobs: string[];
+  /** The files this run read (config, schema and the project files it imports), absolute: what --watch follows. */
+  inputs: string[];
+  /** Each job's generated types and manifest entry, as one string: --watch compares them to say which jobs changed. */
+  jobs: Map<string, string>;
 }
 
 /**
@@ -44,11 +48,8 @@ export interface GenerateReport {
 export async function generate(options: GenerateOptions = {}): Promise<GenerateReport> {
   const cwd = options.cwd ?? process.cwd();
   const config = await resolveConfig(options, cwd);
-  const jobs = await loadSchema(config.schema, cwd);
-  const types = await printJobTypes(
-    config.schema,
-    jobs.filter((j) => j.definition.schedule === undefined).map((j) => ({ name: j.name, hasResult: j.definition.result !== undefined })),
-  );
+  const { jobs, inputs, packages } = await loadSchema(config.schema, cwd);
+  const { types } = await printTypes({ schemaPath: config.schema, inputs, packages }, jobs);
   const shown = (path: string) => relative(cwd, path).replaceAll('\\', '/') || path;
 
   // Owned files are rewritten whenever they differ; user files only created when missing.
@@ -75,6 +76,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     payloadChanges: changes,
     breaking: uncovered(changes),
     removedJobs: before ? Object.keys(before).filter((name) => !jobs.some((j) => j.name === name)) : [],
+    inputs: [...(config.file ? [config.file] : []), ...inputs],
+    jobs: new Map(jobs.map((job) => [job.name, JSON.stringify([types.get(job.name) ?? null, manifestEntry(job)])])),
   };
   if (!existsSync(index)) {
     missing.set(index, renderHandlersIndex(jobs));

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { isJobsSchema, type JobDefinition } from '../src/schema/define-jobs.js';
 import { fingerprint, payloadFingerprint, payloadJsonSchema, resultJsonSchema } from '../src/schema/json-schema.js';
 import { CodegenError } from './errors.js';
-import { importModule } from '../src/load-module.js';
+import { loadModule } from './bundle-module.js';
 
 /** What the generator knows of one job, from running the schema module. */
 export interface JobInfo {
@@ -16,20 +16,28 @@ export interface JobInfo {
   previous: Array<{ fingerprint: string; payload: Record<string, unknown> }>;
 }
 
+export interface LoadedSchema {
+  jobs: JobInfo[];
+  /** The schema file and the project files it imports (absolute paths). */
+  inputs: string[];
+  /** The packages they import. */
+  packages: string[];
+}
+
 /**
  * Runs the schema module (its defineJobs checks apply, so a bad definition fails here, naming
  * the job) and reads each job's shapes as JSON Schema.
  */
-export async function loadSchema(path: string, root: string): Promise<JobInfo[]> {
+export async function loadSchema(path: string, root: string): Promise<LoadedSchema> {
   const shown = relative(root, path) || path;
   if (!existsSync(path)) {
     throw new CodegenError(`schema file ${shown} not found (set "schema" in pgq.config.ts or pass --schema)`);
   }
-  const module = (await importModule(path)) as { default?: unknown };
-  if (!isJobsSchema(module.default)) {
+  const { exports, inputs, packages } = await loadModule(path, shown);
+  if (!isJobsSchema(exports.default)) {
     throw new CodegenError(`${shown} must \`export default defineJobs({ ... })\``);
   }
-  return Object.entries(module.default.jobs).map(([name, definition]) => ({
+  const jobs = Object.entries(exports.default.jobs).map(([name, definition]) => ({
     name,
     definition,
     fingerprint: fingerprint(definition),
@@ -37,4 +45,5 @@ export async function loadSchema(path: string, root: string): Promise<JobInfo[]>
     resultSchema: definition.result ? resultJsonSchema(definition.result) : null,
     previous: (definition.previous ?? []).map((version) => ({ fingerprint: payloadFingerprint(version.payload), payload: payloadJsonSchema(version.payload) })),
   }));
+  return { jobs, inputs, packages };
 }

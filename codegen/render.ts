@@ -120,26 +120,24 @@ export function renderManifest(config: ResolvedConfig, jobs: readonly JobInfo[])
   const manifest = {
     generatedBy: 'pgq generate',
     schemaFile: relative(dirname(config.manifest), config.schema).replaceAll('\\', '/'),
-    jobs: Object.fromEntries(
-      jobs.map((job) => {
-        const { payload: _p, previous: _v, result: _r, schedule, timezone, ...options } = job.definition;
-        return [
-          job.name,
-          {
-            fingerprint: job.fingerprint,
-            schedule: schedule ?? null,
-            timezone: schedule ? (timezone ?? 'UTC') : null,
-            options,
-            payload: job.payloadSchema,
-            result: job.resultSchema,
-            // Oldest first, as in the schema file: the versions a worker still reads.
-            previous: job.previous,
-          },
-        ];
-      }),
-    ),
+    jobs: Object.fromEntries(jobs.map((job) => [job.name, manifestEntry(job)])),
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** One job's entry in the manifest. */
+export function manifestEntry(job: JobInfo): Record<string, unknown> {
+  const { payload: _p, previous: _v, result: _r, schedule, timezone, ...options } = job.definition;
+  return {
+    fingerprint: job.fingerprint,
+    schedule: schedule ?? null,
+    timezone: schedule ? (timezone ?? 'UTC') : null,
+    options,
+    payload: job.payloadSchema,
+    result: job.resultSchema,
+    // Oldest first, as in the schema file: the versions a worker still reads.
+    previous: job.previous,
+  };
 }
 
 export function renderStub(config: ResolvedConfig, job: JobInfo, file: string): string {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { CodegenError } from './errors.js';
 
@@ -24,6 +25,12 @@ export interface PrintedMember {
 }
 
 /**
+ * The project of the last run, kept for the next one in the same process (--watch): parsing
+ * lib, zod's and pgqueuer's declarations again would cost most of a second each time.
+ */
+let kept: { schemaPath: string; project: unknown } | undefined;
+
+/**
  * Uses TypeScript's own checker (through ts-morph) to resolve `z.input` / `z.output` of each
  * job's zod schemas, the way the user's editor would, and prints them flat: the generated
  * types read like hand-written ones, with no zod generics left in them.
@@ -34,16 +41,26 @@ export async function printJobTypes(
 ): Promise<Map<string, JobTypes>> {
   let morph: typeof import('ts-morph');
   try {
-    morph = await import('ts-morph');
+    // Required, not imported: an import of a CommonJS package has Node scan its source for export names first.
+    morph = createRequire(import.meta.url)('ts-morph') as typeof import('ts-morph');
   } catch {
     throw new CodegenError('pgq generate needs the "ts-morph" package: npm install --save-dev ts-morph');
   }
   const { Project, TypeFormatFlags, ts } = morph;
-  const project = new Project({
-    compilerOptions: { ...userCompilerOptions(ts, schemaPath), strict: true, noEmit: true, skipLibCheck: true, declaration: false },
-    skipAddingFilesFromTsConfig: true,
-  });
-  const schemaFile = project.addSourceFileAtPath(schemaPath);
+  let project: import('ts-morph').Project;
+  if (kept?.schemaPath === schemaPath) {
+    project = kept.project as import('ts-morph').Project;
+    // The project's files may have changed since; packages and lib files are taken to be as they were.
+    for (const file of project.getSourceFiles()) if (!file.isInNodeModules()) file.refreshFromFileSystemSync();
+  } else {
+    project = new Project({
+      compilerOptions: { ...userCompilerOptions(ts, schemaPath), strict: true, noEmit: true, skipLibCheck: true, declaration: false },
+      skipAddingFilesFromTsConfig: true,
+    });
+    kept = { schemaPath, project };
+  }
+  const schemaFile = project.getSourceFile(schemaPath) ?? project.addSourceFileAtPath(schemaPath);
+  project.resolveSourceFileDependencies();
   // The schema file's own type errors are looked up only when its types come out unusable:
   // a check on every run would cost seconds on a large schema, and the editor does it anyway.
   const explain = (fallback: string): never => {

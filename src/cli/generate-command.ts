@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { PgQueuerError } from '../errors.js';
 import { ExitCode } from './context.js';
 import { visibleControls } from './terminal-text.js';
 
@@ -10,6 +11,7 @@ interface GenerateCliOptions {
   importFrom?: string;
   check?: boolean;
   base?: string;
+  watch?: boolean;
 }
 
 type Report = Awaited<ReturnType<typeof import('../../codegen/generate.js').generate>>;
@@ -51,10 +53,14 @@ export function registerGenerateCommand(program: Command): void {
     .option('--import-from <module>', 'module the generated code imports pgqueuer from (default: pgqueuer)')
     .option('--check', 'write nothing; exit 1 naming each file that is out of date, or each breaking payload change no upcaster covers')
     .option('--base <manifest>', 'compare payloads with this manifest (e.g. the base branch\'s) instead of the one on disk')
+    .option('--watch', 'keep running: regenerate when the schema file or a file it imports changes')
     .action(async (opts: GenerateCliOptions) => {
+      if (opts.check && opts.watch) throw new PgQueuerError('--check and --watch cannot be combined');
+      if (opts.watch) return watchCommand(opts);
       // Loaded only here: workers and producers never load the generator or ts-morph.
       const { generate } = await import('../../codegen/generate.js');
-      const report = await generate(opts);
+      const { check: _check, watch: _watch, ...flags } = opts;
+      const report = await generate({ ...flags, ...(opts.check ? { check: true } : {}) });
       // Hints and paths come from the user's schema file and options.
       for (const hint of report.hints) console.error(visibleControls(`note: ${hint}`));
       printPayloadChanges(report);
@@ -72,4 +78,25 @@ export function registerGenerateCommand(program: Command): void {
       for (const file of report.created) console.log(visibleControls(`created ${file}`));
       if (report.changed.length === 0 && report.created.length === 0) console.log('generated files are up to date');
     });
+}
+
+/** Runs until Ctrl-C (or SIGTERM); a schema that fails is reported, not fatal. */
+async function watchCommand(opts: GenerateCliOptions): Promise<void> {
+  const { watchGenerate } = await import('../../codegen/watch.js');
+  const { check: _check, watch: _watch, ...flags } = opts;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await watchGenerate(flags, {
+      signal: stop.signal,
+      // Paths, hints and error messages come from the user's schema file and options.
+      print: (line) => console.log(visibleControls(line)),
+      printError: (line) => console.error(visibleControls(line)),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
