@@ -80,7 +80,7 @@ export interface QueueBackend {
    * job is enqueued again as a new job that records where it came from. Others are skipped.
    */
   requeue(target: RequeueTarget): Promise<number[]>;
-  /** Removes queued, scheduled or held jobs (not running ones), without a log entry; returns those removed. */
+  /** Removes queued, scheduled, held or blocked jobs (not running ones), without a log entry; returns those removed. */
   deleteJobs(ids: readonly number[]): Promise<number[]>;
   /** Deletes the queued and scheduled jobs of one entrypoint (null: all); returns how many. */
   clear(entrypoint: string | null): Promise<number>;

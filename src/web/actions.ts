@@ -48,7 +48,7 @@ export async function runAction(path: string, form: URLSearchParams, pgq: PgQueu
     const deleted = await pgq.deleteJobs([id]);
     return deleted.length
       ? { to: '/jobs', notice: `job ${id} deleted` }
-      : { notice: `job ${id} was not deleted (only queued, scheduled or held jobs; cancel a running one)` };
+      : { notice: `job ${id} was not deleted (only queued, scheduled, held or blocked jobs; cancel a running one)` };
   }
   if ((m = /^\/failures\/(requeue|delete)$/.exec(path))) {
     const selected = ids(form);

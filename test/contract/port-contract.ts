@@ -1212,6 +1212,10 @@ export function portContract(adapter: Adapter): void {
         assert.deepEqual([child, grandchild, otherChild].map((id) => byId.get(id!)?.status), ['canceled', 'canceled', 'canceled']);
         assert.match(byId.get(otherChild!)!.error!.message, /parent job \d+ was deleted/);
         assert.match(byId.get(grandchild!)!.error!.message, new RegExp(`parent job ${child} ended canceled`));
+        const [kept] = await backend.enqueue([row('parent')]);
+        const [waiting] = await backend.enqueue([row('child', { after: [{ id: kept! }] })]);
+        assert.deepEqual(await backend.deleteJobs([waiting!]), [waiting], 'a blocked job can be deleted');
+        assert.equal(await statusOf(backend, 'parent', kept!), 'queued', 'its parent is left alone');
       });
 
       contract("retention keeps a parent's entry while a child still waits", async ({ backend, advance }) => {

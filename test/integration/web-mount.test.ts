@@ -58,6 +58,20 @@ after(async () => {
 });
 
 describe('dashboard() mounted in your own server', () => {
+  test("a job's page links the jobs it waits for and the jobs waiting for it; a blocked one can be canceled", async () => {
+    const web = mounted();
+    const root = await serve((req, res) => web(req, res));
+    const parent = await pgq.enqueue('flow_parent', {});
+    const child = await pgq.enqueue('flow_child', {}, { after: [parent] });
+    const childPage = await (await fetch(`${root}/jobs/${child}`)).text();
+    assert.match(childPage, new RegExp(`<dd data-field="parents"><a href="/jobs/${parent}">${parent}</a></dd>`));
+    assert.match(childPage, /blocked/);
+    assert.match(childPage, new RegExp(`action="/jobs/${child}/cancel"`));
+    const parentPage = await (await fetch(`${root}/jobs/${parent}`)).text();
+    assert.match(parentPage, new RegExp(`<dd data-field="children"><a href="/jobs/${child}">${child}</a></dd>`));
+    await pgq.cancel([parent]);
+  });
+
   test('node:http under a base path: links, cookie path, 404 outside it, actions with the token', async () => {
     const web = mounted({ basePath: '/ops/pgq/' });
     const root = await serve((req, res) => web(req, res));
@@ -125,7 +139,7 @@ describe('dashboard() mounted in your own server', () => {
     assert.notEqual(again, id);
     assert.equal(notice(requeued), `job ${id} requeued as job ${again}`);
     assert.equal((await pgq.getJob(again))?.requeuedFrom, id);
-    assert.equal(notice(await act(`/jobs/${id}/delete`)), `job ${id} was not deleted (only queued, scheduled or held jobs; cancel a running one)`);
+    assert.equal(notice(await act(`/jobs/${id}/delete`)), `job ${id} was not deleted (only queued, scheduled, held or blocked jobs; cancel a running one)`);
     const deleted = await act(`/jobs/${again}/delete`);
     assert.equal(notice(deleted), `job ${again} deleted`);
     assert.equal(await pgq.getJob(again), null);

@@ -4,14 +4,14 @@ import { prepared } from '../statement.js';
 import { notifyIdsInChunks } from './notify.js';
 
 /**
- * Removes jobs that are not running (queued, scheduled, held) without a log entry: deleted,
+ * Removes jobs that are not running (queued, scheduled, held, blocked) without a log entry: deleted,
  * not finished. Completion watchers are told, so a wait on one of them ends (not found).
  */
 export function deleteJobsQuery(n: SchemaNames) {
   const statement = prepared(
     'delete_jobs',
     `WITH removed AS (
-       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled', 'held') RETURNING id
+       DELETE FROM ${n.jobs} WHERE id = ANY ($1::bigint[]) AND status IN ('queued', 'scheduled', 'held', 'blocked') RETURNING id
      ), done_notices AS (
        ${notifyIdsInChunks(n.doneChannel, 'done', 'removed', 'id')}
      )

@@ -18,11 +18,11 @@ export function errorBlock(error: JobError | undefined): Html {
 /** The actions that apply to a job in its status (the lifecycle API refuses the others). */
 function actions(ctx: PageContext, job: JobInfo): Html {
   const base = `/jobs/${job.id}`;
-  const live = ['queued', 'scheduled', 'picked'].includes(job.status);
+  const live = ['queued', 'scheduled', 'picked', 'blocked'].includes(job.status);
   return html`<div class="actions">
     ${live ? actionForm(ctx, `${base}/cancel`, 'Cancel', { confirm: `Cancel job ${job.id}?` }) : ''}
     ${['held', 'exception', 'canceled'].includes(job.status) ? actionForm(ctx, `${base}/requeue`, 'Requeue') : ''}
-    ${['queued', 'scheduled', 'held'].includes(job.status) ? actionForm(ctx, `${base}/delete`, 'Delete', { danger: true, confirm: `Delete job ${job.id}?` }) : ''}
+    ${['queued', 'scheduled', 'held', 'blocked'].includes(job.status) ? actionForm(ctx, `${base}/delete`, 'Delete', { danger: true, confirm: `Delete job ${job.id}?` }) : ''}
   </div>`;
 }
 
@@ -37,7 +37,14 @@ function summary(ctx: PageContext, job: JobInfo): Html {
     <dt>runs after</dt><dd>${instant(job.executeAfter)}</dd>
     ${version ? html`<dt>schema version</dt><dd><code>${String(version)}</code></dd>` : ''}
     ${job.requeuedFrom !== undefined ? html`<dt>requeued from</dt><dd><a href="${href(ctx, `/jobs/${job.requeuedFrom}`)}">${job.requeuedFrom}</a></dd>` : ''}
+    ${job.parents?.length ? html`<dt>waits for</dt><dd data-field="parents">${jobLinks(ctx, job.parents)}</dd>` : ''}
+    ${job.children.length > 0 ? html`<dt>children</dt><dd data-field="children">${jobLinks(ctx, job.children)}</dd>` : ''}
   </dl>`;
+}
+
+/** Links to related jobs (parents, children), comma-separated. */
+function jobLinks(ctx: PageContext, ids: readonly number[]): Html {
+  return html`${ids.map((id, i) => html`${i > 0 ? ', ' : ''}<a href="${href(ctx, `/jobs/${id}`)}">${id}</a>`)}`;
 }
 
 function history(job: JobInfo): Html {
