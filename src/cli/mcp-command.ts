@@ -6,10 +6,14 @@ import { PgQueuer } from '../pgqueuer.js';
 import { connectionOf, schemaOf, type GlobalOptions } from './context.js';
 import { DEFAULT_MANIFEST, readManifest, type Manifest } from './manifest.js';
 import { packageVersion } from './package-version.js';
+import { loadJobsSchema } from './schema-check-command.js';
+import { checkWaitingPayloads } from '../schema/waiting-payloads.js';
 
 interface McpCliOptions {
   allowEnqueue?: boolean;
   manifest: string;
+  config?: string;
+  schema?: string;
 }
 
 /**
@@ -31,6 +35,8 @@ export function registerMcpCommand(program: Command, globals: () => GlobalOption
     .description('serve MCP on stdio for AI assistants: read-only queue tools, and enqueue tools with --allow-enqueue')
     .option('--allow-enqueue', 'add an enqueue_<job> tool for each job of the manifest (off: the server only reads)')
     .option('--manifest <path>', 'the manifest `pgq generate` wrote, for --allow-enqueue', DEFAULT_MANIFEST)
+    .option('--config <path>', 'config file naming the schema file, for the schema_check tool (default: pgq.config.ts, if any)')
+    .option('--schema <path>', 'schema file, for the schema_check tool (default: src/jobs.schema.ts)')
     .addHelpText('after', '\nstdout carries the MCP protocol; logs go to stderr. Needs the "@modelcontextprotocol/sdk" package.')
     .action(async (opts: McpCliOptions) => {
       // Read before connecting: a missing manifest is a mistake in the command line, not in the database.
@@ -47,7 +53,18 @@ export function registerMcpCommand(program: Command, globals: () => GlobalOption
         // Few connections: an assistant's calls come one or two at a time.
         const pgq = await PgQueuer.connect({ ...connection, max: 3, query_timeout: QUERY_TIMEOUT_MS }, { schema, logger });
         try {
-          await serveMcp({ pgq, operator, verify: () => verify(connection, { schema }) }, { version: packageVersion(), logger, ...(enqueue ? { enqueue } : {}) });
+          // The schema file is loaded when the tool is first called: a project without one still gets every other tool.
+          let jobs: ReturnType<typeof loadJobsSchema> | undefined;
+          const schemaCheck = async (bounds: { sample: number; countCap: number }) =>
+            checkWaitingPayloads(
+              pgq,
+              await (jobs ??= loadJobsSchema(opts).catch((err: unknown) => {
+                jobs = undefined; // not found now; maybe on the next call
+                throw err;
+              })),
+              bounds,
+            );
+          await serveMcp({ pgq, operator, verify: () => verify(connection, { schema }), schemaCheck }, { version: packageVersion(), logger, ...(enqueue ? { enqueue } : {}) });
         } finally {
           await pgq.stop();
         }

@@ -36,7 +36,7 @@ export function registerSchemaCheckCommand(program: Command, globals: () => Glob
 }
 
 /** The schema file, found as `pgq generate` finds it. */
-async function loadJobsSchema(opts: SchemaCheckOptions) {
+export async function loadJobsSchema(opts: Pick<SchemaCheckOptions, 'config' | 'schema'>) {
   // The generator's config resolution, without the generator (no ts-morph needed).
   const { resolveConfig } = await import('../../codegen/config.js');
   const config = await resolveConfig({ config: opts.config, schema: opts.schema }, process.cwd());

@@ -4,6 +4,7 @@ import type { PgOperator } from '../admin.js';
 import { JOB_STATUSES } from '../job-status.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import type { AnyJobStatus, VerifyReport } from '../types.js';
+import type { WaitingPayloadsReport } from '../schema/waiting-payloads.js';
 import { answer, jsonResult, toolError } from './tool-result.js';
 
 /** What the read-only tools read from: the facade for the queue API, the operator for the log and workers. */
@@ -12,6 +13,8 @@ export interface QueueReaders {
   operator: PgOperator;
   /** `pgq verify` on the same database and schema. */
   verify(): Promise<VerifyReport>;
+  /** `pgq schema check` with the project's schema file: would its workers run the waiting jobs? */
+  schemaCheck(bounds: { sample: number; countCap: number }): Promise<WaitingPayloadsReport>;
 }
 
 /**
@@ -163,5 +166,19 @@ export function registerReadTools(server: McpServer, readers: QueueReaders): voi
       annotations: READ_ONLY,
     },
     () => answer(async () => jsonResult(await readers.verify())),
+  );
+
+  server.registerTool(
+    'schema_check',
+    {
+      description:
+        "Would workers built with the project's schema file run the jobs waiting now (pgq schema check)? Counts waiting jobs per payload version and parses those of other versions (after upcasting), reporting how many would fail with the first few issues. Run it before deploying workers with a changed schema.",
+      inputSchema: {
+        sample: z.number().int().min(1).max(1_000).default(100).describe('payloads parsed per job and version at most'),
+        cap: z.number().int().min(1).max(100_000).default(10_000).describe('waiting jobs counted per job at most'),
+      },
+      annotations: READ_ONLY,
+    },
+    ({ sample, cap }) => answer(async () => jsonResult(await readers.schemaCheck({ sample, countCap: cap }))),
   );
 }

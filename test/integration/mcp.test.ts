@@ -89,7 +89,7 @@ describe('pgq mcp', () => {
     const { client, stderr } = await connect([]);
     try {
       const names = (await client.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(names, ['get_job', 'list_jobs', 'paused_entrypoints', 'queue_size', 'recent_failures', 'schedules', 'throughput', 'verify_schema', 'workers']);
+      assert.deepEqual(names, ['get_job', 'list_jobs', 'paused_entrypoints', 'queue_size', 'recent_failures', 'schedules', 'schema_check', 'throughput', 'verify_schema', 'workers']);
 
       const ids = [await producer.enqueue('email', { to: 'a@example.com' }), await producer.enqueue('email', { to: 'b@example.com' }, { priority: 5 })];
       await producer.enqueue('resize', { key: 'a.png' });
@@ -160,6 +160,41 @@ describe('pgq mcp', () => {
       await producer.clear();
       // Logs, never protocol, go to stderr.
       assert.match(stderr(), /pgq mcp: serving on stdio \(read-only\)/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("schema_check: waiting jobs of a payload version the project's schema file cannot read are reported", async () => {
+    const schemaFile = join(fileURLToPath(new URL('../..', import.meta.url)), 'test/conformance/fixture/jobs.schema.ts');
+    const { client } = await connect(['--schema', schemaFile]);
+    try {
+      const fits = await call(client, 'schema_check');
+      assert.equal(fits.isError, false, fits.text);
+      assert.equal(fits.json().failing, 0);
+      // Written by a producer of another version: no "to", which this schema requires.
+      const stranded = await producer.enqueue('sendReceipt', { lines: [] }, { headers: { [FINGERPRINT_HEADER]: 'an-older-version' } });
+      try {
+        const report = (await call(client, 'schema_check', { sample: 10 })).json();
+        assert.equal(report.failing, 1);
+        const entry = report.entrypoints.find((e: { entrypoint: string }) => e.entrypoint === 'sendReceipt');
+        const version = entry.versions.find((v: { fingerprint: string }) => v.fingerprint === 'an-older-version');
+        assert.equal(version.examples[0].jobId, stranded);
+      } finally {
+        await producer.cancel([stranded]);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('schema_check without a schema file is a tool error; the other tools still work', async () => {
+    const { client } = await connect(['--schema', '/nowhere/jobs.schema.ts']);
+    try {
+      const missing = await call(client, 'schema_check');
+      assert.equal(missing.isError, true);
+      assert.match(missing.text, /nowhere\/jobs\.schema\.ts/);
+      assert.equal((await call(client, 'queue_size')).isError, false);
     } finally {
       await client.close();
     }
