@@ -17,36 +17,13 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/**
- * Files run a few at a time and each file's tests one after another, so a long file that
- * starts last makes the whole run wait for it. These run for minutes; they start first.
- */
-const LONG_FILES = [
-  'test/codegen/generate.test.ts',
-  'test/reliability/chaos.test.ts',
-  'test/package/package.test.ts',
-  'test/package/module-formats.test.ts',
-  'test/integration/pgbouncer.test.ts',
-  'test/integration/cli.test.ts',
-  'test/codegen/schema-gate.test.ts',
-  'test/codegen/types.test.ts',
-  'test/codegen/init-project-files.test.ts',
-  'test/integration/cli-conventions.test.ts',
-];
-
-function startRank(file: string): number {
-  const rank = LONG_FILES.findIndex((long) => file.endsWith(long));
-  return rank === -1 ? LONG_FILES.length : rank;
-}
-
 const filters = process.argv.slice(2);
 const root = new URL('..', import.meta.url).pathname;
 // The project's tests, and the example apps' own tests (they use pgqueuer/testing).
 const files = [...testFiles(join(root, 'test')), ...testFiles(join(root, 'examples'))]
   .map((f) => relative(process.cwd(), f))
   .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
-  .sort()
-  .sort((a, b) => startRank(a) - startRank(b));
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(2);
