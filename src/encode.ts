@@ -3,7 +3,7 @@ import { ConfigError } from './errors.js';
 import { toJsonText } from './json-text.js';
 import { hasLoneSurrogate } from './lone-surrogates.js';
 import { parentFailurePolicy, rejectUnknownKeys, validateEntrypointName } from './options.js';
-import type { EnqueueRow, ParentLink } from './port/rows.js';
+import { GROUP_HEADER, type EnqueueRow, type ParentLink } from './port/rows.js';
 import type { EnqueueManyItem } from './types.js';
 
 /**
@@ -22,12 +22,14 @@ export interface EncodeRules {
 const INT4_MAX = 2 ** 31 - 1;
 /** A dedupe key is part of a btree entry, which PostgreSQL caps at about 2,700 bytes. */
 export const MAX_DEDUPE_KEY_BYTES = 1_024;
+/** So is a group (the claim's index). */
+export const MAX_GROUP_BYTES = 1_024;
 /** The earliest instant PostgreSQL's timestamptz holds (4714 BC); a JavaScript Date reaches further back. */
 const PG_MIN_TIME_MS = -210_866_803_200_000;
 /** The latest instant a JavaScript Date holds; PostgreSQL's range ends later (294276 AD). */
 const JS_MAX_TIME_MS = 8_640_000_000_000_000;
 
-const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeKey', 'onConflict', 'dedupeWindowMs', 'headers', 'after', 'onParentFailure'] as const satisfies ReadonlyArray<keyof EnqueueManyItem>;
+const ITEM_KEYS = ['entrypoint', 'payload', 'priority', 'executeAfter', 'dedupeKey', 'onConflict', 'dedupeWindowMs', 'headers', 'after', 'onParentFailure', 'group'] as const satisfies ReadonlyArray<keyof EnqueueManyItem>;
 
 /**
  * Turns what a producer passed into rows to insert, checking everything first: the whole
@@ -63,14 +65,9 @@ function encodeJob(item: EnqueueManyItem, index: number, rules: EncodeRules, pat
     delayMs = after;
   }
   const dedupeKey = item.dedupeKey ?? null;
-  if (dedupeKey !== null) {
-    if (typeof dedupeKey !== 'string' || dedupeKey.length === 0) throw new ConfigError(`dedupeKey must be a non-empty string, got ${shown(dedupeKey)}`);
-    if (dedupeKey.includes('\u0000') || hasLoneSurrogate(dedupeKey)) {
-      throw new ConfigError(`dedupeKey ${shown(dedupeKey)} contains a NUL character or a broken UTF-16 surrogate, which PostgreSQL cannot store`);
-    }
-    const bytes = Buffer.byteLength(dedupeKey, 'utf8');
-    if (bytes > MAX_DEDUPE_KEY_BYTES) throw new ConfigError(`dedupeKey is ${bytes} bytes, over the limit of ${MAX_DEDUPE_KEY_BYTES} bytes (hash a long key first)`);
-  }
+  if (dedupeKey !== null) checkKey(dedupeKey, 'dedupeKey', MAX_DEDUPE_KEY_BYTES);
+  const group = item.group ?? null;
+  if (group !== null) checkKey(group, `${where}: group`, MAX_GROUP_BYTES);
   const onConflict = item.onConflict ?? 'error';
   if (onConflict !== 'error' && onConflict !== 'skip' && onConflict !== 'replace') {
     throw new ConfigError(`onConflict must be "error", "skip" or "replace", got ${shown(onConflict)}`);
@@ -90,7 +87,9 @@ function encodeJob(item: EnqueueManyItem, index: number, rules: EncodeRules, pat
     if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) {
       throw new ConfigError('headers must be a plain object');
     }
-    headers = toJsonText(item.headers, 'headers', rules.maxPayloadBytes);
+  }
+  if (item.headers !== undefined || group !== null) {
+    headers = toJsonText(group === null ? item.headers : { ...item.headers, [GROUP_HEADER]: group }, 'headers', rules.maxPayloadBytes);
   }
   const parents = parentLinks(item.after, index, where);
   if (parents !== null && dedupeKey !== null) throw new ConfigError(`${where}: a job with "after" cannot have a dedupeKey`);
@@ -109,6 +108,16 @@ function encodeJob(item: EnqueueManyItem, index: number, rules: EncodeRules, pat
     after: parents,
     runOnParentFailure: onParentFailure === 'run',
   };
+}
+
+/** A dedupe key or a group: a non-empty string PostgreSQL can store and index. */
+function checkKey(key: unknown, option: string, maxBytes: number): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) throw new ConfigError(`${option} must be a non-empty string, got ${shown(key)}`);
+  if (key.includes('\u0000') || hasLoneSurrogate(key)) {
+    throw new ConfigError(`${option} ${shown(key)} contains a NUL character or a broken UTF-16 surrogate, which PostgreSQL cannot store`);
+  }
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > maxBytes) throw new ConfigError(`${option} is ${bytes} bytes, over the limit of ${maxBytes} bytes (hash a long key first)`);
 }
 
 /** `after`, checked: job ids or handles, or earlier items of the same call; null for none. */

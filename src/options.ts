@@ -32,6 +32,7 @@ export const ENTRYPOINT_OPTION_KEYS = [
   'onFailure',
   'maxSnoozes',
   'onParentFailure',
+  'groupConcurrency',
 ] as const satisfies ReadonlyArray<keyof EntrypointOptions>;
 // Fails to compile when EntrypointOptions gains a key the list does not have.
 type UnlistedEntrypointKey = Exclude<keyof EntrypointOptions, (typeof ENTRYPOINT_OPTION_KEYS)[number]>;
@@ -94,6 +95,8 @@ export interface ResolvedEntrypoint {
   onFailure: 'log' | 'hold';
   maxSnoozes: number;
   onParentFailure: 'cancel' | 'run';
+  /** 0: groups are not limited. */
+  groupConcurrency: number;
 }
 
 /** A schedule's options, checked; its entrypoint options are resolved separately. */
@@ -245,7 +248,8 @@ export function resolveEntrypoint(name: string, options: EntrypointOptions, hand
   }
   const maxSnoozes = options.maxSnoozes === undefined ? DEFAULT_MAX_SNOOZES : positiveInteger(options.maxSnoozes, `${where}: maxSnoozes`);
   const onParentFailure = parentFailurePolicy(options.onParentFailure, `${where}: onParentFailure`) ?? 'cancel';
-  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes, onParentFailure };
+  const groupConcurrency = options.groupConcurrency === undefined ? 0 : positiveInteger(options.groupConcurrency, `${where}: groupConcurrency`);
+  return { name, handler, concurrencyLimit, ratePerSecond, burst, retry, rescueAfterMs, timeoutMs, onFailure, maxSnoozes, onParentFailure, groupConcurrency };
 }
 
 /** `onParentFailure`, checked; undefined when unset. */

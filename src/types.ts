@@ -119,6 +119,12 @@ export interface EnqueueOptions {
    * Default: the entrypoint's `onParentFailure` when this instance knows the entrypoint.
    */
   onParentFailure?: 'cancel' | 'run';
+  /**
+   * The job's group (a tenant, a customer, a recipient): with the entrypoint's
+   * `groupConcurrency`, at most that many jobs of one group run at once across all workers,
+   * and groups take turns. Carried in the header `pgq-group`. A non-empty string.
+   */
+  group?: string;
   /** Enqueue on this client, inside its open transaction: a rollback removes the job. */
   client?: TransactionClient;
 }
@@ -174,6 +180,13 @@ export interface EntrypointOptions {
    * enqueued by an instance that knows the entrypoint (registered, or from the schema file).
    */
   onParentFailure?: 'cancel' | 'run';
+  /**
+   * At most this many jobs of one group (EnqueueOptions.group) run at once, across all
+   * workers, and the groups take turns: one tenant's backlog cannot starve another's. With 1,
+   * each group's jobs run one at a time in order (priority, then enqueue order). Jobs without
+   * a group are not limited by it.
+   */
+  groupConcurrency?: number;
 }
 
 /** A job's last error as the log keeps it. */

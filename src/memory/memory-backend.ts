@@ -20,6 +20,7 @@ import type {
 import type {
   CanceledJob,
   ClaimRequest,
+  EntrypointClaimPolicy,
   ClaimResult,
   Completion,
   CompletionEvents,
@@ -46,6 +47,7 @@ import type {
 import { PARENTS_HEADER } from '../port/rows.js';
 import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
+import { groupOfHeaders, takeGroupTurns } from './group-turns.js';
 import { jsonbText } from './jsonb-text.js';
 
 interface JobRecord {
@@ -56,6 +58,8 @@ interface JobRecord {
   /** Stored as JSON text, parsed afresh for each claim: handlers never share objects with producers. */
   payload: string;
   headers: string;
+  /** From the headers (GROUP_HEADER), kept with them: '' for none. */
+  group: string;
   executeAfter: number;
   dedupeKey: string | null;
   dedupeWindowMs: number | null;
@@ -120,6 +124,8 @@ export class MemoryBackend implements QueueBackend {
   private readonly doneListeners = new Set<CompletionEvents>();
   /** Parent id → the jobs enqueued to wait for it, oldest first. */
   private readonly children = new Map<number, number[]>();
+  /** Per group-limited entrypoint, the group its last claim took from (job_group_cursors). */
+  private readonly groupCursors = new Map<string, string>();
   private nextJobId = 1;
   private nextLogId = 1;
   private readonly unwatchClock: (() => void) | undefined;
@@ -177,6 +183,7 @@ export class MemoryBackend implements QueueBackend {
         const job = holder.job!;
         job.payload = jsonbText(row.payload);
         job.headers = row.headers === null ? '{}' : jsonbText(row.headers);
+        job.group = groupOfHeaders(job.headers);
         job.priority = row.priority;
         job.executeAfter = executeAfter;
         job.status = executeAfter > now ? 'scheduled' : 'queued';
@@ -226,6 +233,7 @@ export class MemoryBackend implements QueueBackend {
       }
     }
     const candidates: JobRecord[] = [];
+    const turnTaking: Array<{ policy: EntrypointClaimPolicy; walk: JobRecord[] }> = [];
     const throttled: string[] = [];
     for (const policy of req.entrypoints) {
       if (this.paused.has(policy.name)) continue;
@@ -243,12 +251,23 @@ export class MemoryBackend implements QueueBackend {
         cap = Math.min(cap, Math.floor(bucket.tokens));
       }
       if (cap <= 0) continue;
-      const queued = [...this.jobs.values()]
-        .filter((j) => j.entrypoint === policy.name && j.status === 'queued' && j.executeAfter <= now)
-        .sort(byPriorityThenId);
-      candidates.push(...queued.slice(0, cap));
+      const queued = [...this.jobs.values()].filter((j) => j.entrypoint === policy.name && j.status === 'queued' && j.executeAfter <= now);
+      const ungrouped = queued.filter((j) => j.group === '').sort(byPriorityThenId).slice(0, cap);
+      const running = new Map<string, number>();
+      for (const j of this.jobs.values()) {
+        if (j.entrypoint === policy.name && j.status === 'picked' && j.group !== '') running.set(j.group, (running.get(j.group) ?? 0) + 1);
+      }
+      const grouped = takeGroupTurns(queued.filter((j) => j.group !== ''), running, policy.groupConcurrency, cap, this.groupCursors.get(policy.name) ?? '', compareText);
+      const kept = new Set([...ungrouped, ...grouped].sort(byPriorityThenId).slice(0, cap));
+      candidates.push(...kept);
+      turnTaking.push({ policy, walk: grouped.filter((j) => kept.has(j)) });
     }
     const picked = candidates.sort(byPriorityThenId).slice(0, req.capacity);
+    const pickedIds = new Set(picked.map((j) => j.id));
+    for (const { policy, walk } of turnTaking) {
+      const last = walk.findLast((j) => pickedIds.has(j.id));
+      if (policy.groupConcurrency > 0 && last) this.groupCursors.set(policy.name, last.group);
+    }
     for (const job of picked) {
       job.status = 'picked';
       job.attempts++;
@@ -724,6 +743,7 @@ export class MemoryBackend implements QueueBackend {
       status: executeAfter > now ? 'scheduled' : 'queued',
       payload,
       headers,
+      group: groupOfHeaders(headers),
       executeAfter,
       dedupeKey: null,
       dedupeWindowMs: null,

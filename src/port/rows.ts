@@ -34,6 +34,13 @@ export type ParentLink = { id: number } | { item: number };
  */
 export const PARENTS_HEADER = 'pgq-parents';
 
+/**
+ * The header that carries a job's group (EnqueueOptions.group). A header rather than a column
+ * of its own, so every path that writes or copies a job (enqueue, replace, requeue from the
+ * log) keeps it; PostgreSQL indexes it by expression (statements/group-key.ts).
+ */
+export const GROUP_HEADER = 'pgq-group';
+
 /** What a claim knows of one entrypoint's limits; they hold across all workers. */
 export interface EntrypointClaimPolicy {
   name: string;
@@ -42,6 +49,8 @@ export interface EntrypointClaimPolicy {
   /** 0: no limit. */
   ratePerSecond: number;
   burst: number;
+  /** 0: groups are not limited (but still take turns). */
+  groupConcurrency: number;
 }
 
 export interface ClaimRequest {

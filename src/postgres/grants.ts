@@ -21,7 +21,7 @@ export function quoteRole(role: string): string {
   return `"${role.replaceAll('"', '""')}"`;
 }
 
-const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'schedules', 'paused_entrypoints', 'dedupe_reservations', 'job_dependencies'] as const;
+const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'schedules', 'paused_entrypoints', 'dedupe_reservations', 'job_dependencies', 'job_group_cursors'] as const;
 
 /**
  * The statements that give each role what it needs and no more. Idempotent (GRANT is), so it

@@ -18,6 +18,8 @@ export interface SchemaNames {
   readonly dedupeReservations: string;
   /** Which jobs wait for which (EnqueueOptions.after). */
   readonly dependencies: string;
+  /** Per group-limited entrypoint, the group its last claim served (whose turn is next). */
+  readonly groupCursors: string;
   readonly migrations: string;
   /** Work notifications: jobs enqueued, cancellations. Workers listen here. */
   readonly channel: string;
@@ -53,6 +55,7 @@ export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
     paused: `${ident}.paused_entrypoints`,
     dedupeReservations: `${ident}.dedupe_reservations`,
     dependencies: `${ident}.job_dependencies`,
+    groupCursors: `${ident}.job_group_cursors`,
     migrations: `${ident}.migrations`,
     channel: `pgq_${schema}`,
     doneChannel: `pgq_${schema}_done`,

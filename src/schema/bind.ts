@@ -2,6 +2,7 @@ import { ConfigError, JobCanceledError, JobFailedError, SchemaDefinitionError, U
 import { internalsOf } from '../internals.js';
 import { toJsonText } from '../json-text.js';
 import { pickEntrypointOptions } from '../options.js';
+import { shown } from '../shown-value.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import type {
   EnqueueItem,
@@ -42,24 +43,25 @@ export function bindClient(
     jobs[name] = typedJobs(pgq, name, def);
     if (def.schedule !== undefined) continue;
     internalsOf(pgq).setPayloadCheck(name, payloadCheck(name, def));
-    const stamp = ({ after, ...options }: Omit<EnqueueOptions, 'client' | 'after'> & { after?: unknown }) => {
+    const stamp = (payload: unknown, { after, ...options }: Omit<EnqueueOptions, 'client' | 'after'> & { after?: unknown }) => {
       const parents = def.after ? typedAfter(name, def, after) : undefined;
       return {
         ...options,
         ...(parents ? { after: parents.after } : {}),
+        group: options.group ?? groupOf(name, def, payload),
         priority: options.priority ?? def.priority,
         onParentFailure: options.onParentFailure ?? def.onParentFailure,
         headers: { ...options.headers, ...parents?.headers, [FINGERPRINT_HEADER]: fingerprint(def) },
       };
     };
     const send = async (payload: unknown, options: EnqueueOptions = {}) => {
-      const id = await pgq.enqueue(name, payload, { ...stamp(options), client: options.client });
+      const id = await pgq.enqueue(name, payload, { ...stamp(payload, options), client: options.client });
       return handle(pgq, name, def, id);
     };
     send.entrypoint = name;
     send.many = async (items: readonly EnqueueItem<unknown>[], options: { client?: TransactionClient } = {}) => {
       const ids = await pgq.enqueueMany(
-        items.map(({ payload, ...rest }) => ({ entrypoint: name, payload, ...stamp(rest) })),
+        items.map(({ payload, ...rest }) => ({ entrypoint: name, payload, ...stamp(payload, rest) })),
         options,
       );
       return ids.map((id) => handle(pgq, name, def, id));
@@ -67,6 +69,23 @@ export function bindClient(
     enqueue[name] = send;
   }
   return { enqueue: strictRecord(enqueue, schema, 'enqueue'), jobs: strictRecord(jobs, schema, 'jobs', true) };
+}
+
+/** The schema's `group` of one payload; the encoder checks what it returned. */
+function groupOf(name: string, def: JobDefinition, payload: unknown): string | undefined {
+  if (def.group === undefined) return undefined;
+  let group: unknown;
+  try {
+    group = (def.group as (p: unknown) => unknown)(payload);
+  } catch (err) {
+    encodePayload(name, def, payload); // a payload that does not fit is the error to report
+    throw new ConfigError(`enqueue.${name}: the schema's "group" threw on this payload: ${(err as Error)?.message ?? String(err)}`);
+  }
+  if (typeof group !== 'string' || group.length === 0) {
+    encodePayload(name, def, payload);
+    throw new ConfigError(`enqueue.${name}: the schema's "group" must return a non-empty string, got ${shown(group)}`);
+  }
+  return group;
 }
 
 /** `jobs.<job>`: that job's jobs, their results parsed with its result schema. */

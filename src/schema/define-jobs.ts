@@ -30,6 +30,12 @@ export interface JobDefinition extends EntrypointOptions {
    * and its handler gets `ctx.parents.images`, their results in that order.
    */
   after?: Readonly<Record<string, string>>;
+  /**
+   * The group of each enqueued job, from its payload (`(p) => p.tenantId`): with
+   * `groupConcurrency`, at most that many jobs of one group run at once and groups take turns.
+   * Typed by `defineJobs` (the payload as producers pass it); it must return a non-empty string.
+   */
+  group?: (payload: never) => string;
 }
 
 export type JobDefinitions = Record<string, JobDefinition>;
@@ -47,7 +53,7 @@ type Exact<T extends JobDefinitions> = {
   [Name in keyof T]: T[Name] & Record<Exclude<keyof T[Name], keyof JobDefinition>, never>;
 };
 
-const OPTIONS: readonly string[] = ['payload', 'previous', 'result', 'schedule', 'timezone', 'priority', 'after', ...ENTRYPOINT_OPTION_KEYS];
+const OPTIONS: readonly string[] = ['payload', 'previous', 'result', 'schedule', 'timezone', 'priority', 'after', 'group', ...ENTRYPOINT_OPTION_KEYS];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Names that cannot be a property of the generated `Handlers` interface or a module export. */
 const RESERVED = new Set(['constructor', 'prototype', '__proto__', 'default']);
@@ -111,7 +117,7 @@ function checkJob(name: string, definition: unknown): void {
   }
   if (def.schedule !== undefined) {
     if (def.payload !== undefined) fail('a scheduled job (with "schedule") takes no payload; remove "payload" or "schedule"');
-    for (const key of ['concurrencyLimit', 'serializedDispatch', 'rateLimit'] as const) {
+    for (const key of ['concurrencyLimit', 'serializedDispatch', 'rateLimit', 'group', 'groupConcurrency'] as const) {
       if (def[key] !== undefined) fail(`"${key}" does not apply to a scheduled job: its ticks never overlap`);
     }
     try {
@@ -127,6 +133,10 @@ function checkJob(name: string, definition: unknown): void {
   if (def.previous !== undefined) checkPrevious(def, fail);
   if (def.result !== undefined && !isZodSchema(def.result)) fail('"result" must be a zod schema');
   if (def.priority !== undefined && !Number.isInteger(def.priority)) fail('"priority" must be an integer');
+  if (def.group !== undefined && typeof def.group !== 'function') fail('"group" must be a function from the payload to its group, e.g. (p) => p.tenantId');
+  if (def.groupConcurrency !== undefined && def.group === undefined && def.schedule === undefined) {
+    fail('"groupConcurrency" limits jobs per group: add "group", a function from the payload to its group');
+  }
   // The worker options are checked by the same code that checks pgq.entrypoint() options.
   try {
     resolveEntrypoint(name, pickEntrypointOptions(def), () => {});

@@ -38,8 +38,8 @@ export type UpcastChain<S, Current> = {
  */
 type OtherKeys = { readonly [key: string]: unknown };
 
-/** Where defineJobs infers each job's current payload schema from. */
-export type CurrentPayloads<P> = { [Name in keyof P]: { payload?: P[Name] } & OtherKeys };
+/** Where defineJobs infers each job's current payload schema from (and types `group`'s argument). */
+export type CurrentPayloads<P> = { [Name in keyof P]: { payload?: P[Name]; group?: (payload: Input<P[Name]>) => string } & OtherKeys };
 
 /** Where defineJobs infers each job's earlier payload schemas from, and types their upcasters. */
 export type PreviousPayloads<P, V> = { [Name in keyof V]: { previous?: UpcastChain<V[Name], P[Name & keyof P]> } & OtherKeys };

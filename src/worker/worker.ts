@@ -107,8 +107,10 @@ export class Worker {
     this.instruments = parts.instruments ?? noInstruments;
     this.services = parts.services ?? [];
     const entries = [...entrypoints.values()];
-    this.hasLimits = entries.some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0);
-    this.claimPolicies = entries.map((e) => ({ name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst }));
+    this.hasLimits = entries.some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0 || e.groupConcurrency > 0);
+    this.claimPolicies = entries.map((e) => ({
+      name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst, groupConcurrency: e.groupConcurrency,
+    }));
     this.prefetch = new PrefetchSizer(options.concurrency);
     this.runner = new JobRunner(entrypoints, {
       logger,

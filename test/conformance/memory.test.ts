@@ -1,6 +1,7 @@
 import { PgQueuer } from 'pgqueuer';
 import { behaviours } from './behaviours.js';
 import { dependencies } from './dependencies.js';
+import { groups } from './groups.js';
 import { lifecycle } from './lifecycle.js';
 import { payloadVersions } from './payload-versions.js';
 
@@ -13,3 +14,5 @@ lifecycle({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMem
 
 dependencies({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
 payloadVersions({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });
+
+groups({ name: 'PgQueuer.inMemory()', open: async (options) => PgQueuer.inMemory(options) });

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue } from '../support/queue.js';
 import { behaviours } from './behaviours.js';
 import { dependencies } from './dependencies.js';
+import { groups } from './groups.js';
 import { lifecycle } from './lifecycle.js';
 import { payloadVersions } from './payload-versions.js';
 
@@ -33,3 +34,5 @@ payloadVersions({
   name: 'PostgreSQL',
   open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }),
 });
+
+groups({ name: 'PostgreSQL', open: (options) => openQueue(db.url, { ...options, schema: `conformance_${++schemas}` }) });

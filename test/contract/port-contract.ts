@@ -18,7 +18,7 @@ import type {
   ScheduleRegistration,
 } from '../../src/port/rows.js';
 import { tickPayload } from '../../src/port/system-records.js';
-import { PARENTS_HEADER } from '../../src/port/rows.js';
+import { GROUP_HEADER, PARENTS_HEADER } from '../../src/port/rows.js';
 import { deferred, until, within } from '../support/wait.js';
 
 /** One test's backend: fresh and empty, with its own notion of passing time. */
@@ -55,6 +55,21 @@ interface RowOptions {
   runOnParentFailure?: boolean;
 }
 
+/** A job of group `group` (its header), with `o`'s other options. */
+function grouped(entrypoint: string, group: string, o: RowOptions = {}): EnqueueRow {
+  return row(entrypoint, { ...o, headers: { ...o.headers, [GROUP_HEADER]: group } });
+}
+
+/** Claimed jobs by group: group → how many. */
+function perGroup(jobs: readonly ClaimedJob[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const j of jobs) {
+    const g = String(j.headers[GROUP_HEADER] ?? '');
+    counts[g] = (counts[g] ?? 0) + 1;
+  }
+  return counts;
+}
+
 function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
   return {
     entrypoint,
@@ -72,7 +87,7 @@ function row(entrypoint: string, o: RowOptions = {}): EnqueueRow {
 }
 
 function limits(name: string, o: Partial<Omit<EntrypointClaimPolicy, 'name'>> = {}): EntrypointClaimPolicy {
-  return { name, concurrencyLimit: o.concurrencyLimit ?? 0, ratePerSecond: o.ratePerSecond ?? 0, burst: o.burst ?? 0 };
+  return { name, concurrencyLimit: o.concurrencyLimit ?? 0, ratePerSecond: o.ratePerSecond ?? 0, burst: o.burst ?? 0, groupConcurrency: o.groupConcurrency ?? 0 };
 }
 
 /** A claim of up to `capacity` jobs of `entrypoints` (names: no limits). */
@@ -346,6 +361,90 @@ export function portContract(adapter: Adapter): void {
         await backend.enqueue([row('rated')]);
         const held = await claim(backend, w, [limits('rated', { ratePerSecond: 1, burst: 2 }), limits('plain')], 10);
         assert.deepEqual([held.jobs.length, held.rateLimited], [0, ['rated']]);
+      });
+    });
+
+    describe('group limits', () => {
+      contract('groupConcurrency caps the running jobs of each group across worker ids; jobs without a group are not limited', async ({ backend }) => {
+        const [w1, w2] = [randomUUID(), randomUUID()];
+        const policy = limits('mail', { groupConcurrency: 2 });
+        await backend.enqueue([
+          ...[...Array(5)].map(() => grouped('mail', 'a')),
+          ...[...Array(5)].map(() => grouped('mail', 'b')),
+          ...[...Array(3)].map(() => row('mail')),
+        ]);
+        const first = await claim(backend, w1, [policy], 100);
+        assert.deepEqual(perGroup(first.jobs), { a: 2, b: 2, '': 3 });
+        assert.equal((await claim(backend, w2, [policy], 100)).jobs.length, 0, 'the other worker sees both groups at their limit');
+        const a = first.jobs.find((j) => j.headers[GROUP_HEADER] === 'a')!;
+        assert.deepEqual(await backend.complete(w1, [outcome(a)]), new Set([a.id]));
+        assert.deepEqual(perGroup((await claim(backend, w2, [policy], 100)).jobs), { a: 1 }, 'one slot of group a freed');
+      });
+
+      contract('groups take turns: each claim starts after the group the last one served', async ({ backend }) => {
+        const w = randomUUID();
+        const policy = limits('mail', { groupConcurrency: 2 });
+        await backend.enqueue([...[...Array(6)].map(() => grouped('mail', 'a')), ...[...Array(4)].map(() => grouped('mail', 'b'))]);
+        const served: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const { jobs } = await claim(backend, w, [policy], 2);
+          served.push(Object.keys(perGroup(jobs)).join());
+          await backend.complete(w, jobs.map((j) => outcome(j)));
+        }
+        assert.deepEqual(served, ['a', 'b', 'a', 'b'], 'a backlog in group a does not hold group b back');
+      });
+
+      contract('with groupConcurrency 1 a group runs one job at a time, by priority then enqueue order', async ({ backend }) => {
+        const w = randomUUID();
+        const policy = limits('ledger', { groupConcurrency: 1 });
+        const ids = await backend.enqueue([
+          grouped('ledger', 'acct-1', { payload: 1 }),
+          grouped('ledger', 'acct-1', { payload: 2 }),
+          grouped('ledger', 'acct-1', { payload: 3, priority: 5 }),
+          grouped('ledger', 'acct-1', { payload: 4 }),
+        ]);
+        const order: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const { jobs } = await claim(backend, w, [policy], 10);
+          assert.equal(jobs.length, 1, 'one at a time');
+          assert.equal((await claim(backend, randomUUID(), [policy], 10)).jobs.length, 0, 'not even for another worker');
+          order.push(jobs[0]!.id);
+          await backend.complete(w, [outcome(jobs[0]!)]);
+        }
+        assert.deepEqual(order, [ids[2], ids[0], ids[1], ids[3]]);
+      });
+
+      contract('a retried job keeps its place at the head of its group', async ({ backend }) => {
+        const w = randomUUID();
+        const policy = limits('ledger', { groupConcurrency: 1 });
+        const [first, second] = await backend.enqueue([grouped('ledger', 'acct-1'), grouped('ledger', 'acct-1')]);
+        const attempt = await claimOne(backend, w, policy);
+        assert.equal(attempt.id, first);
+        await backend.complete(w, [outcome(attempt, { outcome: 'retried', retryDelayMs: 0, error: { name: 'Error', message: 'again' } })]);
+        assert.equal((await claimOne(backend, w, policy)).id, first, `job ${second} waits for the retried one`);
+      });
+
+      contract('group limits hold under concurrent claims by different workers', async ({ backend }) => {
+        await backend.enqueue(['a', 'b', 'c'].flatMap((g) => [...Array(6)].map(() => grouped('mail', g))));
+        const policy = limits('mail', { groupConcurrency: 2 });
+        await warmUp(backend, 5);
+        const claims = await Promise.all([...Array(5)].map(() => claim(backend, randomUUID(), [policy], 4)));
+        assert.deepEqual(perGroup(claims.flatMap((c) => c.jobs)), { a: 2, b: 2, c: 2 });
+      });
+
+      contract('grouped and ungrouped jobs share the entrypoint cap by priority; grouped jobs run without a limit too', async ({ backend }) => {
+        const w = randomUUID();
+        await backend.enqueue([
+          grouped('mail', 'a', { priority: 1 }),
+          grouped('mail', 'a', { priority: 1 }),
+          row('mail', { priority: 2 }),
+          row('mail'),
+          grouped('mail', 'b'),
+        ]);
+        const capped = await claim(backend, w, [limits('mail', { concurrencyLimit: 3, groupConcurrency: 5 })], 10);
+        assert.deepEqual(perGroup(capped.jobs), { '': 1, a: 2 }, 'the three of highest priority');
+        const unlimited = await claim(backend, w, ['mail'], 10);
+        assert.deepEqual(perGroup(unlimited.jobs), { '': 1, b: 1 }, 'a worker without groupConcurrency still claims grouped jobs');
       });
     });
 

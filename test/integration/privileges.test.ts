@@ -62,7 +62,7 @@ describe('pgq grant', () => {
     assert.match(printed.stdout, /^GRANT USAGE ON SCHEMA "pgqueuer" TO "app";\n/);
     assert.match(printed.stdout, /GRANT SELECT \(id, entrypoint, dedupe_key, status, error\) ON "pgqueuer"\.jobs TO "app";/);
     assert.doesNotMatch(printed.stdout, /GRANT SELECT ON "pgqueuer"\.jobs/, 'no table-wide read for a producer');
-    assert.deepEqual(grantSql({ reader: 'r' }, { schema: 'other' }).at(-1), 'GRANT SELECT ON "other".jobs, "other".job_log, "other".workers, "other".rate_limits, "other".schedules, "other".paused_entrypoints, "other".dedupe_reservations, "other".job_dependencies TO "r"');
+    assert.deepEqual(grantSql({ reader: 'r' }, { schema: 'other' }).at(-1), 'GRANT SELECT ON "other".jobs, "other".job_log, "other".workers, "other".rate_limits, "other".schedules, "other".paused_entrypoints, "other".dedupe_reservations, "other".job_dependencies, "other".job_group_cursors TO "r"');
 
     assert.ok((await grant(db.url, { worker: roles.worker, reader: roles.reader })).length > 0, 'again: nothing fails');
     await assert.rejects(grant(db.url, { producer: 'no_such_role_x' }), (err: unknown) => err instanceof ConfigError && /no role "no_such_role_x": create it first/.test(err.message));

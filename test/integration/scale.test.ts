@@ -77,10 +77,10 @@ test('with 600,000 live jobs, a claim (promotion, limits, batch) uses indexes on
         capacity: 100,
         promote: true,
         entrypoints: [
-          { name: 'big_a', concurrencyLimit: 0, ratePerSecond: 0, burst: 0 },
-          { name: 'big_b', concurrencyLimit: 2_500, ratePerSecond: 1_000, burst: 1_000 },
+          { name: 'big_a', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 },
+          { name: 'big_b', concurrencyLimit: 2_500, ratePerSecond: 1_000, burst: 1_000, groupConcurrency: 0 },
           // Rate limited with its bucket short of the claim, and no job queued: checked for waiting jobs.
-          { name: 'idle_limited', concurrencyLimit: 0, ratePerSecond: 1, burst: 1 },
+          { name: 'idle_limited', concurrencyLimit: 0, ratePerSecond: 1, burst: 1, groupConcurrency: 0 },
         ],
       });
       claimed += jobs.length;
@@ -118,7 +118,7 @@ test('without table statistics (a burst before autovacuum analyzed it) a claim s
     await client.query('BEGIN');
     const { jobs } = await claimQuery(fresh)(
       { query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await client.query(s.text, [...values])).rows as Row[] },
-      { workerId: '00000000-0000-0000-0000-000000000001', capacity: 100, promote: true, entrypoints: [{ name: 'burst', concurrencyLimit: 0, ratePerSecond: 0, burst: 0 }] },
+      { workerId: '00000000-0000-0000-0000-000000000001', capacity: 100, promote: true, entrypoints: [{ name: 'burst', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 }] },
     );
     const { rows } = await client.query(
       `SELECT seq_tup_read::int AS seq, idx_tup_fetch::int AS fetched FROM pg_stat_xact_user_tables WHERE schemaname = 'scale_unanalyzed' AND relname = 'jobs'`,

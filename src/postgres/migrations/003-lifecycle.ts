@@ -1,5 +1,6 @@
 import type { SchemaNames } from '../schema-names.js';
 import type { Migration } from './migration.js';
+import { claimJobsV3 } from './003-claim-jobs.js';
 import { schemaObject } from './objects.js';
 
 /**
@@ -52,6 +53,6 @@ CREATE TABLE ${n.dedupeReservations} (
 
 ${schemaObject(n, 'jobs_held_idx')}
 ${schemaObject(n, 'job_log_failed_idx')}
-${schemaObject(n, 'claim_jobs')}
+${claimJobsV3(n)}
 `,
 };

@@ -1,6 +1,8 @@
 import type { SchemaNames } from '../schema-names.js';
 import { cancelJobsFunction } from '../statements/cancel.js';
 import { enqueueAfterFunction, releaseChildrenFunction, releaseChildrenTrigger } from '../statements/dependencies.js';
+import { groupKey } from '../statements/group-key.js';
+import { GROUP_HEADER } from '../../port/rows.js';
 
 /**
  * The schema's objects that can be made again from their definition alone, as this version
@@ -33,12 +35,15 @@ function index(n: SchemaNames, name: string, definition: string): SchemaObject {
 
 export function schemaObjects(n: SchemaNames): SchemaObject[] {
   return [
-    // The claim walks this per entrypoint, highest priority first, oldest first.
-    index(n, 'jobs_queued_idx', `INDEX {name} ON ${n.jobs} (entrypoint, priority DESC, id) WHERE status = 'queued'`),
+    // The claim walks this per entrypoint: jobs without a group (key '') highest priority
+    // first, oldest first; then each group's the same way, the groups found by a skip scan.
+    index(n, 'jobs_queued_idx', `INDEX {name} ON ${n.jobs} (entrypoint, (${groupKey()}), priority DESC, id) WHERE status = 'queued'`),
     // Promotion of due deferred jobs and the "next due" hint for idle workers.
     index(n, 'jobs_scheduled_idx', `INDEX {name} ON ${n.jobs} (entrypoint, execute_after) WHERE status = 'scheduled'`),
     // Concurrency counts and the rescue of jobs whose worker stopped heartbeating.
     index(n, 'jobs_picked_idx', `INDEX {name} ON ${n.jobs} (entrypoint, heartbeat) WHERE status = 'picked'`),
+    // Running jobs per group, for group limits; only grouped jobs pay for it.
+    index(n, 'jobs_group_picked_idx', `INDEX {name} ON ${n.jobs} (entrypoint, (${groupKey()})) WHERE status = 'picked' AND headers ? '${GROUP_HEADER}'`),
     // Held jobs: few, listed and requeued per entrypoint.
     index(n, 'jobs_held_idx', `INDEX {name} ON ${n.jobs} (entrypoint, id) WHERE status = 'held'`),
     index(n, 'jobs_dedupe_idx', `UNIQUE INDEX {name} ON ${n.jobs} (entrypoint, dedupe_key) WHERE dedupe_key IS NOT NULL`),
@@ -98,10 +103,17 @@ REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION ${n.ident}
       present: `SELECT to_regprocedure('${n.ident}.claim_jobs(${CLAIM_ARGUMENTS})') IS NOT NULL AS ok`,
       create: claimJobsFunction(n),
     },
+    {
+      kind: 'function',
+      name: `claim_jobs(${CLAIM_ARGUMENTS_V3})`,
+      present: `SELECT to_regprocedure('${n.ident}.claim_jobs(${CLAIM_ARGUMENTS_V3})') IS NOT NULL AS ok`,
+      create: claimJobsWithoutGroupsFunction(n),
+    },
   ];
 }
 
-const CLAIM_ARGUMENTS = 'uuid, text[], integer[], double precision[], double precision[], integer, boolean';
+const CLAIM_ARGUMENTS_V3 = 'uuid, text[], integer[], double precision[], double precision[], integer, boolean';
+const CLAIM_ARGUMENTS = `${CLAIM_ARGUMENTS_V3}, integer[]`;
 
 /**
  * One notification per entrypoint per statement (not per row), so a batch insert of 50,000
@@ -126,10 +138,16 @@ END $$;`;
  *   deferred jobs may have come due (its poll, a due timer, startup), not when a NOTIFY
  *   announces jobs runnable now: that claim is the latency path, and stays lean.
  * - Paused entrypoints (paused_entrypoints) are left alone.
- * - p_concurrency / p_rate / p_burst are per entrypoint (0 = no limit). Limited entrypoints
- *   are serialised with a transaction-scoped advisory lock, taken in one global order so two
- *   workers can never deadlock; under that lock the count of picked jobs and the token bucket
- *   are exact across all workers.
+ * - p_concurrency / p_rate / p_burst / p_group_concurrency are per entrypoint (0 = no limit).
+ *   Limited entrypoints are serialised with a transaction-scoped advisory lock, taken in one
+ *   global order so two workers can never deadlock; under that lock the count of picked jobs,
+ *   the token bucket and each group's running jobs are exact across all workers.
+ * - Jobs without a group are walked in priority order, as an index walk. Grouped jobs take
+ *   turns: the walk visits the groups in key order, one index probe per group, starting after
+ *   the group served last (job_group_cursors) and wrapping around, and takes from each what
+ *   its limit leaves (all of `cap` without a limit). Groups at their limit cost a probe each
+ *   and hold at most groupConcurrency picked jobs each, so a claim skips at most as many
+ *   groups as jobs are running.
  * - It commits without waiting for the WAL flush: a claim lost in a database crash only means
  *   its jobs run again (migration 3 says what a crash can do).
  * - Returns only what a worker reads of each job, and a row with a NULL id for each
@@ -143,7 +161,8 @@ function claimJobsFunction(n: SchemaNames): string {
   p_rate double precision[],
   p_burst double precision[],
   p_capacity integer,
-  p_promote boolean
+  p_promote boolean,
+  p_group_concurrency integer[]
 ) RETURNS TABLE (
   id bigint, entrypoint text, priority integer, payload jsonb, headers jsonb, attempts integer,
   rescues integer, snoozes integer, created_at timestamptz, cancel_requested boolean, execute_after timestamptz
@@ -155,6 +174,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
   caps integer[] := array_fill(p_capacity, ARRAY[cardinality(p_entrypoints)]);
+  resume_after text[] := array_fill(''::text, ARRAY[cardinality(p_entrypoints)]);
   lim record;
   running integer;
   available double precision;
@@ -191,11 +211,11 @@ BEGIN
     LEFT JOIN ${n.paused} AS p ON p.entrypoint = e.name;
   END IF;
 
-  IF 0 < ANY (p_concurrency) OR 0 < ANY (p_rate) THEN
+  IF 0 < ANY (p_concurrency) OR 0 < ANY (p_rate) OR 0 < ANY (p_group_concurrency) THEN
     FOR lim IN
       SELECT e.i, e.name, p_concurrency[e.i] AS max_running, p_rate[e.i] AS rate, p_burst[e.i] AS burst
       FROM unnest(p_entrypoints) WITH ORDINALITY AS e(name, i)
-      WHERE (p_concurrency[e.i] > 0 OR p_rate[e.i] > 0) AND caps[e.i] > 0
+      WHERE (p_concurrency[e.i] > 0 OR p_rate[e.i] > 0 OR p_group_concurrency[e.i] > 0) AND caps[e.i] > 0
       ORDER BY hashtext(e.name), e.name
     LOOP
       PERFORM pg_advisory_xact_lock(${n.lockSpace}, hashtext(lim.name));
@@ -216,27 +236,91 @@ BEGIN
         caps[lim.i] := least(caps[lim.i], floor(available)::integer);
       END IF;
     END LOOP;
+    -- Where each group-limited entrypoint's turns resume: read under its lock, so after the
+    -- claim before it committed its own.
+    IF 0 < ANY (p_group_concurrency) THEN
+      SELECT array_agg(coalesce(c.last_group, '') ORDER BY e.i) INTO resume_after
+      FROM unnest(p_entrypoints) WITH ORDINALITY AS e(name, i)
+      LEFT JOIN ${n.groupCursors} AS c ON c.entrypoint = e.name AND p_group_concurrency[e.i] > 0;
+    END IF;
   END IF;
 
   RETURN QUERY
-  WITH candidates AS (
-    SELECT c.id
-    FROM unnest(p_entrypoints, caps) AS e(name, cap)
+  WITH ungrouped AS (
+    SELECT e.i, c.id, c.priority, NULL::text AS grp, 0 AS lap, 0::bigint AS turn
+    FROM unnest(p_entrypoints, caps) WITH ORDINALITY AS e(name, cap, i)
     CROSS JOIN LATERAL (
       SELECT q.id, q.priority FROM ${n.jobs} AS q
-      WHERE q.entrypoint = e.name AND q.status = 'queued' AND q.execute_after <= now()
+      WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = '' AND q.execute_after <= now()
       ORDER BY q.priority DESC, q.id
       LIMIT e.cap
       FOR UPDATE SKIP LOCKED
     ) AS c
     WHERE e.cap > 0
-    ORDER BY c.priority DESC, c.id
+  ), grouped AS (
+    SELECT e.i, c.id, c.priority, c.grp, c.lap, c.turn
+    FROM unnest(p_entrypoints, caps, p_group_concurrency, resume_after) WITH ORDINALITY AS e(name, cap, per_group, after_group, i)
+    CROSS JOIN LATERAL (
+      -- The groups with queued jobs, in key order: those after the cursor, then from the first
+      -- up to the cursor. A skip scan of the claim index, one probe per group, pulled only as
+      -- far as the LIMIT needs.
+      WITH RECURSIVE later(grp, turn) AS (
+        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
+                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > e.after_group), 1::bigint
+        UNION ALL
+        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
+                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > later.grp), later.turn + 1
+        FROM later WHERE later.grp IS NOT NULL
+      ), earlier(grp, turn) AS (
+        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
+                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > '' AND ${groupKey('g')} <= e.after_group), 1::bigint
+        UNION ALL
+        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
+                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > earlier.grp AND ${groupKey('g')} <= e.after_group),
+               earlier.turn + 1
+        FROM earlier WHERE earlier.grp IS NOT NULL
+      ), turns AS (
+        SELECT later.grp, 0 AS lap, later.turn FROM later WHERE later.grp IS NOT NULL
+        UNION ALL
+        SELECT earlier.grp, 1, earlier.turn FROM earlier WHERE earlier.grp IS NOT NULL
+      )
+      SELECT t.grp, t.lap, t.turn, r.id, r.priority
+      FROM turns AS t
+      CROSS JOIN LATERAL (
+        SELECT count(*)::integer AS n FROM ${n.jobs} AS b
+        WHERE e.per_group > 0 AND b.entrypoint = e.name AND b.status = 'picked' AND b.headers ? '${GROUP_HEADER}' AND ${groupKey('b')} = t.grp
+      ) AS busy
+      CROSS JOIN LATERAL (
+        SELECT q.id, q.priority FROM ${n.jobs} AS q
+        WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp AND q.execute_after <= now()
+        ORDER BY q.priority DESC, q.id
+        LIMIT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - busy.n, 0) ELSE e.cap END
+        FOR UPDATE SKIP LOCKED
+      ) AS r
+      LIMIT e.cap
+    ) AS c
+    WHERE e.cap > 0
+  ), kept AS MATERIALIZED (
+    -- Each entrypoint's cap, then the claim's capacity, highest priority first.
+    SELECT k.* FROM (
+      SELECT c.*, row_number() OVER (PARTITION BY c.i ORDER BY c.priority DESC, c.id) AS nth
+      FROM (SELECT * FROM ungrouped UNION ALL SELECT * FROM grouped) AS c
+    ) AS k
+    WHERE k.nth <= caps[k.i]
+    ORDER BY k.priority DESC, k.id
     LIMIT p_capacity
+  ), turned AS (
+    -- The next claim resumes after the last group this one took from.
+    INSERT INTO ${n.groupCursors} AS c (entrypoint, last_group)
+    SELECT DISTINCT ON (k.i) p_entrypoints[k.i], k.grp FROM kept AS k
+    WHERE k.grp IS NOT NULL AND p_group_concurrency[k.i] > 0
+    ORDER BY k.i, k.lap DESC, k.turn DESC
+    ON CONFLICT (entrypoint) DO UPDATE SET last_group = excluded.last_group
   )
   UPDATE ${n.jobs} AS j
   SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
       heartbeat = now(), picked_at = now(), updated_at = now()
-  WHERE j.id = ANY (ARRAY(SELECT id FROM candidates))
+  WHERE j.id = ANY (ARRAY(SELECT kept.id FROM kept))
   RETURNING j.id, j.entrypoint, j.priority, j.payload, j.headers, j.attempts, j.rescues, j.snoozes, j.created_at,
             j.cancel_requested, j.execute_after;
 
@@ -261,6 +345,23 @@ BEGIN
     END IF;
   END LOOP;
 END $$;`;
+}
+
+/**
+ * Migration 3's claim, for a worker of an older release during a rolling deploy: the claim
+ * above without group limits (its grouped jobs still take turns).
+ */
+function claimJobsWithoutGroupsFunction(n: SchemaNames): string {
+  return `CREATE OR REPLACE FUNCTION ${n.ident}.claim_jobs(
+  p_worker uuid, p_entrypoints text[], p_concurrency integer[], p_rate double precision[], p_burst double precision[],
+  p_capacity integer, p_promote boolean
+) RETURNS TABLE (
+  id bigint, entrypoint text, priority integer, payload jsonb, headers jsonb, attempts integer,
+  rescues integer, snoozes integer, created_at timestamptz, cancel_requested boolean, execute_after timestamptz
+) LANGUAGE sql AS $$
+  SELECT * FROM ${n.ident}.claim_jobs(p_worker, p_entrypoints, p_concurrency, p_rate, p_burst, p_capacity, p_promote,
+                                      array_fill(0, ARRAY[cardinality(p_entrypoints)]))
+$$;`;
 }
 
 /** The definition of one object by name, for a migration that introduces it. */

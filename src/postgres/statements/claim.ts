@@ -4,7 +4,7 @@ import { prepared } from '../statement.js';
 import type { ClaimedJob, ClaimRequest, ClaimResult } from '../../port/rows.js';
 
 /**
- * One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs, migration 3).
+ * One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs in migrations/objects.ts).
  * The columns come back named and typed as a `ClaimedJob`, so each row is used as it is
  * parsed, with no second object per job (ids as float8: exact up to 2^53).
  */
@@ -14,7 +14,7 @@ export function claimQuery(n: SchemaNames) {
     `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues, snoozes,
             extract(epoch FROM created_at)::double precision * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
             greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS "queuedMs"
-     FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6, $7)`,
+     FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8)`,
   );
   return async (db: Queryable, req: ClaimRequest): Promise<ClaimResult> => {
     const rows = await db.query<ClaimedJob & { id: number | null }>(statement, [
@@ -25,6 +25,7 @@ export function claimQuery(n: SchemaNames) {
       req.entrypoints.map((e) => e.burst),
       req.capacity,
       req.promote,
+      req.entrypoints.map((e) => e.groupConcurrency),
     ]);
     // A row with a NULL id is not a job: it names an entrypoint held back by its rate limit.
     const rateLimited: string[] = [];

@@ -1,6 +1,7 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
+import { groupKey } from './group-key.js';
 
 export interface QueuedVersionRow {
   entrypoint: string;
@@ -13,7 +14,8 @@ export interface QueuedVersionRow {
 /**
  * Which payload schema versions the next `sample` queued jobs of each entrypoint were written
  * with: the jobs the workers will meet first, read by a walk of the claim's own index (one per
- * entrypoint), so the cost is `sample` rows per entrypoint whatever the queue's depth.
+ * entrypoint: ungrouped jobs, then group by group), so the cost is `sample` rows per
+ * entrypoint whatever the queue's depth.
  */
 export function queuedVersionsQuery(n: SchemaNames) {
   const statement = prepared(
@@ -23,7 +25,7 @@ export function queuedVersionsQuery(n: SchemaNames) {
      CROSS JOIN LATERAL (
        SELECT headers->>'pgq-fingerprint' AS fingerprint FROM ${n.jobs}
        WHERE status = 'queued' AND entrypoint = e.name
-       ORDER BY priority DESC, id LIMIT $2
+       ORDER BY ${groupKey()}, priority DESC, id LIMIT $2
      ) AS v
      GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
   );
