@@ -265,8 +265,8 @@ export class MemoryBackend implements QueueBackend {
     const picked = candidates.sort(byPriorityThenId).slice(0, req.capacity);
     const pickedIds = new Set(picked.map((j) => j.id));
     for (const { policy, walk } of turnTaking) {
-      const last = walk.findLast((j) => pickedIds.has(j.id));
-      if (policy.groupConcurrency > 0 && last) this.groupCursors.set(policy.name, last.group);
+      const taken = walk.filter((j) => pickedIds.has(j.id));
+      if (policy.groupConcurrency > 0 && taken.length > 0) this.groupCursors.set(policy.name, taken[taken.length - 1]!.group);
     }
     for (const job of picked) {
       job.status = 'picked';

@@ -10,6 +10,7 @@ const fixtures = {
   'the generated client': join(repoRoot, 'test/types/generated-client.fixture.ts'),
   'payload versions (upcasters)': join(repoRoot, 'test/types/upcasters.fixture.ts'),
   'typed job dependencies': join(repoRoot, 'test/types/dependencies.fixture.ts'),
+  'group limits': join(repoRoot, 'test/types/groups.fixture.ts'),
 };
 const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
 

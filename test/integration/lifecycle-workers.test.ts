@@ -1,7 +1,8 @@
 /**
  * Lifecycle rules that need several worker processes or a crashed worker: a pause holds for
  * every worker and a resume wakes them all at once; a new worker returns a crashed worker's
- * jobs before its first claim, so they run by priority, not after fresh work.
+ * jobs before its first claim, so they run by priority, not after fresh work; group limits
+ * hold for two worker processes together.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -64,6 +65,36 @@ describe('across worker processes', () => {
       assert.deepEqual(order, [lost, ...fresh]);
     } finally {
       await stop();
+    }
+  });
+
+  test('groupConcurrency is never exceeded by two worker processes together (sampled while they drain)', async () => {
+    const children: Child[] = ['a', 'b'].map(() =>
+      spawnTs(childWorker, { DATABASE_URL: db.url, CHILD_MODE: 'work', CHILD_JOB_MS: '20', CHILD_CONCURRENCY: '8', CHILD_GROUP_CONCURRENCY: '2' }),
+    );
+    try {
+      const groups = ['t1', 't2', 't3', 't4'];
+      const ids = await producer.enqueueMany(
+        Array.from({ length: 120 }, (_, i) => ({ entrypoint: 'child_job', payload: { i }, group: groups[i % groups.length]! })),
+      );
+      const finished = Promise.all(children.map((c, i) => c.lines_(/^finished /, 1).then(() => i)));
+      await within(finished, 20_000, 'both workers to run jobs');
+      let peak = 0;
+      let samples = 0;
+      for (let left = ids.length; left > 0; samples++) {
+        const { rows } = await db.pool.query<{ peak: number | null; left: number }>(
+          `SELECT (SELECT max(n) FROM (SELECT count(*)::integer AS n FROM pgqueuer.jobs WHERE entrypoint = 'child_job' AND status = 'picked'
+                                       GROUP BY headers->>'pgq-group') AS running) AS peak,
+                  (SELECT count(*)::integer FROM pgqueuer.jobs WHERE entrypoint = 'child_job') AS left`,
+        );
+        peak = Math.max(peak, rows[0]!.peak ?? 0);
+        left = rows[0]!.left;
+        assert.ok(peak <= 2, `a group had ${peak} jobs running at once`);
+      }
+      assert.equal(peak, 2, `the limit was reached (${samples} samples)`);
+    } finally {
+      for (const child of children) child.process.kill('SIGTERM');
+      await Promise.all(children.map((c) => c.exited));
     }
   });
 });

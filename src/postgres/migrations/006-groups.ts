@@ -23,7 +23,6 @@ CREATE TABLE ${n.groupCursors} (
 
 DROP INDEX ${n.ident}.jobs_queued_idx;
 ${schemaObject(n, 'jobs_queued_idx')}
-${schemaObject(n, 'jobs_group_picked_idx')}
 DROP FUNCTION ${n.ident}.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer);
 ${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[])')}
 ${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)')}

@@ -42,8 +42,6 @@ export function schemaObjects(n: SchemaNames): SchemaObject[] {
     index(n, 'jobs_scheduled_idx', `INDEX {name} ON ${n.jobs} (entrypoint, execute_after) WHERE status = 'scheduled'`),
     // Concurrency counts and the rescue of jobs whose worker stopped heartbeating.
     index(n, 'jobs_picked_idx', `INDEX {name} ON ${n.jobs} (entrypoint, heartbeat) WHERE status = 'picked'`),
-    // Running jobs per group, for group limits; only grouped jobs pay for it.
-    index(n, 'jobs_group_picked_idx', `INDEX {name} ON ${n.jobs} (entrypoint, (${groupKey()})) WHERE status = 'picked' AND headers ? '${GROUP_HEADER}'`),
     // Held jobs: few, listed and requeued per entrypoint.
     index(n, 'jobs_held_idx', `INDEX {name} ON ${n.jobs} (entrypoint, id) WHERE status = 'held'`),
     index(n, 'jobs_dedupe_idx', `UNIQUE INDEX {name} ON ${n.jobs} (entrypoint, dedupe_key) WHERE dedupe_key IS NOT NULL`),
@@ -147,7 +145,7 @@ END $$;`;
  *   the group served last (job_group_cursors) and wrapping around, and takes from each what
  *   its limit leaves (all of `cap` without a limit). Groups at their limit cost a probe each
  *   and hold at most groupConcurrency picked jobs each, so a claim skips at most as many
- *   groups as jobs are running.
+ *   groups as jobs are running (counted once per claim).
  * - It commits without waiting for the WAL flush: a claim lost in a database crash only means
  *   its jobs run again (migration 3 says what a crash can do).
  * - Returns only what a worker reads of each job, and a row with a NULL id for each
@@ -260,6 +258,14 @@ BEGIN
   ), grouped AS (
     SELECT e.i, c.id, c.priority, c.grp, c.lap, c.turn
     FROM unnest(p_entrypoints, caps, p_group_concurrency, resume_after) WITH ORDINALITY AS e(name, cap, per_group, after_group, i)
+    -- Running jobs per group, counted once: there are at most as many as the workers run.
+    CROSS JOIN LATERAL (
+      SELECT coalesce(jsonb_object_agg(counted.grp, counted.n), '{}') AS running FROM (
+        SELECT ${groupKey('b')} AS grp, count(*) AS n FROM ${n.jobs} AS b
+        WHERE e.per_group > 0 AND e.cap > 0 AND b.entrypoint = e.name AND b.status = 'picked' AND b.headers ? '${GROUP_HEADER}'
+        GROUP BY 1
+      ) AS counted
+    ) AS busy
     CROSS JOIN LATERAL (
       -- The groups with queued jobs, in key order: those after the cursor, then from the first
       -- up to the cursor. A skip scan of the claim index, one probe per group, pulled only as
@@ -287,14 +293,10 @@ BEGIN
       SELECT t.grp, t.lap, t.turn, r.id, r.priority
       FROM turns AS t
       CROSS JOIN LATERAL (
-        SELECT count(*)::integer AS n FROM ${n.jobs} AS b
-        WHERE e.per_group > 0 AND b.entrypoint = e.name AND b.status = 'picked' AND b.headers ? '${GROUP_HEADER}' AND ${groupKey('b')} = t.grp
-      ) AS busy
-      CROSS JOIN LATERAL (
         SELECT q.id, q.priority FROM ${n.jobs} AS q
         WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp AND q.execute_after <= now()
         ORDER BY q.priority DESC, q.id
-        LIMIT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - busy.n, 0) ELSE e.cap END
+        LIMIT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - coalesce((busy.running ->> t.grp)::integer, 0), 0) ELSE e.cap END
         FOR UPDATE SKIP LOCKED
       ) AS r
       LIMIT e.cap

@@ -1,0 +1,108 @@
+/**
+ * `npx tsx bench/groups.ts`: what fair group limits cost a claim. One database, two schemas of
+ * 1,000,000 queued jobs each: one without groups, one spread over 10,000 groups (100 jobs
+ * each). Then, in alternating rounds, claims of `--capacity` jobs through claim_jobs as a
+ * worker sends them (the ungrouped queue; the grouped one with groupConcurrency 1, 2 and 10,
+ * and without a group limit), each claim's jobs deleted after it as their completion would,
+ * outside the timing. Prints per claim the median and p95 round trip, µs per claimed job, and
+ * the ratio to the ungrouped claim. Uses DATABASE_URL's server, else an embedded one.
+ *
+ *   npx tsx bench/groups.ts [--jobs 1000000] [--groups 10000] [--capacity 100] [--rounds 10] [--claims 20]
+ */
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { install } from '../src/index.js';
+import type { Queryable } from '../src/postgres/driver.js';
+import { schemaNames } from '../src/postgres/schema-names.js';
+import { claimQuery } from '../src/postgres/statements/claim.js';
+import { startServer } from './server.js';
+import { median, percentile } from './statistics.js';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i === -1 ? fallback : Number(process.argv[i + 1]);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
+  return value;
+}
+
+const JOBS = option('jobs', 1_000_000);
+const GROUPS = option('groups', 10_000);
+const CAPACITY = option('capacity', 100);
+const ROUNDS = option('rounds', 10);
+const CLAIMS = option('claims', 20);
+const WORKER = '00000000-0000-0000-0000-00000000b001';
+
+const log = (text: string): void => console.error(`[bench:groups] ${text}`);
+
+interface Scenario {
+  label: string;
+  schema: 'plain' | 'grouped';
+  groupConcurrency: number;
+  timings: number[];
+  claimed: number;
+}
+
+const scenarios: Scenario[] = [
+  { label: 'no groups', schema: 'plain', groupConcurrency: 0, timings: [], claimed: 0 },
+  { label: `${GROUPS.toLocaleString('en-US')} groups, groupConcurrency 1`, schema: 'grouped', groupConcurrency: 1, timings: [], claimed: 0 },
+  { label: `${GROUPS.toLocaleString('en-US')} groups, groupConcurrency 2`, schema: 'grouped', groupConcurrency: 2, timings: [], claimed: 0 },
+  { label: `${GROUPS.toLocaleString('en-US')} groups, groupConcurrency 10`, schema: 'grouped', groupConcurrency: 10, timings: [], claimed: 0 },
+  { label: `${GROUPS.toLocaleString('en-US')} groups, no group limit`, schema: 'grouped', groupConcurrency: 0, timings: [], claimed: 0 },
+];
+
+const server = await startServer();
+const admin = new pg.Client({ connectionString: server.url });
+await admin.connect();
+await admin.query('DROP DATABASE IF EXISTS pgq_bench_groups');
+await admin.query('CREATE DATABASE pgq_bench_groups');
+await admin.end();
+const url = new URL(server.url);
+url.pathname = '/pgq_bench_groups';
+const client = new pg.Client({ connectionString: url.toString() });
+try {
+  await install(url.toString(), { schema: 'plain' });
+  await install(url.toString(), { schema: 'grouped' });
+  await client.connect();
+  const started = performance.now();
+  await client.query(`INSERT INTO plain.jobs (entrypoint, payload) SELECT 'bench', jsonb_build_object('n', i) FROM generate_series(1, $1::int) AS i`, [JOBS]);
+  // Enqueued round-robin over the groups, as many tenants' traffic interleaves.
+  await client.query(
+    `INSERT INTO grouped.jobs (entrypoint, payload, headers)
+     SELECT 'bench', jsonb_build_object('n', i), jsonb_build_object('pgq-group', 'tenant-' || (i % $2::int)) FROM generate_series(1, $1::int) AS i`,
+    [JOBS, GROUPS],
+  );
+  await client.query('VACUUM ANALYZE plain.jobs');
+  await client.query('VACUUM ANALYZE grouped.jobs');
+  log(`seeded 2 × ${JOBS.toLocaleString('en-US')} queued jobs in ${Math.round(performance.now() - started)} ms (${server.description})`);
+
+  const db: Queryable = { query: async (statement, values) => (await client.query({ name: statement.name, text: statement.text, values: values as unknown[] })).rows };
+  const claims = { plain: claimQuery(schemaNames('plain')), grouped: claimQuery(schemaNames('grouped')) };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) {
+      for (let i = 0; i < CLAIMS; i++) {
+        const t0 = performance.now();
+        const { jobs } = await claims[s.schema](db, {
+          workerId: WORKER,
+          capacity: CAPACITY,
+          promote: false,
+          entrypoints: [{ name: 'bench', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: s.groupConcurrency }],
+        });
+        if (round > 0) s.timings.push(performance.now() - t0); // the first round warms plans and caches
+        s.claimed += jobs.length;
+        if (jobs.length !== CAPACITY) throw new Error(`${s.label}: claimed ${jobs.length} of ${CAPACITY}`);
+        await client.query(`DELETE FROM ${s.schema}.jobs WHERE id = ANY ($1::bigint[])`, [jobs.map((j) => j.id)]);
+      }
+    }
+  }
+  const base = median(scenarios[0]!.timings);
+  console.log(`\nClaims of ${CAPACITY} jobs from ${JOBS.toLocaleString('en-US')} queued (${server.description}), ${(ROUNDS - 1) * CLAIMS} claims each:\n`);
+  console.log('| queue | median ms | p95 ms | µs per job | × no groups |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const s of scenarios) {
+    const mid = median(s.timings);
+    console.log(`| ${s.label} | ${mid.toFixed(2)} | ${percentile(s.timings, 95).toFixed(2)} | ${((mid * 1000) / CAPACITY).toFixed(1)} | ${(mid / base).toFixed(2)} |`);
+  }
+} finally {
+  await client.end().catch(() => {});
+  await server.stop();
+}
