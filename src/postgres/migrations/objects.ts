@@ -270,34 +270,52 @@ BEGIN
       -- The groups with queued jobs, in key order: those after the cursor, then from the first
       -- up to the cursor. A skip scan of the claim index, one probe per group, pulled only as
       -- far as the LIMIT needs.
-      WITH RECURSIVE later(grp, turn) AS (
-        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
-                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > e.after_group), 1::bigint
+      WITH RECURSIVE later(grp, first_id, first_priority, due, turn) AS (
+        (SELECT ${groupKey('g')}, g.id, g.priority, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
+         WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > e.after_group
+         ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
         UNION ALL
-        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
-                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > later.grp), later.turn + 1
-        FROM later WHERE later.grp IS NOT NULL
-      ), earlier(grp, turn) AS (
-        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
-                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > '' AND ${groupKey('g')} <= e.after_group), 1::bigint
+        SELECT next.grp, next.id, next.priority, next.due, later.turn + 1
+        FROM later CROSS JOIN LATERAL (
+          SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.execute_after <= now() AS due FROM ${n.jobs} AS g
+          WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > later.grp
+          ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
+        ) AS next
+      ), earlier(grp, first_id, first_priority, due, turn) AS (
+        (SELECT ${groupKey('g')}, g.id, g.priority, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
+         WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > '' AND ${groupKey('g')} <= e.after_group
+         ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
         UNION ALL
-        SELECT (SELECT min(${groupKey('g')}) FROM ${n.jobs} AS g
-                WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > earlier.grp AND ${groupKey('g')} <= e.after_group),
-               earlier.turn + 1
-        FROM earlier WHERE earlier.grp IS NOT NULL
+        SELECT next.grp, next.id, next.priority, next.due, earlier.turn + 1
+        FROM earlier CROSS JOIN LATERAL (
+          SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.execute_after <= now() AS due FROM ${n.jobs} AS g
+          WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > earlier.grp AND ${groupKey('g')} <= e.after_group
+          ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
+        ) AS next
       ), turns AS (
-        SELECT later.grp, 0 AS lap, later.turn FROM later WHERE later.grp IS NOT NULL
+        SELECT later.*, 0 AS lap FROM later
         UNION ALL
-        SELECT earlier.grp, 1, earlier.turn FROM earlier WHERE earlier.grp IS NOT NULL
+        SELECT earlier.*, 1 FROM earlier
       )
       SELECT t.grp, t.lap, t.turn, r.id, r.priority
       FROM turns AS t
       CROSS JOIN LATERAL (
-        SELECT q.id, q.priority FROM ${n.jobs} AS q
-        WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp AND q.execute_after <= now()
-        ORDER BY q.priority DESC, q.id
-        LIMIT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - coalesce((busy.running ->> t.grp)::integer, 0), 0) ELSE e.cap END
-        FOR UPDATE SKIP LOCKED
+        SELECT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - coalesce((busy.running ->> t.grp)::integer, 0), 0) ELSE e.cap END AS n
+      ) AS room
+      CROSS JOIN LATERAL (
+        -- A group with room for one (always so at groupConcurrency 1) takes the job the walk
+        -- found, without a second probe: under the entrypoint's lock no other claim races for
+        -- it, and the UPDATE below re-checks that it is still queued.
+        SELECT t.first_id AS id, t.first_priority AS priority WHERE room.n = 1 AND e.per_group > 0 AND t.due
+        UNION ALL
+        SELECT * FROM (
+          SELECT q.id, q.priority FROM ${n.jobs} AS q
+          WHERE (room.n > 1 OR e.per_group = 0) AND q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp
+            AND q.execute_after <= now()
+          ORDER BY q.priority DESC, q.id
+          LIMIT room.n
+          FOR UPDATE SKIP LOCKED
+        ) AS locked
       ) AS r
       LIMIT e.cap
     ) AS c
@@ -322,7 +340,7 @@ BEGIN
   UPDATE ${n.jobs} AS j
   SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
       heartbeat = now(), picked_at = now(), updated_at = now()
-  WHERE j.id = ANY (ARRAY(SELECT kept.id FROM kept))
+  WHERE j.id = ANY (ARRAY(SELECT kept.id FROM kept)) AND j.status = 'queued'
   RETURNING j.id, j.entrypoint, j.priority, j.payload, j.headers, j.attempts, j.rescues, j.snoozes, j.created_at,
             j.cancel_requested, j.execute_after;
 
