@@ -9,6 +9,7 @@ interface EnqueueCliOptions {
   executeAfter?: number | Date;
   dedupeKey?: string;
   onConflict?: EnqueueOptions['onConflict'];
+  group?: string;
   manifest: string;
 }
 
@@ -42,6 +43,7 @@ export function registerEnqueueCommand(program: Command, globals: () => GlobalOp
       if (!['error', 'skip', 'replace'].includes(v)) throw new InvalidArgumentError(`"${v}" is not one of error, skip, replace`);
       return v;
     })
+    .option('--group <key>', "the job's group, for the entrypoint's groupConcurrency")
     .option('--manifest <path>', 'the manifest `pgq generate` wrote ("" for none)', DEFAULT_MANIFEST)
     .action(async (entrypoint: string, payloadJson: string, opts: EnqueueCliOptions) => {
       let payload: unknown;
@@ -57,6 +59,7 @@ export function registerEnqueueCommand(program: Command, globals: () => GlobalOp
       if (opts.executeAfter !== undefined) options.executeAfter = opts.executeAfter;
       if (opts.dedupeKey !== undefined) options.dedupeKey = opts.dedupeKey;
       if (opts.onConflict !== undefined) options.onConflict = opts.onConflict;
+      if (opts.group !== undefined) options.group = opts.group;
       const id = await withQueue(globals(), (pgq) => pgq.enqueue(entrypoint, payload, options));
       console.log(`enqueued job ${id}${schema ? ' (payload checked against the manifest)' : ''}`);
     });

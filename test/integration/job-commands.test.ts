@@ -291,11 +291,13 @@ describe('pgq delete, clear, pause, resume, enqueue', () => {
     assert.equal(notJson.code, 2);
     assert.match(notJson.stderr, /the payload is not JSON/);
 
-    const ok = await runPgq(db.url, ['enqueue', 'parked', '{"key":"k"}', '--manifest', manifest, '--priority', '3', '--execute-after', '3600000', '--dedupe-key', 'k1']);
+    const ok = await runPgq(db.url, [
+      'enqueue', 'parked', '{"key":"k"}', '--manifest', manifest, '--priority', '3', '--execute-after', '3600000', '--dedupe-key', 'k1', '--group', 'acme',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const id = Number(/^enqueued job (\d+) \(payload checked against the manifest\)\n$/.exec(ok.stdout)?.[1]);
     const job = await producer.getJob(id);
-    assert.deepEqual([job?.status, job?.priority, job?.payload], ['scheduled', 3, { key: 'k' }]);
+    assert.deepEqual([job?.status, job?.priority, job?.payload, job?.headers?.['pgq-group']], ['scheduled', 3, { key: 'k' }, 'acme']);
 
     const skip = await runPgq(db.url, ['enqueue', 'parked', '{"key":"k2"}', '--manifest', '', '--dedupe-key', 'k1', '--on-conflict', 'skip']);
     assert.equal(skip.stdout, `enqueued job ${id}\n`, 'skip answers with the holder');
