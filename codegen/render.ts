@@ -127,12 +127,15 @@ export function renderManifest(config: ResolvedConfig, jobs: readonly JobInfo[])
 
 /** One job's entry in the manifest. */
 export function manifestEntry(job: JobInfo): Record<string, unknown> {
-  const { payload: _p, previous: _v, result: _r, schedule, timezone, ...options } = job.definition;
+  const { payload: _p, previous: _v, result: _r, schedule, timezone, group, ...options } = job.definition;
   return {
     fingerprint: job.fingerprint,
     schedule: schedule ?? null,
     timezone: schedule ? (timezone ?? 'UTC') : null,
     options,
+    // The schema computes each job's group with a function no tool reading the manifest can
+    // run: the CLI, the dashboard and the MCP server ask for the group instead.
+    ...(group ? { grouped: true } : {}),
     payload: job.payloadSchema,
     result: job.resultSchema,
     // Oldest first, as in the schema file: the versions a worker still reads.

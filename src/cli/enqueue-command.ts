@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import type { EnqueueOptions } from '../types.js';
 import { withQueue, type GlobalOptions } from './context.js';
-import { checkPayload, DEFAULT_MANIFEST, readManifest } from './manifest.js';
+import { checkPayload, DEFAULT_MANIFEST, readManifest, type ManifestJob } from './manifest.js';
 
 interface EnqueueCliOptions {
   priority?: number;
@@ -13,12 +13,11 @@ interface EnqueueCliOptions {
   manifest: string;
 }
 
-/** The JSON Schema the generated manifest has for a job's payload, if there is a manifest with that job. */
-function manifestSchema(path: string, entrypoint: string): Record<string, unknown> | undefined {
+/** The generated manifest's entry for a job that can be enqueued, if there is a manifest with that job. */
+function manifestJob(path: string, entrypoint: string): ManifestJob | undefined {
   const job = readManifest(path)?.jobs[entrypoint];
-  if (!job) return undefined;
-  if (job.schedule) throw new ConfigError(`"${entrypoint}" is a scheduled job (${path}): it runs on its schedule and cannot be enqueued`);
-  return job.payload ?? undefined;
+  if (job?.schedule) throw new ConfigError(`"${entrypoint}" is a scheduled job (${path}): it runs on its schedule and cannot be enqueued`);
+  return job;
 }
 
 export function registerEnqueueCommand(program: Command, globals: () => GlobalOptions): void {
@@ -52,8 +51,12 @@ export function registerEnqueueCommand(program: Command, globals: () => GlobalOp
       } catch (err) {
         throw new ConfigError(`the payload is not JSON: ${(err as Error).message}`);
       }
-      const schema = opts.manifest ? manifestSchema(opts.manifest, entrypoint) : undefined;
+      const job = opts.manifest ? manifestJob(opts.manifest, entrypoint) : undefined;
+      const schema = job?.payload ?? undefined;
       if (schema) await checkPayload(entrypoint, payload, schema);
+      if (job?.grouped && opts.group === undefined) {
+        throw new ConfigError(`"${entrypoint}" is grouped by its schema's group function, which pgq enqueue cannot run: pass --group <key>`);
+      }
       const options: EnqueueOptions = {};
       if (opts.priority !== undefined) options.priority = opts.priority;
       if (opts.executeAfter !== undefined) options.executeAfter = opts.executeAfter;

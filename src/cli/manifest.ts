@@ -9,6 +9,8 @@ export interface ManifestJob {
   fingerprint?: string;
   schedule?: string | null;
   options?: Record<string, unknown>;
+  /** The schema file gives the job a group (its `group` function): an enqueue must name one. */
+  grouped?: boolean;
   /** The payload's JSON Schema; null for a job declared without a payload. */
   payload?: Record<string, unknown> | null;
 }

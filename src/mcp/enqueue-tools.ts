@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
 import type { PgQueuer } from '../pgqueuer.js';
 import { FINGERPRINT_HEADER } from '../schema/json-schema.js';
@@ -22,16 +23,21 @@ interface ToolInput {
  * none declared) goes in a single "payload" argument. Definitions move to the root so the
  * schema's "#/$defs/..." references still resolve.
  */
-function toolInput(payload: JsonSchema | null | undefined): ToolInput {
-  if (payload && payload.type === 'object') return { schema: payload, wrapped: false, payloadOf: (args) => args };
+function toolInput(payload: JsonSchema | null | undefined, grouped: boolean): ToolInput {
+  if (payload && payload.type === 'object' && !grouped) return { schema: payload, wrapped: false, payloadOf: (args) => args };
   const { $schema, $defs, ...inner } = payload ?? {};
   return {
     wrapped: true,
     schema: {
       ...($schema ? { $schema } : {}),
       type: 'object',
-      properties: { payload: payload ? inner : { description: 'the payload, any JSON (the job declares no payload schema)' } },
-      ...(payload ? { required: ['payload'] } : {}),
+      properties: {
+        payload: payload ? inner : { description: 'the payload, any JSON (the job declares no payload schema)' },
+        // A grouped job's group comes from a function of the schema file, which only the
+        // application can run: the caller names it.
+        ...(grouped ? { group: { type: 'string', minLength: 1, description: "the job's group (its tenant, say): groupConcurrency applies per group" } } : {}),
+      },
+      ...(payload || grouped ? { required: [...(payload ? ['payload'] : []), ...(grouped ? ['group'] : [])] } : {}),
       ...($defs ? { $defs } : {}),
     },
     payloadOf: (args) => args.payload ?? (payload ? undefined : {}),
@@ -67,7 +73,7 @@ export function registerEnqueueTools(server: McpServer, pgq: PgQueuer, manifest:
       continue;
     }
     const name = `enqueue_${job}`;
-    const input = toolInput(entry.payload);
+    const input = toolInput(entry.payload, entry.grouped === true);
     server.registerTool(
       name,
       {
@@ -80,7 +86,9 @@ export function registerEnqueueTools(server: McpServer, pgq: PgQueuer, manifest:
         answer(async () => {
           const payload = input.payloadOf(args as Record<string, unknown>);
           if (entry.payload) await checkPayload(job, payload, entry.payload);
-          const id = await pgq.enqueue(job, payload, enqueueOptions(entry));
+          const group = (args as Record<string, unknown>).group;
+          if (entry.grouped && group === undefined) throw new ConfigError(`"${job}" is grouped by its schema's group function: pass its "group"`);
+          const id = await pgq.enqueue(job, payload, { ...enqueueOptions(entry), ...(entry.grouped ? { group: group as string } : {}) });
           return jsonResult({ id, entrypoint: job });
         }),
     );

@@ -65,15 +65,26 @@ export class EnqueueForms {
     return Object.entries(schema.properties).map(([key, s]) => ({ name: key, kind: kindOf(s), schema: s, required: required.has(key) }));
   }
 
+  /**
+   * A grouped job's group: the schema file computes it with a function the dashboard cannot
+   * run, so the operator names it (a field outside the payload's, hence the "$").
+   */
+  private groupField(name: string): Field | null {
+    if (!this.manifest.jobs[name]?.grouped) return null;
+    return { name: '$group', kind: 'string', schema: { type: 'string', minLength: 1, description: 'groupConcurrency applies per group' }, required: true };
+  }
+
   /** The form; after a refusal, with what was entered and what the server found wrong. */
   render(name: string, action: string, csrf: string, refused?: RefusedForm): Html | null {
     const fields = this.fields(name);
     if (!fields) return null;
+    const group = this.groupField(name);
     return html`<form method="post" action="${action}" class="enqueue" data-job="${name}">
       <input type="hidden" name="_csrf" value="${csrf}">
       ${refused ? html`<div class="notice bad" role="alert" data-field="issues"><p>Refused by the server, nothing enqueued:</p>
         <ul>${refused.issues.map((i) => html`<li>${i.path}: ${i.message}</li>`)}</ul></div>` : ''}
       ${fields.map((f) => this.input(f, refused?.form))}
+      ${group ? this.input(group, refused?.form) : ''}
       <button type="submit">Enqueue ${name}</button>
     </form>`;
   }
@@ -83,7 +94,7 @@ export class EnqueueForms {
     // What the operator typed wins over the schema's default, so a refusal loses nothing.
     const typed = entered?.get(f.name) ?? undefined;
     const id = `field-${f.name}`;
-    const label = html`<label for="${id}">${f.name === '$payload' ? 'payload (JSON)' : f.name}${f.required ? html` <span class="req">*</span>` : ''}</label>`;
+    const label = html`<label for="${id}">${f.name === '$payload' ? 'payload (JSON)' : f.name === '$group' ? 'group' : f.name}${f.required ? html` <span class="req">*</span>` : ''}</label>`;
     const rules = constraints(s);
     const hint = s.description || rules ? html`<small>${[s.description, rules].filter(Boolean).join(' · ')}</small>` : '';
     const req = f.required ? html` required` : '';
@@ -159,7 +170,9 @@ export class EnqueueForms {
       const list = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
       return { notice: `refused, nothing enqueued: ${list}`, refused: { form, issues: parsed.issues } };
     }
-    const id = await pgq.enqueue(name, parsed.payload);
+    const group = this.groupField(name) ? (form.get('$group') ?? '') : undefined;
+    if (group === '') return { notice: 'refused, nothing enqueued: group: required', refused: { form, issues: [{ path: 'group', message: 'required' }] } };
+    const id = await pgq.enqueue(name, parsed.payload, group === undefined ? {} : { group });
     return { to: `/jobs/${id}`, notice: `${name} enqueued as job ${id}` };
   }
 }

@@ -32,6 +32,8 @@ export interface ManifestJob {
   timezone: string | null;
   /** Per-job policy: retry, rateLimit, concurrencyLimit, groupConcurrency, serializedDispatch… */
   options: Record<string, unknown>;
+  /** The schema file gives the job a group (its `group` function): an enqueue must name one. */
+  grouped?: boolean;
   payload: JsonSchema | null;
   result: JsonSchema | null;
 }

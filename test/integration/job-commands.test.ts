@@ -278,12 +278,15 @@ describe('pgq delete, clear, pause, resume, enqueue', () => {
         jobs: {
           parked: { schedule: null, payload: { type: 'object', properties: { key: { type: 'string', minLength: 1 } }, required: ['key'] } },
           nightly: { schedule: '0 3 * * *', payload: null },
+          tenantJob: { schedule: null, grouped: true, payload: { type: 'object' } },
         },
       }),
     );
     const bad = await runPgq(db.url, ['enqueue', 'parked', '{"key":""}', '--manifest', manifest]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'pgq: invalid payload for "parked": key: Too small: expected string to have >=1 characters\n');
+    const ungrouped = await runPgq(db.url, ['enqueue', 'tenantJob', '{}', '--manifest', manifest]);
+    assert.deepEqual([ungrouped.code, ungrouped.stderr], [2, 'pgq: "tenantJob" is grouped by its schema\'s group function, which pgq enqueue cannot run: pass --group <key>\n']);
     const nightly = await runPgq(db.url, ['enqueue', 'nightly', '--manifest', manifest]);
     assert.equal(nightly.code, 2);
     assert.match(nightly.stderr, /"nightly" is a scheduled job/);

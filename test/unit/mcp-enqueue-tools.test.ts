@@ -83,3 +83,25 @@ test('no tool for scheduled jobs, nor for a name an MCP tool name cannot carry',
     await close();
   }
 });
+
+test("a grouped job's tool asks for the group beside the payload, and enqueues with it", async () => {
+  const enqueued: Array<{ entrypoint: string; payload: unknown; group: unknown }> = [];
+  const pgq = { enqueue: async (entrypoint: string, payload: unknown, options: { group?: string }) => enqueued.push({ entrypoint, payload, group: options.group }) } as unknown as PgQueuer;
+  const server = new McpServer({ name: 'test', version: '0' });
+  const payload = payloadJsonSchema(z.object({ tenant: z.string() }));
+  registerEnqueueTools(server, pgq, { jobs: { report: { payload, grouped: true } } }, silentLogger);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test', version: '0' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  try {
+    const tool = (await client.listTools()).tools.find((t) => t.name === 'enqueue_report')!;
+    assert.deepEqual(tool.inputSchema.required, ['payload', 'group']);
+    const ok = (await client.callTool({ name: 'enqueue_report', arguments: { payload: { tenant: 'acme' }, group: 'acme' } })) as CallToolResult;
+    assert.equal(ok.isError, undefined);
+    const missing = (await client.callTool({ name: 'enqueue_report', arguments: { payload: { tenant: 'acme' } } })) as CallToolResult;
+    assert.equal(missing.isError, true);
+    assert.deepEqual(enqueued, [{ entrypoint: 'report', payload: { tenant: 'acme' }, group: 'acme' }]);
+  } finally {
+    await client.close();
+  }
+});

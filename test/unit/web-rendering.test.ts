@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
 import { basicAuthOk, CsrfTokens, parseCredentials, sameOrigin } from '../../src/web/access.js';
+import type { PgQueuer } from '../../src/pgqueuer.js';
 import { EnqueueForms } from '../../src/web/enqueue-forms.js';
 import { html, jsonForHtml } from '../../src/web/html.js';
 import { checkSchema } from '../../src/web/json-schema-check.js';
@@ -82,11 +83,26 @@ describe('web dashboard: enqueue forms', () => {
         },
       },
       nightly: { fingerprint: 'y', schedule: '0 3 * * *', timezone: null, options: {}, payload: null, result: null },
+      report: {
+        fingerprint: 'z', schedule: null, timezone: null, options: { groupConcurrency: 1 }, grouped: true, result: null,
+        payload: { type: 'object', properties: { tenant: { type: 'string' } }, required: ['tenant'] },
+      },
     },
   });
 
+  test("a grouped job's form asks for the group, and refuses without one, keeping what was entered", async () => {
+    assert.match(forms.render('report', '/enqueue/report', 'tok')!.text, /<label for="field-\$group">group <span class="req">\*<\/span><\/label><input type="text" id="field-\$group" name="\$group"[^>]* minlength="1"[^>]* required/);
+    const enqueued: unknown[] = [];
+    const pgq = { enqueue: async (...args: unknown[]) => enqueued.push(args) && 7 } as unknown as PgQueuer;
+    const refused = await forms.enqueue('report', new URLSearchParams({ tenant: 'acme' }), pgq);
+    assert.deepEqual([refused.notice, refused.refused?.form.get('tenant')], ['refused, nothing enqueued: group: required', 'acme']);
+    const ok = await forms.enqueue('report', new URLSearchParams({ tenant: 'acme', $group: 'acme' }), pgq);
+    assert.equal(ok.notice, 'report enqueued as job 7');
+    assert.deepEqual(enqueued, [['report', { tenant: 'acme' }, { group: 'acme' }]]);
+  });
+
   test('a job without a payload schema (a schedule) has no form', () => {
-    assert.deepEqual(forms.jobs(), ['signup']);
+    assert.deepEqual(forms.jobs(), ['report', 'signup']);
     assert.equal(forms.render('nightly', '/x', 't'), null);
   });
 
