@@ -662,6 +662,13 @@ export class MemoryBackend implements QueueBackend {
     const waitedFor = (jobId: number) => this.children.get(jobId)?.some((child) => this.jobs.has(child)) ?? false;
     const kept = this.log.filter((entry, i) => (i >= keepFrom && entry.finishedAt >= cutoff) || waitedFor(entry.jobId));
     this.log.splice(0, this.log.length, ...kept);
+    // Links of children whose history is gone (finished, and every log entry pruned), as the SQL's.
+    const remembered = new Set(kept.map((entry) => entry.jobId));
+    for (const [parent, children] of this.children) {
+      const left = children.filter((child) => this.jobs.has(child) || remembered.has(child));
+      if (left.length === 0) this.children.delete(parent);
+      else if (left.length < children.length) this.children.set(parent, left);
+    }
     for (const [key, r] of this.reservations) if (r.expiresAt < now) this.reservations.delete(key);
     return { held: true, deleted: before - kept.length, more: false };
   }
