@@ -69,16 +69,17 @@ describe('across worker processes', () => {
   });
 
   test('groupConcurrency is never exceeded by two worker processes together (sampled while they drain)', async () => {
-    const children: Child[] = ['a', 'b'].map(() =>
-      spawnTs(childWorker, { DATABASE_URL: db.url, CHILD_MODE: 'work', CHILD_JOB_MS: '20', CHILD_CONCURRENCY: '8', CHILD_GROUP_CONCURRENCY: '2' }),
+    const children: Child[] = ['g1', 'g2'].map((tag) =>
+      spawnTs(childWorker, { DATABASE_URL: db.url, CHILD_MODE: 'work', CHILD_JOB_MS: '20', CHILD_CONCURRENCY: '8', CHILD_GROUP_CONCURRENCY: '2', CHILD_TAG: tag }),
     );
     try {
+      // Each worker runs its canary first: both are claiming before the groups' jobs arrive.
+      await producer.enqueueMany(['g1', 'g2'].map((tag) => ({ entrypoint: `canary_${tag}`, payload: {} })));
+      await within(Promise.all(children.map((c) => c.line(/^canary$/))), 30_000, 'both workers to start');
       const groups = ['t1', 't2', 't3', 't4'];
       const ids = await producer.enqueueMany(
         Array.from({ length: 120 }, (_, i) => ({ entrypoint: 'child_job', payload: { i }, group: groups[i % groups.length]! })),
       );
-      const finished = Promise.all(children.map((c, i) => c.lines_(/^finished /, 1).then(() => i)));
-      await within(finished, 20_000, 'both workers to run jobs');
       let peak = 0;
       let samples = 0;
       for (let left = ids.length; left > 0; samples++) {
