@@ -25,15 +25,26 @@ export interface PrintedMember {
 }
 
 /**
- * The project of the last run, kept for the next one in the same process (--watch): parsing
+ * The projects of the last run, kept for the next one in the same process (--watch): parsing
  * lib, zod's and pgqueuer's declarations again would cost most of a second each time.
  */
-let kept: { schemaPath: string; project: unknown } | undefined;
+const kept = new Map<string, unknown>();
+
+type CompilerOptions = import('ts-morph').ts.CompilerOptions;
+
+/** Thrown inside a printing attempt: its types came out unusable (see `explain`). */
+class Unusable extends Error {}
 
 /**
  * Uses TypeScript's own checker (through ts-morph) to resolve `z.input` / `z.output` of each
  * job's zod schemas, the way the user's editor would, and prints them flat: the generated
  * types read like hand-written ones, with no zod generics left in them.
+ *
+ * First with a lean program: the ES library without the DOM, no automatic `@types`, and
+ * `pgqueuer` resolved to the declarations of `defineJobs` alone, so the checker reads zod's
+ * types and little else (pgqueuer's full declarations bring pg's and Node's, 2 MB of the 4 MB
+ * it would parse otherwise: seconds). A schema that needs more (it uses Node's types, say)
+ * comes out unusable there, and is printed again with the user's own compiler options.
  */
 export async function printJobTypes(
   schemaPath: string,
@@ -46,24 +57,55 @@ export async function printJobTypes(
   } catch {
     throw new CodegenError('pgq generate needs the "ts-morph" package: npm install --save-dev ts-morph');
   }
-  const { Project, TypeFormatFlags, ts } = morph;
-  let project: import('ts-morph').Project;
-  if (kept?.schemaPath === schemaPath) {
-    project = kept.project as import('ts-morph').Project;
+  const options: CompilerOptions = { ...userCompilerOptions(morph.ts, schemaPath), strict: true, noEmit: true, skipLibCheck: true, declaration: false };
+  const lean = leanOptions(morph.ts, schemaPath, options);
+  if (lean) {
+    try {
+      return printWith(morph, projectFor(morph, `lean:${schemaPath}`, lean), schemaPath, jobs, false);
+    } catch (err) {
+      if (!(err instanceof Unusable)) throw err;
+    }
+  }
+  return printWith(morph, projectFor(morph, `full:${schemaPath}`, options), schemaPath, jobs, true);
+}
+
+function projectFor(morph: typeof import('ts-morph'), key: string, compilerOptions: CompilerOptions): import('ts-morph').Project {
+  const project = kept.get(key) as import('ts-morph').Project | undefined;
+  if (project) {
     // The project's files may have changed since; packages and lib files are taken to be as they were.
     for (const file of project.getSourceFiles()) if (!file.isInNodeModules()) file.refreshFromFileSystemSync();
-  } else {
-    project = new Project({
-      compilerOptions: { ...userCompilerOptions(ts, schemaPath), strict: true, noEmit: true, skipLibCheck: true, declaration: false },
-      skipAddingFilesFromTsConfig: true,
-    });
-    kept = { schemaPath, project };
+    return project;
   }
+  const made = new morph.Project({ compilerOptions, skipAddingFilesFromTsConfig: true });
+  kept.set(key, made);
+  return made;
+}
+
+/**
+ * The lean program's options, or undefined when `pgqueuer` does not resolve from the schema to
+ * a built package (its `defineJobs` declarations beside its entry's).
+ */
+function leanOptions(ts: typeof import('ts-morph').ts, schemaPath: string, options: CompilerOptions): CompilerOptions | undefined {
+  const entry = ts.resolveModuleName('pgqueuer', resolve(schemaPath), options, ts.sys).resolvedModule?.resolvedFileName;
+  const defineJobs = entry && join(dirname(entry), 'schema/define-jobs.d.ts');
+  if (!defineJobs || !entry.endsWith('index.d.ts') || !existsSync(defineJobs)) return undefined;
+  return { ...options, lib: ['lib.esnext.d.ts'], types: [], paths: { pgqueuer: [defineJobs] } };
+}
+
+function printWith(
+  morph: typeof import('ts-morph'),
+  project: import('ts-morph').Project,
+  schemaPath: string,
+  jobs: ReadonlyArray<{ name: string; hasResult: boolean }>,
+  last: boolean,
+): Map<string, JobTypes> {
+  const { TypeFormatFlags, ts } = morph;
   const schemaFile = project.getSourceFile(schemaPath) ?? project.addSourceFileAtPath(schemaPath);
   project.resolveSourceFileDependencies();
   // The schema file's own type errors are looked up only when its types come out unusable:
   // a check on every run would cost seconds on a large schema, and the editor does it anyway.
   const explain = (fallback: string): never => {
+    if (!last) throw new Unusable(fallback);
     const program = project.getProgram().compilerObject;
     const sf = program.getSourceFile(schemaFile.getFilePath())!;
     const problem = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].find(

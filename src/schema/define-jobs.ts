@@ -2,7 +2,7 @@ import type { ZodObject, ZodType } from 'zod';
 import { InvalidCronError, SchemaDefinitionError } from '../errors.js';
 import { ENTRYPOINT_OPTION_KEYS, pickEntrypointOptions, resolveEntrypoint } from '../options.js';
 import { parseCron } from '../scheduler/cron-spec.js';
-import type { EntrypointOptions } from '../types.js';
+import type { EntrypointOptions } from '../entrypoint-options.js';
 import { payloadFingerprint } from './json-schema.js';
 import type { CurrentPayloads, PayloadVersion, PreviousPayloads } from './versions.js';
 
