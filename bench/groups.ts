@@ -15,21 +15,15 @@ import { install } from '../src/index.js';
 import type { Queryable } from '../src/postgres/driver.js';
 import { schemaNames } from '../src/postgres/schema-names.js';
 import { claimQuery } from '../src/postgres/statements/claim.js';
+import { countOption } from './count-option.js';
 import { startServer } from './server.js';
 import { median, percentile } from './statistics.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i === -1 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
-  return value;
-}
-
-const JOBS = option('jobs', 1_000_000);
-const GROUPS = option('groups', 10_000);
-const CAPACITY = option('capacity', 100);
-const ROUNDS = option('rounds', 10);
-const CLAIMS = option('claims', 20);
+const JOBS = countOption('jobs', 1_000_000);
+const GROUPS = countOption('groups', 10_000);
+const CAPACITY = countOption('capacity', 100);
+const ROUNDS = countOption('rounds', 10);
+const CLAIMS = countOption('claims', 20);
 const WORKER = '00000000-0000-0000-0000-00000000b001';
 
 const log = (text: string): void => console.error(`[bench:groups] ${text}`);

@@ -16,18 +16,12 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { install, PgQueuer } from '../src/index.js';
 import { dashboard } from '../src/web/index.js';
+import { countOption } from './count-option.js';
 import { startServer } from './server.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i === -1 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
-  return value;
-}
-
-const JOBS = option('jobs', 1_000_000);
-const LOG_ROWS = option('log-rows', 10_000_000);
-const RUNS = option('runs', 10);
+const JOBS = countOption('jobs', 1_000_000);
+const LOG_ROWS = countOption('log-rows', 10_000_000);
+const RUNS = countOption('runs', 10);
 const ENTRYPOINTS = 20;
 
 const log = (text: string): void => console.error(`[bench:web] ${text}`);

@@ -152,6 +152,22 @@ END $$;`;
  *   rate-limited entrypoint whose tokens ran out while runnable jobs remain.
  */
 function claimJobsFunction(n: SchemaNames): string {
+  // Each entrypoint's jobs without a group, by priority: one ordered walk of the claim index.
+  const ungroupedWalk = `CROSS JOIN LATERAL (
+        SELECT q.id, q.priority FROM ${n.jobs} AS q
+        WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = '' AND q.execute_after <= now()
+        ORDER BY q.priority DESC, q.id
+        LIMIT e.cap
+        FOR UPDATE SKIP LOCKED
+      ) AS c`;
+  // Marks the chosen jobs picked. The status is checked again: a group's first job is taken
+  // without a lock of its own (see below), and the UPDATE's lock makes the check exact.
+  const pick = (chosen: string) => `UPDATE ${n.jobs} AS j
+    SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
+        heartbeat = now(), picked_at = now(), updated_at = now()
+    WHERE j.id = ANY (ARRAY(SELECT ${chosen}.id FROM ${chosen})) AND j.status = 'queued'
+    RETURNING j.id, j.entrypoint, j.priority, j.payload, j.headers, j.attempts, j.rescues, j.snoozes, j.created_at,
+              j.cancel_requested, j.execute_after;`;
   return `CREATE OR REPLACE FUNCTION ${n.ident}.claim_jobs(
   p_worker uuid,
   p_entrypoints text[],
@@ -252,13 +268,7 @@ BEGIN
     WITH ungrouped AS (
       SELECT e.i, c.id, c.priority, NULL::text AS grp, 0 AS lap, 0::bigint AS turn
       FROM unnest(p_entrypoints, caps) WITH ORDINALITY AS e(name, cap, i)
-      CROSS JOIN LATERAL (
-        SELECT q.id, q.priority FROM ${n.jobs} AS q
-        WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = '' AND q.execute_after <= now()
-        ORDER BY q.priority DESC, q.id
-        LIMIT e.cap
-        FOR UPDATE SKIP LOCKED
-      ) AS c
+      ${ungroupedWalk}
       WHERE e.cap > 0
     ), grouped AS (
       SELECT e.i, c.id, c.priority, c.grp, c.lap, c.turn
@@ -342,34 +352,18 @@ BEGIN
       ORDER BY k.i, k.lap DESC, k.turn DESC
       ON CONFLICT (entrypoint) DO UPDATE SET last_group = excluded.last_group
     )
-    UPDATE ${n.jobs} AS j
-    SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
-        heartbeat = now(), picked_at = now(), updated_at = now()
-    WHERE j.id = ANY (ARRAY(SELECT kept.id FROM kept)) AND j.status = 'queued'
-    RETURNING j.id, j.entrypoint, j.priority, j.payload, j.headers, j.attempts, j.rescues, j.snoozes, j.created_at,
-              j.cancel_requested, j.execute_after;
+    ${pick('kept')}
   ELSE
     RETURN QUERY
     WITH candidates AS (
       SELECT c.id
       FROM unnest(p_entrypoints, caps) AS e(name, cap)
-      CROSS JOIN LATERAL (
-        SELECT q.id, q.priority FROM ${n.jobs} AS q
-        WHERE q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = '' AND q.execute_after <= now()
-        ORDER BY q.priority DESC, q.id
-        LIMIT e.cap
-        FOR UPDATE SKIP LOCKED
-      ) AS c
+      ${ungroupedWalk}
       WHERE e.cap > 0
       ORDER BY c.priority DESC, c.id
       LIMIT p_capacity
     )
-    UPDATE ${n.jobs} AS j
-    SET status = 'picked', attempts = j.attempts + 1, worker_id = p_worker,
-        heartbeat = now(), picked_at = now(), updated_at = now()
-    WHERE j.id = ANY (ARRAY(SELECT id FROM candidates))
-    RETURNING j.id, j.entrypoint, j.priority, j.payload, j.headers, j.attempts, j.rescues, j.snoozes, j.created_at,
-              j.cancel_requested, j.execute_after;
+    ${pick('candidates')}
   END IF;
 
   -- Spend the tokens of what was just claimed (this transaction's claims are the picked rows
