@@ -4,8 +4,8 @@
  * in parallel (each creates its own database). Pass paths or name fragments to run a subset.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startEmbeddedPostgres } from '../src/postgres/embedded.js';
 
@@ -34,12 +34,15 @@ const server = external ? undefined : await startEmbeddedPostgres();
 const url = external ?? server!.url;
 console.log(`pgqueuer tests: ${files.length} files against ${external ? 'DATABASE_URL' : `embedded PostgreSQL on port ${server!.port}`}`);
 
+// A folder the files of this run share (the packed package: test/support/packed-package.ts).
+const shared = mkdtempSync(join(tmpdir(), 'pgq-test-run-'));
+
 // Test files mostly wait on the database, so run more of them than there are cores.
 const concurrency = Number(process.env.PGQ_TEST_CONCURRENCY ?? Math.max(4, availableParallelism() * 2));
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, PGQ_TEST_DATABASE_URL: url } },
+  { stdio: 'inherit', env: { ...process.env, PGQ_TEST_DATABASE_URL: url, PGQ_TEST_SHARED_DIR: shared } },
 );
 // Interrupted: let the test processes end, then stop the server (it would outlive us).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -47,4 +50,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await server?.stop();
+rmSync(shared, { recursive: true, force: true });
 process.exit(code);
