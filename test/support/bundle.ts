@@ -15,7 +15,7 @@
  * beside main.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,13 +45,24 @@ function bundled(entries: string[]): Promise<string> {
   return build;
 }
 
-async function bundle(entries: string[], outdir: string): Promise<string> {
+/**
+ * Test files for test/run.ts, each bundled with what it imports from the repository, into
+ * `outdir` under their paths relative to the repository (test/unit/x.test.mjs), with inline
+ * source maps: node's own, with --enable-source-maps, point a failure at the .ts line, as tsx's
+ * did. Returns the bundles' paths, in the order of `files`.
+ */
+export async function bundleTestFiles(files: readonly string[], outdir: string): Promise<string[]> {
+  await bundle(files, outdir, { outbase: repoRoot, sourcemap: true });
+  return files.map((file) => join(outdir, relative(repoRoot, file).replace(/\.[cm]?ts$/, '.mjs')));
+}
+
+async function bundle(entries: readonly string[], outdir: string, tests?: { outbase: string; sourcemap: true }): Promise<string> {
   const esbuild = await import('esbuild');
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({
-    entryPoints: entries,
+    entryPoints: [...entries],
     outdir,
-    entryNames: '[name]',
+    ...(tests ? { outbase: tests.outbase, sourcemap: 'inline' as const } : { entryNames: '[name]' }),
     outExtension: { '.js': '.mjs' },
     bundle: true,
     packages: 'external',
@@ -65,8 +76,9 @@ async function bundle(entries: string[], outdir: string): Promise<string> {
         setup(build) {
           build.onLoad({ filter: /\.[cm]?ts$/ }, ({ path }) => {
             const source = readFileSync(path, 'utf8');
-            const own = JSON.stringify(pathToFileURL(path).href);
-            return { contents: path.endsWith('/src/cli/dev-database.ts') ? source : source.replaceAll('import.meta.url', own), loader: 'ts' };
+            // The CLI's bundle has embedded-database-host beside main (see above); a test bundle does not.
+            const keep = !tests && path.endsWith('/src/cli/dev-database.ts');
+            return { contents: keep ? source : source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(path).href)), loader: 'ts' };
           });
         },
       },
