@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+import { runPgq } from '../support/pgq-cli.js';
 
 let db: TestDatabase;
 before(async () => {
@@ -12,18 +9,8 @@ before(async () => {
 });
 after(() => db.drop());
 
-function pgq(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, PGQ_SCHEMA: undefined, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+/** `pgq <args>` against this file's database (the CLI from source, bundled: bundle.ts). */
+const pgq = (args: string[], env: Record<string, string | undefined> = {}) => runPgq(db.url, args, env);
 
 describe('pgq', () => {
   test('install, verify, queue, cancel, uninstall on a fresh database', async () => {

@@ -4,17 +4,66 @@
  * empties it first).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { deferred, within } from './wait.js';
 
 const run = promisify(execFile);
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Builds the package, packs it into `destination` and returns the tarball's path. */
+/**
+ * The packed package, copied into `destination`: its path. In a run of test/run.ts, which
+ * gives the files a folder to share (PGQ_TEST_SHARED_DIR), the first file to ask builds and
+ * packs it there and the others wait for that tarball (a build is ~10 s of CPU); run on its
+ * own, a file packs its own.
+ */
 export async function packPackage(destination: string): Promise<string> {
+  const shared = process.env.PGQ_TEST_SHARED_DIR;
+  if (!shared) return buildAndPack(destination);
+  const dir = join(shared, 'packed-package');
+  const done = join(shared, 'packed-package.json');
+  let packer = false;
+  try {
+    mkdirSync(dir);
+    packer = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (packer) {
+    let outcome: { tarball?: string; error?: string };
+    try {
+      outcome = { tarball: await buildAndPack(dir) };
+    } catch (err) {
+      outcome = { error: String((err as Error)?.stack ?? err) };
+    }
+    // Written whole, then renamed: a waiting file never reads half of it.
+    writeFileSync(`${done}.tmp`, JSON.stringify(outcome));
+    renameSync(`${done}.tmp`, done);
+  }
+  const outcome = JSON.parse(readFileSync(packer ? done : await appeared(done, 240_000), 'utf8')) as { tarball?: string; error?: string };
+  if (!outcome.tarball) throw new Error(`building and packing the package failed (in another test file):\n${outcome.error}`);
+  const copy = join(destination, basename(outcome.tarball));
+  copyFileSync(outcome.tarball, copy);
+  return copy;
+}
+
+/** Resolves with `path` once the file exists (watching its folder, no polling). */
+async function appeared(path: string, ms: number): Promise<string> {
+  const seen = deferred<string>();
+  const watcher = watch(join(path, '..'), () => existsSync(path) && seen.resolve(path));
+  try {
+    if (existsSync(path)) return path;
+    return await within(seen.promise, ms, `another test file to pack the package (${path})`);
+  } finally {
+    watcher.close();
+  }
+}
+
+/** Builds the package, packs it into `destination` and returns the tarball's path. */
+async function buildAndPack(destination: string): Promise<string> {
   const stage = mkdtempSync(join(tmpdir(), 'pgq-stage-'));
   try {
     const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { files: string[] };

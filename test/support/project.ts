@@ -3,15 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pgqBundle } from './bundle.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(repoRoot, 'src/cli/main.ts');
 
 export interface Project {
   dir: string;
   write(path: string, content: string): void;
   read(path: string): string;
-  /** Runs `pgq <args>` in the project (the CLI from source, through tsx). */
+  /** Runs `pgq <args>` in the project (the CLI from source, bundled: bundle.ts). */
   pgq(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   remove(): void;
 }
@@ -30,15 +30,17 @@ export function makeProject(files: Record<string, string> = {}, compilerOptions:
       writeFileSync(join(dir, path), content);
     },
     read: (path) => readFileSync(join(dir, path), 'utf8'),
-    pgq: (args, env = {}) =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: dir, env: { ...process.env, ...env } });
+    pgq: async (args, env = {}) => {
+      const cli = await pgqBundle();
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env: { ...process.env, ...env } });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));
         child.stderr.on('data', (d) => (stderr += d));
         child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      }),
+      });
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
   project.write('package.json', JSON.stringify({ name: 'app', private: true, type: 'module' }));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { scriptBundle } from '../../support/bundle.js';
 import { within } from '../../support/wait.js';
 
 const script = fileURLToPath(new URL('./chaos-worker.ts', import.meta.url));
@@ -28,7 +29,9 @@ export class Fleet {
 
   async start(extraEnv: Record<string, string> = {}): Promise<FleetWorker> {
     const tag = `w${++this.started}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    // Bundled (test/support/bundle.ts): a scenario starts dozens of workers, each of which took
+    // most of a second of CPU to start through tsx.
+    const child = spawn(process.execPath, [await scriptBundle(script)], {
       env: { ...process.env, ...this.env, ...extraEnv, WORKER_TAG: tag },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
