@@ -71,7 +71,7 @@ export interface MissingPrivilege {
   privileges: readonly string[];
   /** The role pgqueuer connected as, when known. */
   role?: string;
-  /** The statement an administrator can run to fix it (`grant INSERT on pgqueuer.jobs to app`), when the privileges could be told. */
+  /** What an administrator can run to fix it (a grant of INSERT on the jobs table to the role), when the privileges could be told. */
   grant?: string;
 }
 
