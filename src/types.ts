@@ -1,11 +1,14 @@
 /**
- * Every public type of pgqueuer's runtime, in one place. Modules import their public shapes
- * from here; index.ts re-exports them. (The schema file's own types, `JobDefinition` and
- * `JobsSchema`, live with `defineJobs` in schema/define-jobs.ts.)
+ * Every public type of pgqueuer's runtime, in one place to import from: jobs, enqueue options,
+ * inspection and schedules here; an instance's options (instance-options.ts), an entrypoint's
+ * (entrypoint-options.ts) and the generated client's (typed-client-types.ts) re-exported from
+ * their own modules. index.ts re-exports them all. (The schema file's own types,
+ * `JobDefinition` and `JobsSchema`, live with `defineJobs` in schema/define-jobs.ts.)
  */
-import type { ClientConfig } from 'pg';
-import type { Registry } from 'prom-client';
-import type { EntrypointOptions, RetryPolicy } from './entrypoint-options.js';
+import type { RetryPolicy } from './entrypoint-options.js';
+
+export type { HealthReport, MetricsOptions, PgQueuerOptions, RetentionOptions, RunOptions, WorkerOptions } from './instance-options.js';
+export type { EnqueueItem, JobHandle, ParentsContext, TypedEnqueue, TypedEnqueueOptions, TypedJobs, TypedParents } from './typed-client-types.js';
 
 /** JSON object stored beside a job's payload (trace context, schema fingerprints, your own tags). */
 export type JobHeaders = Record<string, unknown>;
@@ -245,102 +248,6 @@ export interface JobCompletion<Result = unknown> {
   error?: JobError;
 }
 
-/** The worker's own settings (all optional in `PgQueuerOptions`). */
-export interface WorkerOptions {
-  /** Handlers running at once in this worker. Default 32. */
-  concurrency: number;
-  /** Fallback poll when no notification arrives. Default 1,000 ms. */
-  pollIntervalMs: number;
-  /** How often running jobs' heartbeats are refreshed and stale jobs rescued. Default 5,000 ms. */
-  heartbeatIntervalMs: number;
-  /** How long `stop()` waits for running handlers before giving their jobs back. Default 30,000 ms. */
-  shutdownTimeoutMs: number;
-  /** Largest stored handler result, in bytes of JSON. Default 1 MiB. */
-  maxResultBytes: number;
-  /**
-   * How long `run()` keeps trying a database it cannot reach at start (a deploy racing a
-   * database restart), with capped, jittered backoff and a warning per attempt, before it
-   * rejects with a `ConnectionError`. A running worker rides out outages without a limit.
-   * Default 30,000 ms.
-   */
-  startupRetryMs: number;
-}
-
-export interface RetentionOptions {
-  /** Delete log entries older than this; null keeps them regardless of age. */
-  maxAgeMs?: number | null;
-  /** Keep at most this many log entries (the newest); null for no limit. */
-  maxRows?: number | null;
-  intervalMs?: number;
-}
-
-export interface MetricsOptions {
-  /**
-   * Register pgqueuer's metrics here (e.g. prom-client's default `register`, to serve them with
-   * your own). Default: a registry of this instance, `pgq.metrics.registry`. Instances sharing a
-   * registry share its metrics, so both a producer and a worker in one process can use it.
-   */
-  registry?: Registry;
-}
-
-export interface PgQueuerOptions extends Partial<WorkerOptions> {
-  /** Schema holding pgqueuer's tables. Default "pgqueuer". */
-  schema?: string;
-  /** Where pgqueuer logs (pino-compatible). Silent by default. */
-  logger?: Logger;
-  /** Largest payload accepted by enqueue, in bytes of JSON. Default 1 MiB. */
-  maxPayloadBytes?: number;
-  /**
-   * Prepare statements once per connection. Default true, or `PGQ_PREPARED_STATEMENTS` when set
-   * (`false`/`0`/`off`/`no`). Turn off behind a pooler that hands each transaction to another
-   * server connection (PgBouncer with `pool_mode=transaction`), which otherwise refuses them
-   * with `PreparedStatementsUnsupportedError`.
-   */
-  preparedStatements?: boolean;
-  /**
-   * A direct connection to PostgreSQL (a URL or a `pg` client configuration) used only to
-   * LISTEN, by workers and by `waitFor`. Default `PGQ_LISTEN_URL` when set, else the main
-   * connection. Set it when the main connection goes through PgBouncer in transaction mode:
-   * notifications sent to a pooled session never arrive, and without this the worker finds
-   * jobs by polling (it warns once, and polls every 200 ms until notifications arrive).
-   */
-  listenConnection?: string | ClientConfig;
-  /** Install or upgrade the schema on connect instead of failing when it is missing. */
-  install?: boolean;
-  /**
-   * How long finished jobs (their log entries and results) are kept. Pruned by the workers,
-   * one at a time, every `intervalMs`. Default: 7 days, no row limit, every minute.
-   */
-  retention?: RetentionOptions;
-  /**
-   * Prometheus metrics (prom-client), on by default in a registry of this instance
-   * (`pgq.metrics.registry`); pass `{ registry }` to use yours, or false to turn them off.
-   */
-  metrics?: MetricsOptions | boolean;
-}
-
-/** What `pgq.health()` and `/readyz` report: whether this process should be sent work. */
-export interface HealthReport {
-  ready: boolean;
-  /** The worker's state; `starting` until its first claim can go out. */
-  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-  checks: {
-    /** Started and claiming (not starting, stopping or stopped). */
-    claiming: boolean;
-    /** LISTEN is active, so new jobs wake this worker at once. */
-    listening: boolean;
-    /** The worker's latest claim or heartbeat reached the database. */
-    database: boolean;
-  };
-  /** Why it is not ready, when it is not. */
-  reason?: string;
-}
-
-export interface RunOptions {
-  /** Stop gracefully on SIGTERM and SIGINT (a second signal abandons running jobs). Default true. */
-  handleSignals?: boolean;
-}
-
 /** What to do with ticks that passed while no worker ran the schedule. */
 export type MissedTickPolicy = 'once' | 'skip';
 
@@ -389,57 +296,6 @@ export interface Clock {
   now(): Date;
   /** Called when the time jumps (a test clock advanced), so workers re-check what is due. */
   onChange?(listener: () => void): () => void;
-}
-
-/** What a typed enqueue (the generated client) returns: the job id, and a way to await its typed result. */
-export interface JobHandle<Result, Name extends string = string> {
-  readonly id: number;
-  /** The job's entrypoint: typed, so a handle can only be a parent where its job is expected. */
-  readonly entrypoint: Name;
-  /**
-   * Resolves with the handler's return value (checked by the job's `result` schema) once the
-   * job succeeded; rejects with `JobFailedError`, `JobCanceledError` or `WaitTimeoutError`.
-   */
-  result(options?: WaitOptions): Promise<Result>;
-}
-
-/**
- * A typed job's parents, by the names its schema entry gives them (`after: { images:
- * 'resizeImage' }`): handles of jobs of those entrypoints only.
- */
-export type TypedParents<After> = { readonly [Name in keyof After]: readonly After[Name][] };
-
-/** The options of a typed enqueue; `after` is required, and typed, for a job declared with parents. */
-export type TypedEnqueueOptions<After = undefined> = [After] extends [undefined]
-  ? Omit<EnqueueOptions, 'after'>
-  : Omit<EnqueueOptions, 'after'> & { after: TypedParents<After> };
-
-/** One job for `enqueue.<job>.many([...])`. */
-export type EnqueueItem<Payload, After = undefined> = Omit<TypedEnqueueOptions<After>, 'client'> & { payload: Payload };
-
-/**
- * `enqueue.<job>`. `After` maps a dependent job's parent names to the handle type of each
- * (undefined for a job without parents).
- */
-export interface TypedEnqueue<Payload, Result, Name extends string = string, After = undefined> {
-  (payload: Payload, ...options: [After] extends [undefined] ? [options?: TypedEnqueueOptions] : [options: TypedEnqueueOptions<After>]): Promise<JobHandle<Result, Name>>;
-  /** The entrypoint this function enqueues to. */
-  readonly entrypoint: Name;
-  /** One statement for all items; all or nothing (validation included). */
-  many(items: readonly EnqueueItem<Payload, After>[], options?: { client?: TransactionClient }): Promise<JobHandle<Result, Name>[]>;
-}
-
-/** A dependent job's handler context: its parents' results by name, in the order given. */
-export interface ParentsContext<Parents> extends Omit<JobContext, 'parents'> {
-  readonly parents: Parents;
-}
-
-/** The generated client's `jobs.<job>`: that job's jobs, with typed payloads and results. */
-export interface TypedJobs<Payload, Result> {
-  /** The job with this id, live or finished, with its history; null if none, or of another job. */
-  get(id: number): Promise<JobInfo<Payload, Result> | null>;
-  /** A page of this job's jobs, newest first. */
-  list(options?: Omit<ListJobsOptions, 'entrypoint'>): Promise<JobPage<Payload, Result>>;
 }
 
 export interface InstallReport {
