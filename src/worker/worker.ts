@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { JobCanceledSignal, StateError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
 import { NotificationCheck } from '../notification-check.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import { PARENTS_HEADER, type ClaimedJob, type ClaimResult, type Completion, type EntrypointClaimPolicy, type HeldJob, type ReleasedJob, type Subscription, type WorkEvents } from '../port/rows.js';
+import type { ClaimedJob, Completion, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
+import { ClaimLoop } from './claim-loop.js';
 import { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
 import { Heartbeat } from './heartbeat.js';
@@ -18,11 +18,8 @@ import { logOutcome } from './outcome-log.js';
 import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
 
-const CLAIM_RETRY_MIN_MS = 100;
 /** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
 const DEAF_POLL_MS = 200;
-/** Timers further out than this are left to the poll, so nothing is scheduled for days. */
-const MAX_TIMER_MS = 60_000;
 /**
  * Outcomes per write statement at most: while one write is in flight the next batch
  * accumulates, so under load batches grow to what a write's duration lets through.
@@ -47,12 +44,10 @@ export interface WorkerParts {
 }
 
 /**
- * The worker: its lifecycle and the wake/claim loop. Event driven rather than a polling loop:
- * NOTIFY, the poll timer, a due deferred job and a freed slot all call `wake()`, and at most
- * one claim is in flight, so bursts of wake-ups collapse into one round trip that claims a
- * batch. Claimed jobs wait in `prefetched` (highest priority first) until a slot is free; the
- * runner runs them, the completion writer records their outcomes, the heartbeat keeps them
- * owned.
+ * The worker: its lifecycle, and the parts it wires together. Notifications, outcomes written
+ * and freed slots wake the claim loop; claimed jobs wait in `prefetched` (highest priority
+ * first) until a slot is free; the runner runs them, the completion writer records their
+ * outcomes, the heartbeat keeps them owned.
  */
 export class Worker {
   readonly workerId = randomUUID();
@@ -68,29 +63,16 @@ export class Worker {
   private readonly instruments: Instruments;
   private starting: Promise<void> | undefined;
   private startupRetry: StartupRetry | undefined;
-  private claiming: Promise<void> | undefined;
-  private workPending = true;
-  /** Deferred jobs may have come due since the last claim: the next claim promotes them. */
-  private promotePending = true;
-  private claimFailures = 0;
   /** Startup done: claims go out. */
   private claimingStarted = false;
   /** The listener reported a failure and has not reconnected since. */
   private listenerDown = false;
   private databaseError: Error | undefined;
-  private claimBlockedUntil = 0;
-  private claimsStarted = 0;
-  /** Per paused entrypoint, the number of the first claim sent after its pause was announced. */
-  private readonly pausedSince = new Map<string, number>();
-  private dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
   private subscription: Subscription | undefined;
   private stopping: Promise<void> | undefined;
   private abandonNow: (() => void) | undefined;
   private unwatchInFlight: (() => void) | undefined;
-  private readonly hasLimits: boolean;
-  /** What every claim sends about the entrypoints: fixed once running. */
-  private readonly claimPolicies: EntrypointClaimPolicy[];
+  private readonly claims: ClaimLoop;
   private resolveDone!: () => void;
   /** Resolves once the worker has stopped, whoever stopped it. */
   readonly done = new Promise<void>((resolve) => {
@@ -107,11 +89,26 @@ export class Worker {
     this.instruments = parts.instruments ?? noInstruments;
     this.services = parts.services ?? [];
     const entries = [...entrypoints.values()];
-    this.hasLimits = entries.some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0 || e.groupConcurrency > 0);
-    this.claimPolicies = entries.map((e) => ({
-      name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst, groupConcurrency: e.groupConcurrency,
-    }));
+    const hasLimits = entries.some((e) => e.concurrencyLimit > 0 || e.ratePerSecond > 0 || e.groupConcurrency > 0);
     this.prefetch = new PrefetchSizer(options.concurrency);
+    this.claims = new ClaimLoop({
+      backend,
+      workerId: this.workerId,
+      policies: entries.map((e) => ({
+        name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst, groupConcurrency: e.groupConcurrency,
+      })),
+      pollIntervalMs: options.pollIntervalMs,
+      logger,
+      instruments: this.instruments,
+      running: () => this.state === 'running',
+      room: () => this.claimRoom(),
+      deliver: (jobs) => {
+        this.prefetched.add(jobs);
+        this.startPrefetched();
+      },
+      release: (jobs) => this.release(jobs),
+      queried: (err) => this.queried(err),
+    });
     this.runner = new JobRunner(entrypoints, {
       logger,
       instruments: this.instruments,
@@ -132,8 +129,8 @@ export class Worker {
           }
         }
         // Slots (and, for limited entrypoints, global capacity) free up once outcomes are written.
-        if (this.hasLimits) this.wake();
-        else this.claimNext();
+        if (hasLimits) this.claims.wake();
+        else this.claims.next();
       },
     });
     const deafPollMs = Math.min(options.pollIntervalMs, DEAF_POLL_MS);
@@ -142,9 +139,9 @@ export class Worker {
       meanwhile: 'jobs are found by polling',
       send: (token) => this.backend.probeNotifications(token),
       changed: (arriving) => {
-        this.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
+        this.claims.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
         // Deaf until now: what was enqueued meanwhile waits for no notification.
-        if (!arriving && this.claimingStarted) this.wake(true);
+        if (!arriving && this.claimingStarted) this.claims.wake(true);
       },
       fastPollMs: deafPollMs,
       logger,
@@ -181,7 +178,7 @@ export class Worker {
 
   /** Nothing running, claimed ahead, being claimed or waiting to be recorded in this worker. */
   get isIdle(): boolean {
-    return this.runner.size === 0 && this.prefetched.length === 0 && !this.claiming && !this.writer.busy;
+    return this.runner.size === 0 && this.prefetched.length === 0 && !this.claims.busy && !this.writer.busy;
   }
 
   /** Subscribes, registers and starts claiming; resolves once running (`done` resolves at the end). */
@@ -215,23 +212,23 @@ export class Worker {
     const events: WorkEvents = {
       enqueued: (entrypoint, delayMs) => {
         if (!this.entrypoints.has(entrypoint)) return;
-        if (delayMs <= 0) this.wake();
-        else this.wakeIn(delayMs);
+        if (delayMs <= 0) this.claims.wake();
+        else this.claims.wakeIn(delayMs);
       },
       cancelRequested: (ids) => this.cancelJobs(ids),
       paused: (entrypoint) => this.paused(entrypoint),
       resumed: (entrypoint) => {
-        if (this.entrypoints.has(entrypoint)) this.wake();
+        if (this.entrypoints.has(entrypoint)) this.claims.wake();
       },
       reconnected: () => {
         this.listenerDown = false;
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
-        this.wake(true);
+        this.claims.wake(true);
         this.notifications.probe();
       },
       probed: (token) => this.notifications.received(token),
       timeChanged: () => {
-        this.wake(true);
+        this.claims.wake(true);
         for (const service of this.services) service.timeChanged?.();
       },
       error: (err) => {
@@ -243,7 +240,7 @@ export class Worker {
     this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events));
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
-    this.pollEvery(this.options.pollIntervalMs);
+    this.claims.pollEvery(this.options.pollIntervalMs);
     // LISTEN succeeding is no proof: through a transaction pooler it hears nothing.
     this.notifications.probe();
     await this.heartbeat.start();
@@ -257,7 +254,7 @@ export class Worker {
     }
     this.claimingStarted = true;
     this.logger.info({ workerId: this.workerId, entrypoints: [...this.entrypoints.keys()] }, 'pgqueuer: worker started');
-    this.wake(true);
+    this.claims.wake(true);
   }
 
   /**
@@ -285,9 +282,7 @@ export class Worker {
     await this.starting?.catch(() => {});
     for (const service of [...this.services].reverse()) await service.stop();
     this.notifications.stop();
-    clearInterval(this.pollTimer);
-    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
-    await this.claiming;
+    await this.claims.stop();
     // Claimed ahead but never started: straight back to the queue, attempt not used.
     const unstarted = this.prefetched.takeAll();
     await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
@@ -316,39 +311,13 @@ export class Worker {
     this.resolveDone();
   }
 
-  /**
-   * There may be work to claim: claims as soon as capacity allows. `promote` when deferred
-   * jobs may have come due (a timer, the poll), not only runnable ones been announced.
-   */
+  /** There may be work to claim (see ClaimLoop.wake). */
   wake(promote = false): void {
-    this.workPending = true;
-    if (promote) this.promotePending = true;
-    this.claimNext();
+    this.claims.wake(promote);
   }
 
-  /** (Re)starts the poll: the fallback that finds work no notification announced. */
-  private pollEvery(ms: number): void {
-    if (this.state !== 'running') return;
-    clearInterval(this.pollTimer);
-    this.pollTimer = setInterval(() => this.wake(true), ms);
-  }
-
-  private wakeIn(ms: number): void {
-    if (ms > MAX_TIMER_MS || this.state !== 'running') return;
-    const at = Date.now() + ms;
-    if (this.dueTimer && this.dueTimer.at <= at) return;
-    if (this.dueTimer) clearTimeout(this.dueTimer.timer);
-    this.dueTimer = {
-      at,
-      timer: setTimeout(() => {
-        this.dueTimer = undefined;
-        this.wake(true);
-      }, ms),
-    };
-  }
-
-  private claimNext(): void {
-    if (this.state !== 'running' || this.claiming || !this.workPending) return;
+  /** How many jobs the next claim asks for; 0 while this worker holds enough. */
+  private claimRoom(): number {
     const target = this.options.concurrency + this.prefetch.target();
     // Outcomes waiting to be written do not hold slots up to one target's worth: the next
     // claim goes out while they are written, so the database works on both at once. Beyond
@@ -358,84 +327,7 @@ export class Worker {
     const held = this.runner.size + this.prefetched.length + unwritten;
     const free = target - held;
     // A busy worker refills when half its capacity is free: one claim per many jobs.
-    if (free <= 0 || (held > 0 && free < Math.ceil(target / 2))) return;
-    if (Date.now() < this.claimBlockedUntil) return;
-    this.workPending = false;
-    this.claiming = this.claim(free).finally(() => {
-      this.claiming = undefined;
-      this.claimNext();
-    });
-  }
-
-  private async claim(capacity: number): Promise<void> {
-    let claimed: ClaimResult;
-    const t0 = performance.now();
-    const claimNumber = this.claimsStarted++;
-    const promote = this.promotePending;
-    this.promotePending = false;
-    try {
-      claimed = await this.backend.claim({ workerId: this.workerId, capacity, entrypoints: this.claimPolicies, promote });
-      this.claimFailures = 0;
-      this.queried(undefined);
-    } catch (err) {
-      this.queried(err);
-      if (promote) this.promotePending = true;
-      this.claimFailures++;
-      const delay = Math.min(this.options.pollIntervalMs, CLAIM_RETRY_MIN_MS * 2 ** (this.claimFailures - 1));
-      this.claimBlockedUntil = Date.now() + delay;
-      this.workPending = true;
-      this.logger.warn({ err, retryInMs: delay }, 'pgqueuer: claiming jobs failed; retrying');
-      setTimeout(() => this.claimNext(), delay);
-      return;
-    }
-    const { rateLimited } = claimed;
-    const jobs = await this.withParents(claimed.jobs);
-    this.logger.debug({ requested: capacity, claimed: jobs.length, ms: Math.round(performance.now() - t0) }, 'pgqueuer: claimed');
-    for (const entrypoint of rateLimited) this.instruments.rateLimited(entrypoint);
-    if (this.state !== 'running') {
-      // Stop was called while the claim was in flight: these never started.
-      await this.release(jobs.map((j) => ({ id: j.id, started: false })));
-      return;
-    }
-    // A claim sent before a pause was announced may have read the queue before the pause
-    // committed: what it brought of that entrypoint goes back unstarted.
-    const paused = jobs.filter((j) => (this.pausedSince.get(j.entrypoint) ?? -1) > claimNumber);
-    if (paused.length > 0) void this.release(paused.map((j) => ({ id: j.id, started: false })));
-    this.prefetched.add(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs);
-    this.startPrefetched();
-    if (jobs.length >= capacity) this.workPending = true;
-    else if (!this.workPending) this.scheduleNextDue();
-  }
-
-  /**
-   * Jobs that waited for parents get their parents' outcomes and results (ctx.parents), in one
-   * read for the whole claim; a claim without such jobs costs nothing more. If the read fails,
-   * those jobs go back unstarted and the others run.
-   */
-  private async withParents(jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
-    const waiting = jobs.filter((j) => Array.isArray(j.headers[PARENTS_HEADER]));
-    if (waiting.length === 0) return jobs;
-    try {
-      const ids = [...new Set(waiting.flatMap((j) => j.headers[PARENTS_HEADER] as number[]))];
-      const results = new Map((await this.backend.parentResults(ids)).map((r) => [r.id, r]));
-      for (const job of waiting) {
-        job.parents = (job.headers[PARENTS_HEADER] as number[]).flatMap((id) => results.get(id) ?? []);
-      }
-      return jobs;
-    } catch (err) {
-      this.logger.warn({ err, jobs: waiting.map((j) => j.id) }, "pgqueuer: reading the parents' results failed; those jobs go back to the queue");
-      await this.release(waiting.map((j) => ({ id: j.id, started: false })));
-      return jobs.filter((j) => !waiting.includes(j));
-    }
-  }
-
-  private scheduleNextDue(): void {
-    this.backend.nextDueInMs([...this.entrypoints.keys()]).then(
-      (ms) => {
-        if (ms !== null) this.wakeIn(Math.max(1, ms));
-      },
-      (err) => this.logger.debug({ err }, 'pgqueuer: next-due lookup failed; the poll will cover it'),
-    );
+    return free <= 0 || (held > 0 && free < Math.ceil(target / 2)) ? 0 : free;
   }
 
   private startPrefetched(): void {
@@ -455,7 +347,7 @@ export class Worker {
     if (durationMs === undefined) return;
     this.prefetch.observe(durationMs);
     this.startPrefetched();
-    this.claimNext();
+    this.claims.next();
   }
 
   /** Canceled jobs: one still only claimed ahead ends here without running; a running one is told. */
@@ -468,8 +360,7 @@ export class Worker {
 
   /** A paused entrypoint's jobs claimed ahead go back unstarted; running ones finish. */
   private paused(entrypoint: string): void {
-    // Claims sent from now on read the pause; earlier ones are checked when they return.
-    this.pausedSince.set(entrypoint, this.claimsStarted);
+    this.claims.paused(entrypoint);
     const unstarted = this.prefetched.remove((j) => j.entrypoint === entrypoint);
     void this.release(unstarted.map((j) => ({ id: j.id, started: false })));
   }
