@@ -5,9 +5,6 @@ import { ConfigError, StateError, ValidationError } from './errors.js';
 import { attachInternals } from './internals.js';
 import { shown } from './shown-value.js';
 import { jobId, jobIds, resolveJobQuery, resolveRequeueTarget, resolveWaitOptions } from './job-arguments.js';
-import type { Service } from './lifecycle.js';
-import { Rescuer } from './maintenance/rescuer.js';
-import { Retention } from './maintenance/retention.js';
 import { MemoryBackend } from './memory/memory-backend.js';
 import { noInstruments } from './observability/instruments.js';
 import { PgqMetrics } from './observability/metrics.js';
@@ -19,7 +16,6 @@ import type { QueueBackend } from './port/queue-backend.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
 import { PgBackend } from './postgres/pg-backend.js';
-import { Scheduler } from './scheduler/scheduler.js';
 import type {
   Clock,
   EnqueueManyItem,
@@ -42,7 +38,8 @@ import type {
   TransactionClient,
   WaitOptions,
 } from './types.js';
-import { Worker } from './worker/worker.js';
+import { assembleWorker } from './worker/assemble-worker.js';
+import type { Worker } from './worker/worker.js';
 
 /**
  * One pgqueuer instance: a producer (enqueue, cancel, inspect) and, once entrypoints are
@@ -313,7 +310,7 @@ export class PgQueuer {
   async run(options: RunOptions = {}): Promise<void> {
     this.assertOpen();
     if (this.worker) throw new StateError('run() was already called on this instance');
-    const worker = (this.worker = this.createWorker());
+    const worker = (this.worker = assembleWorker(this.backend, this.handlers, this.schedules, this.settings, this.metrics ?? noInstruments));
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!this.stopping) {
         this.settings.logger.info({ signal }, 'pgqueuer: stopping gracefully (send again to abandon running jobs)');
@@ -355,20 +352,6 @@ export class PgQueuer {
       }
     })();
     return this.stopping;
-  }
-
-  /** The worker with its services, started in this order (and stopped in reverse): scheduler, rescuer, retention. */
-  private createWorker(): Worker {
-    const { logger, worker: options, retention } = this.settings;
-    const instruments = this.metrics ?? noInstruments;
-    const services: Service[] = [];
-    if (this.schedules.size > 0) services.push(new Scheduler(this.backend, this.schedules, logger));
-    const rescuePolicies = [...this.handlers.values()].map((e) => ({ entrypoint: e.name, rescueAfterMs: e.rescueAfterMs }));
-    services.push(new Rescuer(this.backend, rescuePolicies, options.heartbeatIntervalMs, logger, instruments, () => worker.wake()));
-    const { intervalMs, ...policy } = retention;
-    services.push(new Retention(this.backend, policy, intervalMs, logger));
-    const worker = new Worker(this.backend, this.handlers, options, logger, { services, instruments });
-    return worker;
   }
 
   /** Encode everything first (a bad item writes nothing), then write inside the producer's span. */
