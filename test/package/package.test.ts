@@ -130,4 +130,20 @@ test('the example app in the fresh app: pgq generate, tsc under nodenext and bun
   const compiled = await run(process.execPath, ['dist/main.js'], { cwd: app, env, timeout: 60_000 });
   assert.match(compiled.stdout, /\[produce\] refused: invalid payload for "sendEmail"/);
   assert.match(compiled.stdout, /\[summary\] done/);
+
+  // Types only TypeScript's checker prints, through the installed package: its lean program
+  // (no DOM, no @types) prints the transform, and the DOM's URLSearchParams, which it cannot
+  // resolve (and would read as "any", like the z.any() beside it), comes from the project's own
+  // options.
+  mkdirSync(join(app, 'checked'));
+  writeFileSync(
+    join(app, 'checked/jobs.schema.ts'),
+    `import { z } from 'zod';\nimport { defineJobs } from 'pgqueuer';\nexport default defineJobs({\n` +
+      `  counted: { payload: z.object({ n: z.string().transform((s) => s.length) }) },\n` +
+      `  query: { payload: z.object({ q: z.custom<URLSearchParams>(), extra: z.any() }) },\n});\n`,
+  );
+  await run('npx', ['--no-install', 'pgq', 'generate', '--schema', 'checked/jobs.schema.ts', '--out', 'checked/pgq.generated.ts', '--handlers', 'checked/handlers'], { cwd: app, env });
+  const checked = readFileSync(join(app, 'checked/pgq.generated.ts'), 'utf8');
+  assert.match(checked, /export interface CountedParsed \{\s+n: number;/);
+  assert.match(checked, /q: \{[^}]*getAll: \(name: string\) => string\[\];/, 'URLSearchParams resolved, not "any"');
 });
