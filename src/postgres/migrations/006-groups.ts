@@ -1,6 +1,7 @@
 import type { SchemaNames } from '../schema-names.js';
 import type { Migration } from './migration.js';
 import { schemaObject } from './objects.js';
+import { claimJobsV6 } from './006-claim-jobs.js';
 
 /**
  * Fair limits per group (EntrypointOptions.groupConcurrency), enforced in the claim.
@@ -24,7 +25,7 @@ CREATE TABLE ${n.groupCursors} (
 DROP INDEX IF EXISTS ${n.ident}.jobs_queued_idx;
 ${schemaObject(n, 'jobs_queued_idx')}
 DROP FUNCTION IF EXISTS ${n.ident}.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer);
-${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[])')}
+${claimJobsV6(n)}
 ${schemaObject(n, 'claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean)')}
 `,
 };
