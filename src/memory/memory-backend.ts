@@ -47,7 +47,7 @@ import type {
 import { PARENTS_HEADER } from '../port/rows.js';
 import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
-import { groupOfHeaders, takeGroupTurns } from './group-turns.js';
+import { GroupLines, groupOfHeaders, takeGroupTurns } from './group-turns.js';
 import { jsonbText } from './jsonb-text.js';
 
 interface JobRecord {
@@ -60,6 +60,8 @@ interface JobRecord {
   headers: string;
   /** From the headers (GROUP_HEADER), kept with them: '' for none. */
   group: string;
+  /** Its place in the turn order of grouped jobs (jobs.group_turn); null without a group. */
+  turn: number | null;
   executeAfter: number;
   dedupeKey: string | null;
   dedupeWindowMs: number | null;
@@ -124,8 +126,8 @@ export class MemoryBackend implements QueueBackend {
   private readonly doneListeners = new Set<CompletionEvents>();
   /** Parent id → the jobs enqueued to wait for it, oldest first. */
   private readonly children = new Map<number, number[]>();
-  /** Per group-limited entrypoint, the group its last claim took from (job_group_cursors). */
-  private readonly groupCursors = new Map<string, string>();
+  /** Per group-limited entrypoint, the highest turn claimed (job_group_cursors.turn). */
+  private readonly claimedTurns = new Map<string, number>();
   private nextJobId = 1;
   private nextLogId = 1;
   private readonly unwatchClock: (() => void) | undefined;
@@ -172,6 +174,8 @@ export class MemoryBackend implements QueueBackend {
 
     const ids: number[] = [];
     const earliest = new Map<string, number>();
+    // Each entrypoint's group lines, built once per call: a batch lines its jobs up in order.
+    const lines = new Map<string, GroupLines>();
     rows.forEach((row, i) => {
       const executeAfter = row.executeAt !== null ? Date.parse(row.executeAt) : now + (row.delayMs ?? 0);
       const holder = holders[i];
@@ -183,10 +187,17 @@ export class MemoryBackend implements QueueBackend {
         const job = holder.job!;
         job.payload = jsonbText(row.payload);
         job.headers = row.headers === null ? '{}' : jsonbText(row.headers);
-        job.group = groupOfHeaders(job.headers);
+        const group = groupOfHeaders(job.headers);
+        const moved = group !== job.group || row.priority !== job.priority;
+        job.group = group;
         job.priority = row.priority;
         job.executeAfter = executeAfter;
         job.status = executeAfter > now ? 'scheduled' : 'queued';
+        // As the trigger on a replace that changes the group or the priority: in line afresh.
+        if (moved) {
+          job.turn = group === '' ? null : this.groupLines(job.entrypoint, job.id).turnOf(job, false);
+          lines.delete(job.entrypoint);
+        }
         ids.push(job.id);
         earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
         return;
@@ -212,11 +223,11 @@ export class MemoryBackend implements QueueBackend {
         }
         if (job.blockedBy > 0) {
           job.status = 'blocked';
-          this.insert(job);
+          this.insert(job, lines);
           return;
         }
       }
-      this.insert(job);
+      this.insert(job, lines);
       earliest.set(job.entrypoint, Math.min(earliest.get(job.entrypoint) ?? Infinity, executeAfter));
     });
     // Like NOTIFY, delivered after the write is visible, one per entrypoint.
@@ -233,7 +244,6 @@ export class MemoryBackend implements QueueBackend {
       }
     }
     const candidates: JobRecord[] = [];
-    const turnTaking: Array<{ policy: EntrypointClaimPolicy; walk: JobRecord[] }> = [];
     const throttled: string[] = [];
     for (const policy of req.entrypoints) {
       if (this.paused.has(policy.name)) continue;
@@ -257,16 +267,15 @@ export class MemoryBackend implements QueueBackend {
       for (const j of this.jobs.values()) {
         if (j.entrypoint === policy.name && j.status === 'picked' && j.group !== '') running.set(j.group, (running.get(j.group) ?? 0) + 1);
       }
-      const grouped = takeGroupTurns(queued.filter((j) => j.group !== ''), running, policy.groupConcurrency, cap, this.groupCursors.get(policy.name) ?? '', compareText);
-      const kept = new Set([...ungrouped, ...grouped].sort(byPriorityThenId).slice(0, cap));
-      candidates.push(...kept);
-      turnTaking.push({ policy, walk: grouped.filter((j) => kept.has(j)) });
+      const grouped = takeGroupTurns(queued.filter((j) => j.group !== ''), running, policy.groupConcurrency, cap);
+      candidates.push(...[...ungrouped, ...grouped].sort(byPriorityThenId).slice(0, cap));
     }
     const picked = candidates.sort(byPriorityThenId).slice(0, req.capacity);
-    const pickedIds = new Set(picked.map((j) => j.id));
-    for (const { policy, walk } of turnTaking) {
-      const taken = walk.filter((j) => pickedIds.has(j.id));
-      if (policy.groupConcurrency > 0 && taken.length > 0) this.groupCursors.set(policy.name, taken[taken.length - 1]!.group);
+    for (const job of picked) {
+      const policy = req.entrypoints.find((e) => e.name === job.entrypoint)!;
+      if (policy.groupConcurrency > 0 && job.turn !== null) {
+        this.claimedTurns.set(job.entrypoint, Math.max(this.claimedTurns.get(job.entrypoint) ?? 0, job.turn));
+      }
     }
     for (const job of picked) {
       job.status = 'picked';
@@ -751,6 +760,7 @@ export class MemoryBackend implements QueueBackend {
       payload,
       headers,
       group: groupOfHeaders(headers),
+      turn: null,
       executeAfter,
       dedupeKey: null,
       dedupeWindowMs: null,
@@ -770,9 +780,23 @@ export class MemoryBackend implements QueueBackend {
     };
   }
 
-  private insert(job: JobRecord): void {
+  private insert(job: JobRecord, lines?: Map<string, GroupLines>): void {
+    if (job.group !== '') {
+      let line = lines?.get(job.entrypoint);
+      if (!line) {
+        line = this.groupLines(job.entrypoint);
+        lines?.set(job.entrypoint, line);
+      }
+      job.turn = line.turnOf(job, job.status === 'queued');
+    }
     this.jobs.set(job.id, job);
     if (job.dedupeKey !== null) this.dedupe.set(dedupeKey(job.entrypoint, job.dedupeKey), job.id);
+  }
+
+  /** The entrypoint's queued grouped jobs in their lines (but `except`), to give turns from. */
+  private groupLines(entrypoint: string, except?: number): GroupLines {
+    const queued = [...this.jobs.values()].filter((j) => j.entrypoint === entrypoint && j.status === 'queued' && j.turn !== null && j.id !== except);
+    return new GroupLines(queued, this.claimedTurns.get(entrypoint) ?? 0);
   }
 
   /** Who holds a dedupe key: a live job, or a finished one within its window. */

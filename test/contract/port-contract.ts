@@ -381,17 +381,81 @@ export function portContract(adapter: Adapter): void {
         assert.deepEqual(perGroup((await claim(backend, w2, [policy], 100)).jobs), { a: 1 }, 'one slot of group a freed');
       });
 
-      contract('groups take turns: each claim starts after the group the last one served', async ({ backend }) => {
+      contract('groups take turns job by job: each group\'s next job comes up once per turn', async ({ backend }) => {
         const w = randomUUID();
         const policy = limits('mail', { groupConcurrency: 2 });
         await backend.enqueue([...[...Array(6)].map(() => grouped('mail', 'a')), ...[...Array(4)].map(() => grouped('mail', 'b'))]);
         const served: string[] = [];
-        for (let i = 0; i < 4; i++) {
+        for (let i = 0; i < 5; i++) {
           const { jobs } = await claim(backend, w, [policy], 2);
-          served.push(Object.keys(perGroup(jobs)).join());
+          served.push(jobs.map((j) => j.headers[GROUP_HEADER]).join());
           await backend.complete(w, jobs.map((j) => outcome(j)));
         }
-        assert.deepEqual(served, ['a', 'b', 'a', 'b'], 'a backlog in group a does not hold group b back');
+        assert.deepEqual(served, ['a,b', 'a,b', 'a,b', 'a,b', 'a,a'], 'a backlog in group a does not hold group b back');
+      });
+
+      contract('a group that arrives behind a backlog starts at the current turn, not behind it', async ({ backend }) => {
+        const w = randomUUID();
+        const policy = limits('mail', { groupConcurrency: 1 });
+        await backend.enqueue([...Array(10)].map(() => grouped('mail', 'a')));
+        for (let i = 0; i < 4; i++) await backend.complete(w, (await claim(backend, w, [policy], 1)).jobs.map((j) => outcome(j)));
+        await backend.enqueue([grouped('mail', 'b'), grouped('mail', 'b')]);
+        const served: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const { jobs } = await claim(backend, w, [limits('mail', { groupConcurrency: 2 })], 1);
+          served.push(String(jobs[0]!.headers[GROUP_HEADER]));
+          await backend.complete(w, jobs.map((j) => outcome(j)));
+        }
+        assert.deepEqual(served, ['a', 'b', 'a', 'b']);
+        await backend.enqueue([grouped('mail', 'c')]);
+        const rest = await claim(backend, w, [policy], 10);
+        assert.deepEqual(perGroup(rest.jobs), { a: 1, c: 1 }, 'the new group is served with the next turn');
+      });
+
+      contract('once nothing is queued, a new group starts after the turns served: a job deferred meanwhile keeps its place', async ({ backend, advance }) => {
+        const w = randomUUID();
+        const policy = limits('mail', { groupConcurrency: 1 });
+        await backend.enqueue([...Array(6)].map(() => grouped('mail', 'a')));
+        for (let i = 0; i < 4; i++) await backend.complete(w, (await claim(backend, w, [policy], 1)).jobs.map((j) => outcome(j)));
+        const [deferred] = await backend.enqueue([grouped('mail', 'x', { delayMs: 5_000 })]);
+        for (let i = 0; i < 2; i++) await backend.complete(w, (await claim(backend, w, [policy], 1)).jobs.map((j) => outcome(j)));
+        await backend.enqueue([grouped('mail', 'f'), grouped('mail', 'f'), grouped('mail', 'f')]);
+        await advance(6_000);
+        const order: number[] = [];
+        for (let i = 0; i < 2; i++) {
+          const { jobs } = await claim(backend, w, [policy], 1);
+          order.push(jobs[0]!.id);
+          await backend.complete(w, jobs.map((j) => outcome(j)));
+        }
+        assert.ok(order.includes(deferred!), `the deferred job runs among the first two, not behind group f (${order})`);
+      });
+
+      contract('a group held at its limit with a long backlog does not stall the other groups', async ({ backend }) => {
+        const policy = limits('mail', { groupConcurrency: 1 });
+        await backend.enqueue(['a', 'b'].flatMap((g) => [...Array(12)].map((_, n) => grouped('mail', g, { payload: n }))));
+        const stuck = await claimOne(backend, randomUUID(), policy);
+        assert.equal(stuck.headers[GROUP_HEADER], 'a');
+        // Group b moves on while a's running job holds a back: a's queued jobs come first in
+        // turn order, more of them with every turn b is served.
+        const w = randomUUID();
+        const served: unknown[] = [];
+        for (let i = 0; i < 10; i++) {
+          const { jobs } = await claim(backend, w, [policy], 1);
+          assert.equal(jobs.length, 1, `claim ${i + 1} finds group b's next job`);
+          served.push(jobs[0]!.payload);
+          await backend.complete(w, [outcome(jobs[0]!)]);
+        }
+        assert.deepEqual(served, [...Array(10).keys()], 'group b in order');
+      });
+
+      contract('a replace that changes a job\'s group lines it up in the new group', async ({ backend }) => {
+        const w = randomUUID();
+        const policy = limits('mail', { groupConcurrency: 1 });
+        await backend.enqueue([row('mail', { dedupeKey: 'k' }), grouped('mail', 'a', { dedupeKey: 'g' })]);
+        await backend.enqueue([grouped('mail', 'b', { dedupeKey: 'k', onConflict: 'replace' }), row('mail', { dedupeKey: 'g', onConflict: 'replace' })]);
+        const { jobs } = await claim(backend, w, [policy], 10);
+        assert.deepEqual(perGroup(jobs), { '': 1, b: 1 }, 'each job claimed once, under its new group');
+        assert.equal((await claim(backend, w, [policy], 10)).jobs.length, 0);
       });
 
       contract('with groupConcurrency 1 a group runs one job at a time, by priority then enqueue order', async ({ backend }) => {

@@ -4,10 +4,11 @@ import { lifecycle } from './003-lifecycle.js';
 import { privileges } from './004-privileges.js';
 import { dependencies } from './005-dependencies.js';
 import { groups } from './006-groups.js';
+import { groupTurns } from './007-group-turns.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, schedules, lifecycle, privileges, dependencies, groups];
+export const MIGRATIONS: readonly Migration[] = [initial, schedules, lifecycle, privileges, dependencies, groups, groupTurns];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 

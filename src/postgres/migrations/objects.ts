@@ -3,6 +3,7 @@ import { cancelJobsFunction } from '../statements/cancel.js';
 import { enqueueAfterFunction, releaseChildrenFunction, releaseChildrenTrigger } from '../statements/dependencies.js';
 import { CLAIM_ARGUMENTS, CLAIM_ARGUMENTS_V3, claimJobsFunction, claimJobsWithoutGroupsFunction } from '../statements/claim-function.js';
 import { groupKey } from '../statements/group-key.js';
+import { assignGroupTurnFunction, groupTurnTriggers } from '../statements/group-turn.js';
 
 /**
  * The schema's objects that can be made again from their definition alone, as this version
@@ -94,6 +95,21 @@ REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION ${n.ident}
       name: 'enqueue_after(json)',
       present: `SELECT to_regprocedure('${n.ident}.enqueue_after(json)') IS NOT NULL AS ok`,
       create: enqueueAfterFunction(n),
+    },
+    // Grouped jobs in turn order, for the claim to take turns across groups in one walk.
+    index(n, 'jobs_turn_idx', `INDEX {name} ON ${n.jobs} (entrypoint, group_turn, priority DESC, id) WHERE status = 'queued' AND group_turn IS NOT NULL`),
+    {
+      kind: 'function',
+      name: 'assign_group_turn()',
+      present: `SELECT to_regprocedure('${n.ident}.assign_group_turn()') IS NOT NULL AS ok`,
+      create: assignGroupTurnFunction(n),
+    },
+    {
+      kind: 'trigger',
+      name: 'jobs_group_turn',
+      present: `SELECT count(*) = 2 AS ok FROM pg_trigger
+        WHERE tgname IN ('jobs_group_turn', 'jobs_group_turn_changed') AND tgrelid = to_regclass('${n.jobs}') AND tgenabled <> 'D'`,
+      create: groupTurnTriggers(n),
     },
     {
       kind: 'function',

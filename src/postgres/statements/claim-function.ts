@@ -17,11 +17,10 @@ export const CLAIM_ARGUMENTS = `${CLAIM_ARGUMENTS_V3}, integer[]`;
  *   global order so two workers can never deadlock; under that lock the count of picked jobs,
  *   the token bucket and each group's running jobs are exact across all workers.
  * - Jobs without a group are walked in priority order, as an index walk. Grouped jobs take
- *   turns: the walk visits the groups in key order, one index probe per group, starting after
- *   the group served last (job_group_cursors) and wrapping around, and takes from each what
- *   its limit leaves (all of `cap` without a limit). Groups at their limit cost a probe each
- *   and hold at most groupConcurrency picked jobs each, so a claim skips at most as many
- *   groups as jobs are running (counted once per claim).
+ *   turns: they are walked in turn order (group-turn.ts), so each group's next job comes up
+ *   once per turn, and each group gives what its limit leaves. When groups at their limit
+ *   crowd the walk's window, a key-order walk visits the groups instead, one probe each,
+ *   starting after the group served last (job_group_cursors) and wrapping around.
  * - It commits without waiting for the WAL flush: a claim lost in a database crash only means
  *   its jobs run again (migration 3 says what a crash can do).
  * - Returns only what a worker reads of each job, and a row with a NULL id for each
@@ -36,6 +35,56 @@ export function claimJobsFunction(n: SchemaNames): string {
         LIMIT e.cap
         FOR UPDATE SKIP LOCKED
       ) AS c`;
+  // Grouped jobs of a group-limited entrypoint in key order, when turn order cannot serve the
+  // claim: the groups with queued jobs visited by a skip scan of the claim index (one probe per
+  // group), those after the group served last first, then from the first up to it, each giving
+  // what its room allows. Groups at their limit cost a probe each, and there are at most as
+  // many as jobs are running.
+  const keyOrderWalk = `WITH RECURSIVE later(grp, first_id, first_priority, first_turn, due, turn) AS (
+          (SELECT ${groupKey('g')}, g.id, g.priority, g.group_turn, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
+           WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > e.after_group
+           ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
+          UNION ALL
+          SELECT next.grp, next.id, next.priority, next.group_turn, next.due, later.turn + 1
+          FROM later CROSS JOIN LATERAL (
+            SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.group_turn, g.execute_after <= now() AS due FROM ${n.jobs} AS g
+            WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > later.grp
+            ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
+          ) AS next
+        ), earlier(grp, first_id, first_priority, first_turn, due, turn) AS (
+          (SELECT ${groupKey('g')}, g.id, g.priority, g.group_turn, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
+           WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > '' AND ${groupKey('g')} <= e.after_group
+           ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
+          UNION ALL
+          SELECT next.grp, next.id, next.priority, next.group_turn, next.due, earlier.turn + 1
+          FROM earlier CROSS JOIN LATERAL (
+            SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.group_turn, g.execute_after <= now() AS due FROM ${n.jobs} AS g
+            WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > earlier.grp AND ${groupKey('g')} <= e.after_group
+            ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
+          ) AS next
+        ), turns AS (
+          SELECT later.*, 0 AS lap FROM later
+          UNION ALL
+          SELECT earlier.*, 1 FROM earlier
+        )
+        SELECT t.grp, t.lap, t.turn, r.id, r.priority, r.group_turn
+        FROM turns AS t
+        CROSS JOIN LATERAL (
+          SELECT greatest(e.per_group - coalesce((busy.running ->> t.grp)::integer, 0), 0) AS n
+        ) AS room
+        CROSS JOIN LATERAL (
+          -- A group with room for one (always so at groupConcurrency 1) takes the job the walk
+          -- found, without a second probe: under the entrypoint's lock no other claim races for
+          -- it, and the UPDATE below re-checks that it is still queued.
+          SELECT t.first_id AS id, t.first_priority AS priority, t.first_turn AS group_turn WHERE room.n = 1 AND t.due
+          UNION ALL
+          (SELECT q.id, q.priority, q.group_turn FROM ${n.jobs} AS q
+           WHERE room.n > 1 AND q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp
+             AND q.execute_after <= now()
+           ORDER BY q.priority DESC, q.id
+           LIMIT room.n)
+        ) AS r
+        LIMIT e.cap`;
   // Marks the chosen jobs picked. The status is checked again: a group's first job is taken
   // without a lock of its own (see below), and the UPDATE's lock makes the check exact.
   const pick = (chosen: string) => `UPDATE ${n.jobs} AS j
@@ -58,8 +107,11 @@ export function claimJobsFunction(n: SchemaNames): string {
   rescues integer, snoozes integer, created_at timestamptz, cancel_requested boolean, execute_after timestamptz
 ) LANGUAGE plpgsql
 -- Its statements are planned once per connection, not at every call: a claim is the latency
--- path, and a fresh plan per call costs about as much as the claim's own work.
+-- path, and a fresh plan per call costs about as much as the claim's own work. A generic plan
+-- estimates whole-table row counts, which would pass the JIT threshold: compiling takes
+-- longer than any claim.
 SET plan_cache_mode = force_generic_plan
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -142,73 +194,58 @@ BEGIN
   ) THEN
     RETURN QUERY
     WITH ungrouped AS (
-      SELECT e.i, c.id, c.priority, NULL::text AS grp, 0 AS lap, 0::bigint AS turn
+      SELECT e.i, c.id, c.priority, NULL::text AS grp, 0 AS lap, 0::bigint AS turn, NULL::bigint AS group_turn
       FROM unnest(p_entrypoints, caps) WITH ORDINALITY AS e(name, cap, i)
       ${ungroupedWalk}
       WHERE e.cap > 0
     ), grouped AS (
-      SELECT e.i, c.id, c.priority, c.grp, c.lap, c.turn
+      SELECT e.i, c.id, c.priority, c.grp, c.lap, c.turn, c.group_turn
       FROM unnest(p_entrypoints, caps, p_group_concurrency, resume_after) WITH ORDINALITY AS e(name, cap, per_group, after_group, i)
       -- Running jobs per group, counted once: there are at most as many as the workers run.
       CROSS JOIN LATERAL (
-        SELECT coalesce(jsonb_object_agg(counted.grp, counted.n), '{}') AS running FROM (
+        SELECT coalesce(jsonb_object_agg(counted.grp, counted.n), '{}') AS running, coalesce(sum(counted.n), 0)::integer AS total FROM (
           SELECT ${groupKey('b')} AS grp, count(*) AS n FROM ${n.jobs} AS b
           WHERE e.per_group > 0 AND e.cap > 0 AND b.entrypoint = e.name AND b.status = 'picked' AND b.headers ? '${GROUP_HEADER}'
           GROUP BY 1
         ) AS counted
       ) AS busy
       CROSS JOIN LATERAL (
-        -- The groups with queued jobs, in key order: those after the cursor, then from the first
-        -- up to the cursor. A skip scan of the claim index, one probe per group, pulled only as
-        -- far as the LIMIT needs.
-        WITH RECURSIVE later(grp, first_id, first_priority, due, turn) AS (
-          (SELECT ${groupKey('g')}, g.id, g.priority, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
-           WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > e.after_group
-           ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
-          UNION ALL
-          SELECT next.grp, next.id, next.priority, next.due, later.turn + 1
-          FROM later CROSS JOIN LATERAL (
-            SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.execute_after <= now() AS due FROM ${n.jobs} AS g
-            WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > later.grp
-            ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
-          ) AS next
-        ), earlier(grp, first_id, first_priority, due, turn) AS (
-          (SELECT ${groupKey('g')}, g.id, g.priority, g.execute_after <= now(), 1::bigint FROM ${n.jobs} AS g
-           WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > '' AND ${groupKey('g')} <= e.after_group
-           ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1)
-          UNION ALL
-          SELECT next.grp, next.id, next.priority, next.due, earlier.turn + 1
-          FROM earlier CROSS JOIN LATERAL (
-            SELECT ${groupKey('g')} AS grp, g.id, g.priority, g.execute_after <= now() AS due FROM ${n.jobs} AS g
-            WHERE g.entrypoint = e.name AND g.status = 'queued' AND ${groupKey('g')} > earlier.grp AND ${groupKey('g')} <= e.after_group
-            ORDER BY ${groupKey('g')}, g.priority DESC, g.id LIMIT 1
-          ) AS next
-        ), turns AS (
-          SELECT later.*, 0 AS lap FROM later
-          UNION ALL
-          SELECT earlier.*, 1 FROM earlier
+        -- Turn order: one walk of jobs_turn_idx. Without a group limit it takes the first cap
+        -- jobs. With one (under the entrypoint's lock, so without row locks: the UPDATE below
+        -- re-checks each job is still queued) it reads a window of the walk, enough for cap
+        -- jobs and one skipped per running job, and keeps what each group's room allows.
+        WITH walked AS MATERIALIZED (
+          SELECT q.id, q.priority, q.group_turn, ${groupKey('q')} AS grp FROM ${n.jobs} AS q
+          WHERE e.per_group > 0 AND q.entrypoint = e.name AND q.status = 'queued' AND q.group_turn IS NOT NULL
+            AND q.execute_after <= now()
+          ORDER BY q.group_turn, q.priority DESC, q.id
+          LIMIT e.cap + busy.total
+        ), fair AS MATERIALIZED (
+          SELECT w.grp, 0 AS lap, 0::bigint AS turn, w.id, w.priority, w.group_turn
+          FROM (
+            SELECT w.*, row_number() OVER (PARTITION BY w.grp ORDER BY w.group_turn, w.priority DESC, w.id) AS nth FROM walked AS w
+          ) AS w
+          WHERE w.nth <= e.per_group - coalesce((busy.running ->> w.grp)::integer, 0)
+          ORDER BY w.group_turn, w.priority DESC, w.id
+          LIMIT e.cap
+        ), settled AS (
+          -- The window decides unless it was full and still left the claim short: then the
+          -- groups that can run lie past jobs of groups at their limit, and the key-order walk
+          -- below finds them at a probe per group.
+          SELECT (SELECT count(*) FROM fair) >= e.cap OR (SELECT count(*) FROM walked) < e.cap + busy.total AS ok
         )
-        SELECT t.grp, t.lap, t.turn, r.id, r.priority
-        FROM turns AS t
-        CROSS JOIN LATERAL (
-          SELECT CASE WHEN e.per_group > 0 THEN greatest(e.per_group - coalesce((busy.running ->> t.grp)::integer, 0), 0) ELSE e.cap END AS n
-        ) AS room
-        CROSS JOIN LATERAL (
-          -- A group with room for one (always so at groupConcurrency 1) takes the job the walk
-          -- found, without a second probe: under the entrypoint's lock no other claim races for
-          -- it, and the UPDATE below re-checks that it is still queued.
-          SELECT t.first_id AS id, t.first_priority AS priority WHERE room.n = 1 AND e.per_group > 0 AND t.due
-          UNION ALL
-          SELECT * FROM (
-            SELECT q.id, q.priority FROM ${n.jobs} AS q
-            WHERE (room.n > 1 OR e.per_group = 0) AND q.entrypoint = e.name AND q.status = 'queued' AND ${groupKey('q')} = t.grp
-              AND q.execute_after <= now()
-            ORDER BY q.priority DESC, q.id
-            LIMIT room.n
-            FOR UPDATE SKIP LOCKED
-          ) AS locked
-        ) AS r
-        LIMIT e.cap
+        SELECT * FROM fair WHERE (SELECT ok FROM settled)
+        UNION ALL
+        SELECT * FROM (
+          SELECT ${groupKey('q')} AS grp, 0 AS lap, 0::bigint AS turn, q.id, q.priority, q.group_turn FROM ${n.jobs} AS q
+          WHERE e.per_group = 0 AND q.entrypoint = e.name AND q.status = 'queued' AND q.group_turn IS NOT NULL
+            AND q.execute_after <= now()
+          ORDER BY q.group_turn, q.priority DESC, q.id
+          LIMIT e.cap
+          FOR UPDATE SKIP LOCKED
+        ) AS unlimited
+        UNION ALL
+        SELECT * FROM (${keyOrderWalk}) AS by_key WHERE e.per_group > 0 AND NOT (SELECT ok FROM settled)
       ) AS c
       WHERE e.cap > 0
     ), kept AS MATERIALIZED (
@@ -221,12 +258,14 @@ BEGIN
       ORDER BY k.priority DESC, k.id
       LIMIT p_capacity
     ), turned AS (
-      -- The next claim resumes after the last group this one took from.
-      INSERT INTO ${n.groupCursors} AS c (entrypoint, last_group)
-      SELECT DISTINCT ON (k.i) p_entrypoints[k.i], k.grp FROM kept AS k
+      -- The next key-order walk resumes after the last group this claim took from; a group
+      -- with nothing queued starts at the highest turn claimed (see group-turn.ts).
+      INSERT INTO ${n.groupCursors} AS c (entrypoint, last_group, turn)
+      SELECT p_entrypoints[k.i], (array_agg(k.grp ORDER BY k.lap DESC, k.turn DESC, k.group_turn DESC, k.id DESC))[1], max(k.group_turn)
+      FROM kept AS k
       WHERE k.grp IS NOT NULL AND p_group_concurrency[k.i] > 0
-      ORDER BY k.i, k.lap DESC, k.turn DESC
-      ON CONFLICT (entrypoint) DO UPDATE SET last_group = excluded.last_group
+      GROUP BY k.i
+      ON CONFLICT (entrypoint) DO UPDATE SET last_group = excluded.last_group, turn = greatest(c.turn, excluded.turn)
     )
     ${pick('kept')}
   ELSE
