@@ -73,7 +73,7 @@ describe('pgq grant', () => {
 });
 
 describe('a producer', () => {
-  test('enqueues (plain, batched, deduped, replaced), waits for results and errors, and cancels', async () => {
+  test('enqueues (plain, batched, deduped, replaced, grouped), waits for results and errors, and cancels', async () => {
     const producer = await connectAs(roles.producer);
     const worker = await connectAs(roles.worker);
     const release = deferred();
@@ -90,6 +90,9 @@ describe('a producer', () => {
     try {
       const id = await producer.enqueue('priv_ok', { n: 21 });
       assert.deepEqual(await producer.waitFor(id, { timeoutMs: 20_000 }), { id, status: 'successful', result: { doubled: 42 } });
+      // A grouped job lines up behind its group's queued jobs, which the producer cannot read.
+      const grouped = await producer.enqueue('priv_ok', { n: 2 }, { group: 'tenant-a' });
+      assert.deepEqual(await producer.waitFor(grouped, { timeoutMs: 20_000 }), { id: grouped, status: 'successful', result: { doubled: 4 } });
       const failed = await producer.waitFor(await producer.enqueue('priv_fail', {}), { timeoutMs: 20_000 });
       assert.deepEqual([failed.status, failed.error?.message], ['exception', 'nope']);
 
@@ -98,7 +101,7 @@ describe('a producer', () => {
         { entrypoint: 'priv_later', payload: { v: 2 }, executeAfter: 3_600_000 },
       ]);
       assert.equal(await producer.enqueue('priv_later', { v: 3 }, { dedupeKey: 'k', onConflict: 'skip' }), a);
-      assert.equal(await producer.enqueue('priv_later', { v: 4 }, { dedupeKey: 'k', onConflict: 'replace' }), a);
+      assert.equal(await producer.enqueue('priv_later', { v: 4 }, { dedupeKey: 'k', onConflict: 'replace', group: 'tenant-b' }), a);
       assert.equal(await producer.enqueue('priv_later', {}, { dedupeKey: 'w', dedupeWindowMs: 60_000, executeAfter: 3_600_000 }) > 0, true);
       assert.deepEqual(await producer.cancel([a!, b!]), [a, b]);
 

@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { install, PgQueuer, SchemaNotInstalledError, SchemaVersionError, uninstall, verify, ConfigError } from '../../src/index.js';
 import { MIGRATIONS } from '../../src/postgres/migrations/index.js';
+import { claimJobsV6 } from '../../src/postgres/migrations/006-claim-jobs.js';
+import { schemaNames } from '../../src/postgres/schema-names.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { deferred, within } from '../support/wait.js';
@@ -59,6 +61,11 @@ describe('install, verify, uninstall', () => {
     await install(db.url, { schema: 'older' });
     // Roll the install back to migration 2, as the previous pgqueuer left it.
     await db.pool.query(`
+      DROP TRIGGER jobs_group_turn ON older.jobs;
+      DROP TRIGGER jobs_group_turn_changed ON older.jobs;
+      DROP FUNCTION older.assign_group_turn();
+      DROP INDEX older.jobs_turn_idx;
+      ALTER TABLE older.jobs DROP COLUMN group_turn;
       DROP TRIGGER jobs_release_children ON older.jobs;
       DROP FUNCTION older.release_children(), older.enqueue_after(json);
       DROP INDEX older.jobs_blocked_idx;
@@ -76,7 +83,7 @@ describe('install, verify, uninstall', () => {
       DELETE FROM older.migrations WHERE version > 2`);
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 2, this version needs 6: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 2, this version needs 7: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
@@ -84,6 +91,7 @@ describe('install, verify, uninstall', () => {
       'migration 4 (privileges) is not applied: run `pgq upgrade`',
       'migration 5 (dependencies) is not applied: run `pgq upgrade`',
       'migration 6 (groups) is not applied: run `pgq upgrade`',
+      'migration 7 (group turns) is not applied: run `pgq upgrade`',
       'table older.paused_entrypoints is missing',
       'table older.dedupe_reservations is missing',
       'table older.job_dependencies is missing',
@@ -96,14 +104,45 @@ describe('install, verify, uninstall', () => {
       'function older.release_children() is missing: run `pgq upgrade`',
       'trigger older.jobs_release_children is missing or disabled: run `pgq upgrade`',
       'function older.enqueue_after(json) is missing: run `pgq upgrade`',
+      'index older.jobs_turn_idx is missing: run `pgq upgrade`',
+      'function older.assign_group_turn() is missing: run `pgq upgrade`',
+      'trigger older.jobs_group_turn is missing or disabled: run `pgq upgrade`',
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[]) is missing: run `pgq upgrade`',
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
     const report = await install(db.url, { schema: 'older' });
-    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5, 6], []]);
+    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5, 6, 7], []]);
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, []);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();
+  });
+
+  test('migration 7 lines up the grouped jobs already waiting: each group by priority, then id', async () => {
+    await install(db.url, { schema: 'sixth' });
+    // Roll the install back to migration 6, as the previous pgqueuer left it.
+    await db.pool.query(`
+      DROP TRIGGER jobs_group_turn ON sixth.jobs;
+      DROP TRIGGER jobs_group_turn_changed ON sixth.jobs;
+      DROP FUNCTION sixth.assign_group_turn();
+      DROP INDEX sixth.jobs_turn_idx;
+      ALTER TABLE sixth.jobs DROP COLUMN group_turn;
+      ALTER TABLE sixth.job_group_cursors DROP COLUMN turn;
+      ${claimJobsV6(schemaNames('sixth'))}
+      DELETE FROM sixth.migrations WHERE version > 6`);
+    await db.pool.query(`INSERT INTO sixth.jobs (entrypoint, priority, payload, headers) VALUES
+      ('t', 0, '1', '{"pgq-group": "a"}'), ('t', 0, '2', '{"pgq-group": "a"}'), ('t', 5, '3', '{"pgq-group": "a"}'),
+      ('t', 0, '4', '{"pgq-group": "b"}'), ('t', 0, '5', '{}')`);
+    assert.deepEqual((await install(db.url, { schema: 'sixth' })).applied, [7]);
+    const claims: unknown[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const { rows } = await db.pool.query(
+        `SELECT payload FROM sixth.claim_jobs('00000000-0000-0000-0000-000000000007', '{t}', '{0}', '{0}', '{0}', 2, false, '{1}') ORDER BY id`,
+      );
+      claims.push(rows.map((r) => r.payload));
+      await db.pool.query(`DELETE FROM sixth.jobs WHERE status = 'picked'`);
+    }
+    // Group a's line is 3 (priority 5), 1, 2 and b's is 4; the ungrouped 5 runs by priority beside them.
+    assert.deepEqual(claims, [[3, 4], [1, 5], [2]]);
   });
 
   test('a database migrated by a newer pgqueuer is refused, not downgraded', async () => {

@@ -18,6 +18,7 @@ const PINNED: Record<number, string> = {
   4: 'b427f419658fefa793c617d69354ad61c59d4794da2d4f2958bde7e789b8387e',
   5: '05871c4688254ac1c8648811801ec40bab020a7f47b2e5b4dab98634bba553e4',
   6: 'b870a37f38410e0d49e56cf8a87b684113f4f2a2062a6bb63158549204308077',
+  7: '1715a3d38836ce682c3b312a8b92d5e4c4d16d7f43886b1b732fb7b6af5a1194',
 };
 
 test('every migration is the SQL it was released with', () => {

@@ -221,7 +221,7 @@ BEGIN
           ORDER BY q.group_turn, q.priority DESC, q.id
           LIMIT e.cap + busy.total
         ), fair AS MATERIALIZED (
-          SELECT w.grp, 0 AS lap, 0::bigint AS turn, w.id, w.priority, w.group_turn
+          SELECT w.grp, -1 AS lap, 0::bigint AS turn, w.id, w.priority, w.group_turn
           FROM (
             SELECT w.*, row_number() OVER (PARTITION BY w.grp ORDER BY w.group_turn, w.priority DESC, w.id) AS nth FROM walked AS w
           ) AS w
@@ -237,7 +237,7 @@ BEGIN
         SELECT * FROM fair WHERE (SELECT ok FROM settled)
         UNION ALL
         SELECT * FROM (
-          SELECT ${groupKey('q')} AS grp, 0 AS lap, 0::bigint AS turn, q.id, q.priority, q.group_turn FROM ${n.jobs} AS q
+          SELECT ${groupKey('q')} AS grp, -1 AS lap, 0::bigint AS turn, q.id, q.priority, q.group_turn FROM ${n.jobs} AS q
           WHERE e.per_group = 0 AND q.entrypoint = e.name AND q.status = 'queued' AND q.group_turn IS NOT NULL
             AND q.execute_after <= now()
           ORDER BY q.group_turn, q.priority DESC, q.id
@@ -258,14 +258,17 @@ BEGIN
       ORDER BY k.priority DESC, k.id
       LIMIT p_capacity
     ), turned AS (
-      -- The next key-order walk resumes after the last group this claim took from; a group
-      -- with nothing queued starts at the highest turn claimed (see group-turn.ts).
+      -- Where the next key-order walk resumes: after the last group it took from (lap -1 marks
+      -- the turn-order walk's jobs, which leave it). And the highest turn claimed, where new
+      -- jobs line up (group-turn.ts). Written only when one of them moves.
       INSERT INTO ${n.groupCursors} AS c (entrypoint, last_group, turn)
-      SELECT p_entrypoints[k.i], (array_agg(k.grp ORDER BY k.lap DESC, k.turn DESC, k.group_turn DESC, k.id DESC))[1], max(k.group_turn)
+      SELECT p_entrypoints[k.i], coalesce((array_agg(k.grp ORDER BY k.lap DESC, k.turn DESC) FILTER (WHERE k.lap >= 0))[1], ''),
+             coalesce(max(k.group_turn), 0)
       FROM kept AS k
       WHERE k.grp IS NOT NULL AND p_group_concurrency[k.i] > 0
       GROUP BY k.i
-      ON CONFLICT (entrypoint) DO UPDATE SET last_group = excluded.last_group, turn = greatest(c.turn, excluded.turn)
+      ON CONFLICT (entrypoint) DO UPDATE SET last_group = coalesce(nullif(excluded.last_group, ''), c.last_group), turn = greatest(c.turn, excluded.turn)
+      WHERE excluded.last_group <> '' OR excluded.turn > c.turn
     )
     ${pick('kept')}
   ELSE
