@@ -20,7 +20,6 @@ import type {
 import type {
   CanceledJob,
   ClaimRequest,
-  EntrypointClaimPolicy,
   ClaimResult,
   Completion,
   CompletionEvents,

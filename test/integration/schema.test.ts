@@ -15,6 +15,15 @@ before(async () => {
 });
 after(() => db.drop());
 
+/** Migration 7's objects on the jobs table, undone: the install as the release before left it. */
+function withoutGroupTurns(schema: string): string {
+  return `DROP TRIGGER jobs_group_turn ON ${schema}.jobs;
+      DROP TRIGGER jobs_group_turn_changed ON ${schema}.jobs;
+      DROP FUNCTION ${schema}.assign_group_turn();
+      DROP INDEX ${schema}.jobs_turn_idx;
+      ALTER TABLE ${schema}.jobs DROP COLUMN group_turn;`;
+}
+
 describe('install, verify, uninstall', () => {
   test('install is idempotent and records each migration once', async () => {
     const first = await install(db.url, { schema: 'idem' });
@@ -61,11 +70,7 @@ describe('install, verify, uninstall', () => {
     await install(db.url, { schema: 'older' });
     // Roll the install back to migration 2, as the previous pgqueuer left it.
     await db.pool.query(`
-      DROP TRIGGER jobs_group_turn ON older.jobs;
-      DROP TRIGGER jobs_group_turn_changed ON older.jobs;
-      DROP FUNCTION older.assign_group_turn();
-      DROP INDEX older.jobs_turn_idx;
-      ALTER TABLE older.jobs DROP COLUMN group_turn;
+      ${withoutGroupTurns('older')}
       DROP TRIGGER jobs_release_children ON older.jobs;
       DROP FUNCTION older.release_children(), older.enqueue_after(json);
       DROP INDEX older.jobs_blocked_idx;
@@ -121,11 +126,7 @@ describe('install, verify, uninstall', () => {
     await install(db.url, { schema: 'sixth' });
     // Roll the install back to migration 6, as the previous pgqueuer left it.
     await db.pool.query(`
-      DROP TRIGGER jobs_group_turn ON sixth.jobs;
-      DROP TRIGGER jobs_group_turn_changed ON sixth.jobs;
-      DROP FUNCTION sixth.assign_group_turn();
-      DROP INDEX sixth.jobs_turn_idx;
-      ALTER TABLE sixth.jobs DROP COLUMN group_turn;
+      ${withoutGroupTurns('sixth')}
       ALTER TABLE sixth.job_group_cursors DROP COLUMN turn;
       ${claimJobsV6(schemaNames('sixth'))}
       DELETE FROM sixth.migrations WHERE version > 6`);
