@@ -53,8 +53,8 @@ describe('pgq run logs', () => {
         ],
       );
       assert.match(failures[0]!.msg, new RegExp(`job ${id} \\(stub\\) attempt 1 failed; retrying`));
-      assert.ok(entries.some((e) => e.level === 'info' && e.msg === 'pgqueuer: worker started'), 'the start is logged');
-      assert.ok(entries.some((e) => e.level === 'info' && e.msg === 'pgqueuer: worker stopped'), 'the stop is logged');
+      assert.ok(entries.some((e) => e.level === 'info' && e.msg === 'pgqueuer: worker started'), `the start is logged:\n${worker.stderr()}`);
+      assert.ok(entries.some((e) => e.level === 'info' && e.msg === 'pgqueuer: worker stopped'), `the stop is logged:\n${worker.stderr()}`);
     } finally {
       worker.child.kill('SIGKILL');
       project.remove();

@@ -150,7 +150,8 @@ describe('a reader', () => {
 describe('a worker', () => {
   test('runs jobs, schedules, retries, holds and prunes the log with its grants alone', async () => {
     const producer = await connectAs(roles.producer);
-    const worker = await connectAs(roles.worker, { retention: { maxAgeMs: 1, intervalMs: 50 } });
+    // Entries are pruned a second after they end: soon, but not before the wait below reads them.
+    const worker = await connectAs(roles.worker, { retention: { maxAgeMs: 1_000, intervalMs: 50 } });
     const ticked = deferred();
     let tries = 0;
     worker.entrypoint('priv_retry', { retry: { maxAttempts: 2, initialDelayMs: 0 } }, async () => {
