@@ -24,8 +24,11 @@ import { GROUP_HEADER } from '../../port/rows.js';
 export function assignGroupTurnFunction(n: SchemaNames): string {
   const queuedOfGroup = `FROM ${n.jobs} AS j
   WHERE j.entrypoint = NEW.entrypoint AND j.status = 'queued' AND ${groupKey('j')} = NEW.headers ->> '${GROUP_HEADER}' AND j.id <> NEW.id`;
+  // Index lookups only, which the planner is told: with the statistics of a table analyzed
+  // while nearly empty it would scan all queued jobs for each insert (seen: 9.7 s per 1,000
+  // grouped jobs at 29,000 queued).
   return `CREATE OR REPLACE FUNCTION ${n.ident}.assign_group_turn() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_bitmapscan = off AS $fn$
 DECLARE
   last_priority integer;
   last_turn bigint;
