@@ -1,8 +1,8 @@
 /**
  * What the database did to a call: unreachable, read-only, too slow, a missing privilege, a
  * schema not installed or of another version, a pooler that drops prepared statements. Built
- * from driver errors in src/postgres/ (their codes never leave it); the GRANT a PrivilegeError
- * names is text for an administrator, not a statement pgqueuer runs.
+ * from driver errors in src/postgres/ (their codes never leave it); the grant a PrivilegeError
+ * names is advice for an administrator, not a statement pgqueuer runs.
  */
 import { PgQueuerError } from './pgqueuer-error.js';
 
@@ -67,17 +67,17 @@ export interface MissingPrivilege {
   kind: string;
   /** The object, schema-qualified when known (`pgqueuer.jobs`). */
   object: string;
-  /** The privileges to grant (`INSERT`, `SELECT`, `USAGE`, …); empty when they could not be told. */
+  /** The privileges to grant, as the server names them; empty when they could not be told. */
   privileges: readonly string[];
   /** The role pgqueuer connected as, when known. */
   role?: string;
-  /** What an administrator can run to fix it (a grant of INSERT on the jobs table to the role), when the privileges could be told. */
+  /** What an administrator can run to fix it (granting the missing privilege on the table to the role), when the privileges could be told. */
   grant?: string;
 }
 
 /**
  * The database role lacks a privilege a call needs (PostgreSQL's "permission denied"). The
- * message names the role, the object and the GRANT that fixes it; nothing was written.
+ * message names the role, the object and the grant that fixes it; nothing was written.
  */
 export class PrivilegeError extends PgQueuerError {
   readonly kind: string;

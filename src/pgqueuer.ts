@@ -4,14 +4,15 @@ import { encodeJobs, type PayloadCheck } from './encode.js';
 import { ConfigError, StateError, ValidationError } from './errors.js';
 import { attachInternals } from './internals.js';
 import { shown } from './shown-value.js';
-import { jobId, jobIds, resolveJobQuery, resolveRequeueTarget, resolveWaitOptions } from './job-arguments.js';
+import { jobId, jobIds, resolveWaitOptions } from './job-arguments.js';
 import { MemoryBackend } from './memory/memory-backend.js';
+import { QueueAdmin } from './queue-admin.js';
 import { noInstruments } from './observability/instruments.js';
 import { PgqMetrics } from './observability/metrics.js';
 import { serveMetrics, type MetricsServer, type MetricsServerOptions, type ServedRoutes } from './observability/metrics-server.js';
 import { judgeReadiness } from './observability/readiness.js';
 import { tracedEnqueue } from './observability/tracing.js';
-import { resolveEntrypoint, resolveSchedule, resolveSettings, validateEntrypointName, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
+import { resolveEntrypoint, resolveSchedule, resolveSettings, type ResolvedEntrypoint, type ResolvedSchedule, type Settings } from './options.js';
 import type { QueueBackend } from './port/queue-backend.js';
 import type { TickPayload } from './port/system-records.js';
 import { openPostgres, type ConnectionInput } from './postgres/open.js';
@@ -24,17 +25,10 @@ import type {
   HealthReport,
   JobCompletion,
   JobHandler,
-  JobInfo,
-  JobPage,
-  ListJobsOptions,
-  LiveJob,
   PgQueuerOptions,
-  QueueSizeRow,
-  RequeueTarget,
   RunOptions,
   ScheduleHandler,
   ScheduleOptions,
-  ScheduleRow,
   TransactionClient,
   WaitOptions,
 } from './types.js';
@@ -45,7 +39,7 @@ import type { Worker } from './worker/worker.js';
  * One pgqueuer instance: a producer (enqueue, cancel, inspect) and, once entrypoints are
  * registered and `run()` is called, a worker.
  */
-export class PgQueuer {
+export class PgQueuer extends QueueAdmin {
   private readonly handlers = new Map<string, ResolvedEntrypoint>();
   private readonly schedules = new Map<string, ResolvedSchedule>();
   private readonly payloadChecks = new Map<string, PayloadCheck>();
@@ -58,9 +52,10 @@ export class PgQueuer {
   readonly metrics: PgqMetrics | undefined;
 
   protected constructor(
-    private readonly backend: QueueBackend,
+    backend: QueueBackend,
     private readonly settings: Settings,
   ) {
+    super(backend);
     this.metrics = settings.metrics === false ? undefined : new PgqMetrics(settings.metrics, () => backend.queueSize(), settings.logger);
     attachInternals(this, {
       setPayloadCheck: (entrypoint, check) => this.payloadChecks.set(entrypoint, check),
@@ -166,83 +161,6 @@ export class PgQueuer {
     const found = await this.backend.cancel(jobIds(ids, 'cancel'));
     this.metrics?.canceled(found.filter((j) => !j.running).map((j) => j.entrypoint));
     return found.map((j) => j.id);
-  }
-
-  /** Every schedule in the database (also ones no running worker has any more). */
-  async listSchedules(): Promise<ScheduleRow[]> {
-    this.assertOpen();
-    return (await this.backend.readSchedules(null)).rows;
-  }
-
-  /** A job, live or finished, with every attempt in its history; null when unknown (or pruned). */
-  async getJob(id: number): Promise<JobInfo | null> {
-    this.assertOpen();
-    return this.backend.getJob(jobId(id));
-  }
-
-  /**
-   * Jobs newest first, live and finished, a page at a time: pass the page's `next` as `after`
-   * for the following one. Filter by `entrypoint` and `status`.
-   */
-  async listJobs(options?: ListJobsOptions): Promise<JobPage>;
-  /** @deprecated Live jobs of one entrypoint, oldest first: use `listJobs({ entrypoint })`. */
-  async listJobs(entrypoint: string, options?: { limit?: number }): Promise<LiveJob[]>;
-  async listJobs(a: ListJobsOptions | string = {}, b: { limit?: number } = {}): Promise<JobPage | LiveJob[]> {
-    this.assertOpen();
-    if (typeof a === 'string') return this.backend.listLiveJobs(a, b.limit ?? 1_000);
-    return this.backend.listJobs(resolveJobQuery(a));
-  }
-
-  /**
-   * Runs jobs again; returns the ids now queued, in input order. A held job goes back to the
-   * queue under its id (attempts reset, history kept); a finished `exception` or `canceled` job
-   * is enqueued again as a new job that records where it came from (`requeuedFrom`).
-   * `{ status: 'held' }` takes every held job (of `entrypoint`, when given).
-   */
-  async requeue(target: RequeueTarget): Promise<number[]> {
-    this.assertOpen();
-    return this.backend.requeue(resolveRequeueTarget(target));
-  }
-
-  /** Deletes queued, scheduled or held jobs (a running one must be canceled); returns the ids deleted. */
-  async deleteJobs(ids: readonly number[]): Promise<number[]> {
-    this.assertOpen();
-    return this.backend.deleteJobs(jobIds(ids, 'deleteJobs'));
-  }
-
-  /** Deletes the queued and scheduled jobs of one entrypoint, or of all; returns how many. */
-  async clear(entrypoint?: string): Promise<number> {
-    this.assertOpen();
-    if (entrypoint !== undefined) validateEntrypointName(entrypoint);
-    return this.backend.clear(entrypoint ?? null);
-  }
-
-  /**
-   * Pauses an entrypoint for every worker at once: its jobs are no longer claimed (running ones
-   * finish, ones claimed ahead go back); enqueues and schedule ticks still add jobs, which wait.
-   */
-  async pause(entrypoint: string): Promise<void> {
-    this.assertOpen();
-    validateEntrypointName(entrypoint);
-    await this.backend.pause(entrypoint);
-  }
-
-  /** Resumes a paused entrypoint; workers claim its jobs at once. */
-  async resume(entrypoint: string): Promise<void> {
-    this.assertOpen();
-    validateEntrypointName(entrypoint);
-    await this.backend.resume(entrypoint);
-  }
-
-  async pausedEntrypoints(): Promise<string[]> {
-    this.assertOpen();
-    return this.backend.pausedEntrypoints();
-  }
-
-  /** Live jobs counted per entrypoint, status and priority. */
-  async queueSize(): Promise<QueueSizeRow[]> {
-    this.assertOpen();
-    return this.backend.queueSize();
   }
 
   /**
@@ -393,7 +311,7 @@ export class PgQueuer {
     return worker.isIdle;
   }
 
-  private assertOpen(): void {
+  protected assertOpen(): void {
     if (this.stopping) throw new StateError('this PgQueuer instance was stopped; create a new one');
   }
 }

@@ -1,5 +1,15 @@
 import type { HealthReport } from '../types.js';
-import type { WorkerHealth } from '../worker/worker.js';
+
+/** What a worker reports of itself, for readiness to be judged on. */
+export interface WorkerHealth {
+  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+  /** Starting, and waiting for a database it cannot reach (startupRetryMs). */
+  startupWaitingOn?: Error;
+  /** The notification listener is connected and LISTENing. */
+  listening: boolean;
+  /** The worker's latest query (a claim or a heartbeat) failed with this. */
+  databaseError?: Error;
+}
 
 /**
  * Whether an orchestrator should send this process work (`/readyz`): its worker started and is

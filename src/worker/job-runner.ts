@@ -142,6 +142,18 @@ export class JobRunner {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** `idle` resolves once no handler runs, after `timeoutMs` at most, or at once when `cut` is called. */
+  idleWithin(timeoutMs: number): { idle: Promise<void>; cut: () => void } {
+    if (this.running.size === 0) return { idle: Promise.resolve(), cut: () => {} };
+    let cut!: () => void;
+    let timer: NodeJS.Timeout | undefined;
+    const given = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      cut = resolve;
+    });
+    return { idle: Promise.race([this.idle(), given]).finally(() => clearTimeout(timer)), cut };
+  }
+
   /**
    * Starts the job's handler, or ends the job without running it: canceled before it
    * started, or lost with its worker more than MAX_RESCUES times (it may be what kills them).

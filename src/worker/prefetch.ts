@@ -100,3 +100,19 @@ function inOrder(jobs: readonly ClaimedJob[]): boolean {
   for (let i = 1; i < jobs.length; i++) if (byPriorityThenId(jobs[i - 1]!, jobs[i]!) > 0) return false;
   return true;
 }
+
+/**
+ * How many jobs a worker's next claim asks for: what it lacks of `target` (its slots plus the
+ * claim-ahead), given the jobs it `held` (running or claimed ahead) and its outcomes still
+ * `unwritten`; 0 while it holds enough.
+ */
+export function claimRoom({ target, held, unwritten }: { target: number; held: number; unwritten: number }): number {
+  // Outcomes waiting to be written do not hold slots up to one target's worth: the next
+  // claim goes out while they are written, so the database works on both at once. Beyond
+  // that they do, so a slow database holds the worker back instead of letting it pile up
+  // picked jobs whose outcomes wait.
+  const holding = held + Math.max(0, unwritten - target);
+  const free = target - holding;
+  // A busy worker refills when half its capacity is free: one claim per many jobs.
+  return free <= 0 || (holding > 0 && free < Math.ceil(target / 2)) ? 0 : free;
+}

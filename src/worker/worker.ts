@@ -4,38 +4,24 @@ import { JobCanceledSignal, StateError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
 import { NotificationCheck } from '../notification-check.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
+import type { WorkerHealth } from '../observability/readiness.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { ClaimedJob, Completion, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
+import type { ClaimedJob, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
 import { ClaimLoop } from './claim-loop.js';
-import { CompletionWriter } from './completion-writer.js';
+import type { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
 import { logOutcome } from './outcome-log.js';
-import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
+import { completionOf, outcomeWriter } from './outcome-writer.js';
+import { claimRoom, PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
 
 /** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
 const DEAF_POLL_MS = 200;
-/**
- * Outcomes per write statement at most: while one write is in flight the next batch
- * accumulates, so under load batches grow to what a write's duration lets through.
- */
-const MAX_OUTCOME_BATCH = 2_000;
-
-/** What readiness is judged on (see observability/readiness.ts). */
-export interface WorkerHealth {
-  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-  /** Starting, and waiting for a database it cannot reach (startupRetryMs). */
-  startupWaitingOn?: Error;
-  /** The notification listener is connected and LISTENing. */
-  listening: boolean;
-  /** The worker's latest query (a claim or a heartbeat) failed with this. */
-  databaseError?: Error;
-}
 
 export interface WorkerParts {
   /** Started after the worker and stopped before it, in order: scheduler, rescuer, retention. */
@@ -94,9 +80,7 @@ export class Worker {
     this.claims = new ClaimLoop({
       backend,
       workerId: this.workerId,
-      policies: entries.map((e) => ({
-        name: e.name, concurrencyLimit: e.concurrencyLimit, ratePerSecond: e.ratePerSecond, burst: e.burst, groupConcurrency: e.groupConcurrency,
-      })),
+      policies: entries,
       pollIntervalMs: options.pollIntervalMs,
       logger,
       instruments: this.instruments,
@@ -115,23 +99,14 @@ export class Worker {
       maxResultBytes: options.maxResultBytes,
       ended: (job, verdict, durationMs) => this.ended(job, verdict, durationMs),
     });
-    this.writer = new CompletionWriter({
-      write: (batch) => this.backend.complete(this.workerId, batch),
-      maxBatch: MAX_OUTCOME_BATCH,
-      drainTimeoutMs: Math.max(5_000, options.heartbeatIntervalMs),
+    this.writer = outcomeWriter({
+      backend,
+      workerId: this.workerId,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
       logger,
-      written: (batch, accepted) => {
-        for (const c of batch) {
-          if (accepted.has(c.id)) {
-            this.instruments.recorded(c.entrypoint, c.outcome, c.durationMs);
-          } else {
-            this.logger.warn({ jobId: c.id, attempt: c.attempt }, 'pgqueuer: outcome ignored, the job was taken over by another worker');
-          }
-        }
-        // Slots (and, for limited entrypoints, global capacity) free up once outcomes are written.
-        if (hasLimits) this.claims.wake();
-        else this.claims.next();
-      },
+      instruments: this.instruments,
+      // Slots (and, for limited entrypoints, global capacity) free up once outcomes are written.
+      freed: () => (hasLimits ? this.claims.wake() : this.claims.next()),
     });
     const deafPollMs = Math.min(options.pollIntervalMs, DEAF_POLL_MS);
     this.notifications = new NotificationCheck(this.workerId, {
@@ -287,15 +262,9 @@ export class Worker {
     const unstarted = this.prefetched.takeAll();
     await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
 
-    if (this.runner.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.options.shutdownTimeoutMs);
-        this.abandonNow = resolve;
-      });
-      await Promise.race([this.runner.idle(), timedOut]);
-      clearTimeout(timer);
-    }
+    const settled = this.runner.idleWithin(this.options.shutdownTimeoutMs);
+    this.abandonNow = settled.cut;
+    await settled.idle;
     const abandoned = this.runner.abandonAll('shutdown');
     await this.release(abandoned.map((j) => ({ id: j.id, started: true })));
 
@@ -318,16 +287,11 @@ export class Worker {
 
   /** How many jobs the next claim asks for; 0 while this worker holds enough. */
   private claimRoom(): number {
-    const target = this.options.concurrency + this.prefetch.target();
-    // Outcomes waiting to be written do not hold slots up to one target's worth: the next
-    // claim goes out while they are written, so the database works on both at once. Beyond
-    // that they do, so a slow database holds the worker back instead of letting it pile up
-    // picked jobs whose outcomes wait.
-    const unwritten = Math.max(0, this.writer.pendingCount - target);
-    const held = this.runner.size + this.prefetched.length + unwritten;
-    const free = target - held;
-    // A busy worker refills when half its capacity is free: one claim per many jobs.
-    return free <= 0 || (held > 0 && free < Math.ceil(target / 2)) ? 0 : free;
+    return claimRoom({
+      target: this.options.concurrency + this.prefetch.target(),
+      held: this.runner.size + this.prefetched.length,
+      unwritten: this.writer.pendingCount,
+    });
   }
 
   private startPrefetched(): void {
@@ -338,11 +302,7 @@ export class Worker {
 
   /** A job ended (its handler finished, or it was ended without running): queue its outcome. */
   private ended(job: ClaimedJob, verdict: Verdict, durationMs: number | undefined): void {
-    const completion: Completion = { id: job.id, attempt: job.attempt, entrypoint: job.entrypoint, outcome: verdict.outcome, durationMs: durationMs ?? 0 };
-    if (verdict.error !== undefined) completion.error = verdict.error;
-    if (verdict.result !== undefined) completion.result = verdict.result;
-    if (verdict.retryDelayMs !== undefined) completion.retryDelayMs = verdict.retryDelayMs;
-    this.writer.add(completion);
+    this.writer.add(completionOf(job, verdict, durationMs));
     logOutcome(this.logger, job, verdict);
     if (durationMs === undefined) return;
     this.prefetch.observe(durationMs);

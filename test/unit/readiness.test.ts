@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeReadiness } from '../../src/observability/readiness.js';
-import type { WorkerHealth } from '../../src/worker/worker.js';
+import type { WorkerHealth } from '../../src/observability/readiness.js';
 
 const running: WorkerHealth = { state: 'running', listening: true };
 
