@@ -9,6 +9,7 @@
  * spends its time on (the statement of every active backend and its wait event).
  */
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PgQueuer } from '../src/index.js';
@@ -20,6 +21,12 @@ import { QUEUE_NAME } from './systems/system.js';
 const { values } = parseArgs({ options: { jobs: { type: 'string' }, concurrency: { type: 'string' } } });
 const jobs = Number(values.jobs ?? 50_000);
 const concurrency = Number(values.concurrency ?? 32);
+
+/** Busy CPU time of the whole machine so far (Linux), in ms: less noisy than a rate on a shared host. */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) * 1000) / 100;
+}
 
 const server = await startServer();
 const databases = await Databases.open(server.url);
@@ -52,17 +59,38 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
+  const counters = async () =>
+    (
+      await observer.query<{ commits: string; wal: string }>(
+        `SELECT xact_commit AS commits, pg_current_wal_lsn() - '0/0'::pg_lsn AS wal FROM pg_stat_database WHERE datname = current_database()`,
+      )
+    ).rows[0]!;
+  const before = await counters();
+  const machineBefore = machineCpuMs();
+  const nodeBefore = process.cpuUsage();
   const running = pgq.run({ handleSignals: false });
   await all;
   while (Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM pgqueuer.jobs')).rows[0]!.n) > 0) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const emptyAt = performance.now();
+  const after = await counters();
+  const machineAfter = machineCpuMs();
+  const node = process.cpuUsage(nodeBefore);
   sampling = false;
   await sampler;
   console.log(
     `handlers: ${jobs} in ${((lastAt - firstAt) / 1000).toFixed(2)} s (${Math.round(jobs / ((lastAt - firstAt) / 1000))}/s); ` +
       `queue empty after ${((emptyAt - firstAt) / 1000).toFixed(2)} s (${Math.round(jobs / ((emptyAt - firstAt) / 1000))}/s)`,
+  );
+  // Commits include the sampler's own queries (one per 10 ms) and other databases' WAL counts too.
+  console.log(
+    `server: ${((Number(after.commits) - Number(before.commits)) / (jobs / 1000)).toFixed(1)} commits per 1,000 jobs, ` +
+      `${Math.round((Number(after.wal) - Number(before.wal)) / jobs)} WAL bytes per job`,
+  );
+  console.log(
+    `CPU per job: ${(((machineAfter - machineBefore) * 1000) / jobs).toFixed(1)} µs on the whole machine ` +
+      `(this process ${((node.user + node.system) / jobs).toFixed(1)} µs)`,
   );
   console.log('server backends, samples every 10 ms (wait event, statement):');
   for (const [k, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${String(n).padStart(6)}  ${k}`);

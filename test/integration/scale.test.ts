@@ -5,6 +5,7 @@ import type { Queryable, Statement } from '../../src/postgres/driver.js';
 import { schemaNames } from '../../src/postgres/schema-names.js';
 import { install } from '../../src/index.js';
 import { claimQuery } from '../../src/postgres/statements/claim.js';
+import { completeQuery } from '../../src/postgres/statements/complete.js';
 import { enqueueQuery } from '../../src/postgres/statements/enqueue.js';
 import { rescueQuery } from '../../src/postgres/statements/heartbeat.js';
 import { nextDueQuery } from '../../src/postgres/statements/inspect.js';
@@ -109,6 +110,43 @@ test('the rescue sweep, the next-due lookup and a deduped enqueue use indexes on
     ]),
   );
   assert.equal(enqueue.seq, 0);
+});
+
+test('recording a batch of outcomes reads its own jobs, not every running job', async () => {
+  // A worker's outcomes arrive in batches as large as what it runs, while other workers' jobs
+  // run too. The statistics are from before any job ran (analyzed after a burst of enqueues),
+  // which made a partial index of running jobs look empty: walking it and testing each job
+  // against the batch costs the batch times the jobs running.
+  const own = schemaNames('scale_outcomes');
+  await install(db.url, { schema: own.schema });
+  await db.pool.query(`
+    INSERT INTO scale_outcomes.jobs (entrypoint, payload) SELECT 'burst', '{}' FROM generate_series(1, 20000);
+    ANALYZE scale_outcomes.jobs;`);
+  const pool: Queryable = {
+    query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await db.pool.query(s.text, [...values])).rows as Row[],
+  };
+  const claim = (workerId: string, capacity: number) =>
+    claimQuery(own)(pool, {
+      workerId,
+      capacity,
+      promote: false,
+      entrypoints: [{ name: 'burst', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 }],
+    });
+  await claim('00000000-0000-0000-0000-0000000000c1', 1_500);
+  const workerId = '00000000-0000-0000-0000-0000000000c0';
+  const { jobs } = await claim(workerId, 500);
+  assert.equal(jobs.length, 500);
+  const scans = await scansOf(
+    (q) =>
+      completeQuery(own)(
+        q,
+        workerId,
+        jobs.map((job) => ({ id: job.id, attempt: job.attempt, entrypoint: job.entrypoint, outcome: 'successful' as const, durationMs: 1 })),
+      ),
+    { schema: own.schema },
+  );
+  assert.equal(scans.seq, 0);
+  assert.ok(scans.read <= 600, `read ${scans.read} jobs to record 500 outcomes (2,000 are running)`);
 });
 
 test('without table statistics (a burst before autovacuum analyzed it) a claim still reads only what it claims', async () => {
