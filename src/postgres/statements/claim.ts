@@ -6,14 +6,15 @@ import type { ClaimedJob, ClaimRequest, ClaimResult } from '../../port/rows.js';
 /**
  * One round trip: promote due deferred jobs, apply limits, claim (see claim_jobs in migrations/objects.ts).
  * The columns come back named and typed as a `ClaimedJob`, so each row is used as it is
- * parsed, with no second object per job (ids as float8: exact up to 2^53).
+ * parsed, with no second object per job (ids as float8: exact up to 2^53). Times come from
+ * date_part, which computes in float8; extract computes in numeric, a cost per job.
  */
 export function claimQuery(n: SchemaNames) {
   const statement = prepared(
     'claim',
     `SELECT id::double precision AS id, entrypoint, priority, payload, headers, attempts AS attempt, rescues, snoozes,
-            extract(epoch FROM created_at)::double precision * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
-            greatest(0, extract(epoch FROM now() - execute_after) * 1000)::double precision AS "queuedMs"
+            date_part('epoch', created_at) * 1000 AS "createdAtMs", cancel_requested AS "cancelRequested",
+            greatest(0, date_part('epoch', now() - execute_after) * 1000) AS "queuedMs"
      FROM ${n.ident}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8)`,
   );
   return async (db: Queryable, req: ClaimRequest): Promise<ClaimResult> => {
