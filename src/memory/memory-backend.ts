@@ -299,7 +299,8 @@ export class MemoryBackend implements QueueBackend {
       cancelRequested: job.cancelRequested,
       queuedMs: Math.max(0, now - job.executeAfter),
     }));
-    return { jobs, rateLimited: throttled.filter(runnable) };
+    const payloadBytes = picked.reduce((bytes, job) => bytes + job.payload.length, 0);
+    return { jobs, rateLimited: throttled.filter(runnable), payloadBytes };
   }
 
   async complete(workerId: string, completions: readonly Completion[]): Promise<Set<number>> {

@@ -69,6 +69,8 @@ export interface ClaimResult {
   jobs: ClaimedJob[];
   /** Rate-limited entrypoints whose runnable jobs this claim left waiting for tokens. */
   rateLimited: string[];
+  /** The claimed payloads' size as JSON text, for the worker to bound what it holds claimed ahead. */
+  payloadBytes: number;
 }
 
 export interface ClaimedJob {

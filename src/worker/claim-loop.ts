@@ -21,8 +21,8 @@ export interface ClaimLoopParts {
   running(): boolean;
   /** How many jobs to claim now: 0 while the worker holds enough. */
   room(): number;
-  /** Claimed jobs, ready to start. */
-  deliver(jobs: ClaimedJob[]): void;
+  /** Claimed jobs, ready to start; `payloadBytes`: the claim's payloads, as JSON text. */
+  deliver(jobs: ClaimedJob[], payloadBytes: number): void;
   /** Gives claimed jobs back unstarted. */
   release(jobs: ReleasedJob[]): Promise<void>;
   /** A claim came back (or failed): whether the database answers. */
@@ -144,7 +144,7 @@ export class ClaimLoop {
     // committed: what it brought of that entrypoint goes back unstarted.
     const paused = jobs.filter((j) => (this.pausedSince.get(j.entrypoint) ?? -1) > claimNumber);
     if (paused.length > 0) void this.parts.release(paused.map((j) => ({ id: j.id, started: false })));
-    this.parts.deliver(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs);
+    this.parts.deliver(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs, claimed.payloadBytes);
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
   }

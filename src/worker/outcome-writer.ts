@@ -9,7 +9,7 @@ import type { Verdict } from './judge.js';
  * Outcomes per write statement at most: while one write is in flight the next batch
  * accumulates, so under load batches grow to what a write's duration lets through.
  */
-const MAX_OUTCOME_BATCH = 2_000;
+const MAX_OUTCOME_BATCH = 4_000;
 
 /** The outcome to record for a job that ended with `verdict` (durationMs 0 when it never ran). */
 export function completionOf(job: ClaimedJob, verdict: Verdict, durationMs: number | undefined): Completion {

@@ -4,10 +4,17 @@ import type { ClaimedJob } from '../port/rows.js';
 export const PREFETCH_HORIZON_MS = 50;
 /**
  * And at most this many jobs. Claims of hundreds of rows cost far less per job than claims of
- * a few dozen (measured: 26k -> 37k no-op jobs/s from 32 to 256); with claims overlapping
- * outcome writes, gains go on to about a thousand.
+ * a few dozen (measured: 26k -> 37k no-op jobs/s from 32 to 256), and with claims overlapping
+ * outcome writes the gains go on into the thousands: a 200,000-job drain on PostgreSQL 15 ran
+ * at 42-48k jobs/s with 1,024, 51-55k with 2,048 and 58-63k with 4,096 (bench/profile-drain.ts,
+ * alternating).
  */
-export const MAX_PREFETCH = 1_024;
+export const MAX_PREFETCH = 4_096;
+/**
+ * And at most about this much payload (as JSON text): a claim-ahead of thousands of large
+ * payloads would hold a worker's memory, not just its share of the queue.
+ */
+export const MAX_PREFETCH_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Sizes the claim-ahead: how many jobs a worker holds claimed beyond its free slots. Fast
@@ -17,6 +24,9 @@ export const MAX_PREFETCH = 1_024;
 export class PrefetchSizer {
   /** Moving average of handler durations; none before the first. */
   private averageMs: number | undefined;
+  /** Average payload size of the jobs claimed so far. */
+  private payloadBytesPerJob = 0;
+  private jobsSeen = 0;
 
   constructor(private readonly concurrency: number) {}
 
@@ -25,11 +35,25 @@ export class PrefetchSizer {
     this.averageMs = this.averageMs === undefined ? durationMs : this.averageMs + (durationMs - this.averageMs) * 0.1;
   }
 
-  /** Jobs to hold claimed ahead of the slots: about PREFETCH_HORIZON_MS of work at the current pace. */
+  /**
+   * A claim brought `jobs` jobs with `payloadBytes` of payload. The average weighs the recent
+   * claims most (each claim counts at least a tenth), so a change of payloads shows soon.
+   */
+  claimed(jobs: number, payloadBytes: number): void {
+    if (jobs === 0) return;
+    this.jobsSeen = Math.min(this.jobsSeen + jobs, 10 * jobs);
+    this.payloadBytesPerJob += (payloadBytes - jobs * this.payloadBytesPerJob) / this.jobsSeen;
+  }
+
+  /**
+   * Jobs to hold claimed ahead of the slots: about PREFETCH_HORIZON_MS of work at the current
+   * pace, within MAX_PREFETCH jobs and MAX_PREFETCH_PAYLOAD_BYTES of payload.
+   */
   target(): number {
     if (this.averageMs === undefined) return 0;
     const perSlot = PREFETCH_HORIZON_MS / Math.max(this.averageMs, 0.01);
-    return Math.min(MAX_PREFETCH, Math.floor(this.concurrency * perSlot));
+    const byPayload = MAX_PREFETCH_PAYLOAD_BYTES / Math.max(this.payloadBytesPerJob, 1);
+    return Math.floor(Math.min(MAX_PREFETCH, byPayload, this.concurrency * perSlot));
   }
 }
 

@@ -86,7 +86,8 @@ export class Worker {
       instruments: this.instruments,
       running: () => this.state === 'running',
       room: () => this.claimRoom(),
-      deliver: (jobs) => {
+      deliver: (jobs, payloadBytes) => {
+        this.prefetch.claimed(jobs.length, payloadBytes);
         this.prefetched.add(jobs);
         this.startPrefetched();
       },

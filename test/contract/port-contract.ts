@@ -190,6 +190,16 @@ export function portContract(adapter: Adapter): void {
         assert.equal((await claim(backend, w, ['a', 'b'], 10)).jobs.length, 0);
       });
 
+      contract('a claim reports the size of its payloads as JSON text, and hands them over parsed', async ({ backend }) => {
+        const w = randomUUID();
+        await backend.enqueue([row('sized', { payload: 'hello' }), row('sized', { payload: 12345 }), row('sized', { payload: 'é' })]);
+        const { jobs, payloadBytes } = await claim(backend, w, ['sized']);
+        assert.deepEqual(jobs.map((j) => j.payload).sort(), [12345, 'hello', 'é']);
+        // "hello" (7), 12345 (5), "é" (3): characters of the stored JSON.
+        assert.equal(payloadBytes, 15);
+        assert.equal((await claim(backend, w, ['sized'])).payloadBytes, 0);
+      });
+
       contract('claims only jobs of the requested entrypoints', async ({ backend }) => {
         const w = randomUUID();
         const [a, b] = await backend.enqueue([row('a'), row('b')]);

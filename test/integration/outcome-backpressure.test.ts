@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_PREFETCH } from '../../src/worker/prefetch.js';
+import { MAX_PREFETCH, MAX_PREFETCH_PAYLOAD_BYTES } from '../../src/worker/prefetch.js';
 import { db, producer, useFileDatabase } from '../support/file-database.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { until } from '../support/wait.js';
@@ -35,7 +35,8 @@ async function stallOutcomeWrites(): Promise<{ release(): Promise<void> }> {
 describe('claims overlap outcome writes, within a bound', () => {
   test('while outcomes wait to be written the worker claims on, up to about one target more, then stops', async () => {
     const concurrency = 8;
-    const total = 6_000;
+    // More than the bound below, so stopping short of the queue's end is seen.
+    const total = 3 * (concurrency + MAX_PREFETCH);
     await producer.enqueueMany(Array.from({ length: total }, () => ({ entrypoint: 'bp_fast', payload: {} })));
     const stall = await stallOutcomeWrites();
     const worker = await openQueue(db.url, { concurrency });
@@ -68,6 +69,47 @@ describe('claims overlap outcome writes, within a bound', () => {
     await stop();
     const { rows } = await db.pool.query(`SELECT status, count(*)::int AS n FROM pgqueuer.job_log WHERE entrypoint = 'bp_fast' GROUP BY status`);
     assert.deepEqual(rows, [{ status: 'successful', n: total }]);
+    assert.equal(ran, total, 'each job ran once');
+  });
+
+  test('with large payloads the claim-ahead holds about MAX_PREFETCH_PAYLOAD_BYTES of them, not MAX_PREFETCH jobs', async () => {
+    const concurrency = 8;
+    const payloadBytes = 100 * 1024;
+    const aheadByPayload = Math.floor(MAX_PREFETCH_PAYLOAD_BYTES / payloadBytes);
+    // Twice the slots and claim-ahead (outcomes waiting count up to one target more), and some.
+    const bound = 2 * (concurrency + aheadByPayload);
+    const total = bound + 150;
+    assert.ok(total < MAX_PREFETCH, 'without the payload bound the worker would claim them all');
+    const blob = 'x'.repeat(payloadBytes - 2); // a JSON string of payloadBytes characters
+    for (let i = 0; i < total; i += 50) {
+      await producer.enqueueMany(Array.from({ length: Math.min(50, total - i) }, () => ({ entrypoint: 'bp_large', payload: blob })));
+    }
+    const stall = await stallOutcomeWrites();
+    const worker = await openQueue(db.url, { concurrency });
+    let ran = 0;
+    worker.entrypoint('bp_large', async () => {
+      ran++;
+    });
+    const stop = startWorker(worker);
+    try {
+      // Settled: the claim-ahead filled, every claimed job ran, and no claim is on its way
+      // (a claim of large payloads takes a while to arrive, its jobs picked only once it has).
+      const claiming = async () =>
+        Number((await db.pool.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND query LIKE '%claim_jobs(%' AND pid <> pg_backend_pid()`)).rows[0].n) > 0;
+      let last = -1;
+      const settled = await until(async () => {
+        const now = await picked('bp_large');
+        const stable = now >= concurrency + aheadByPayload && now === last && now === ran && !(await claiming());
+        last = now;
+        return stable ? now : undefined;
+      }, 20_000, 'the claims to stop');
+      assert.ok(settled <= bound, `held ${settled} jobs of ${payloadBytes} bytes, more than ${bound}`);
+      await stall.release();
+      await until(async () => Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = 'bp_large'`)).rows[0].n) === 0, 30_000, 'the drain');
+    } finally {
+      await stall.release();
+      await stop();
+    }
     assert.equal(ran, total, 'each job ran once');
   });
 
