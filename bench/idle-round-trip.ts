@@ -1,33 +1,102 @@
 /**
  * What an idle backend costs a round trip: a one-row INSERT timed back to back and after
  * gaps of 1, 5 and 10 ms (medians of 200), on DATABASE_URL or an embedded server. Explains
- * why enqueue-to-start latency, two round trips to idle backends, is above Redis's.
+ * why enqueue-to-start latency, two round trips to idle backends, is above Redis's. Then each
+ * step of pgqueuer's enqueue-to-start path on its own, after 10 ms of idleness, beside the
+ * same step done the least costly way: a bare claim and pgqueuer's claim; an insert without and
+ * with a NOTIFY trigger, pgqueuer's enqueue statement and `pgq.enqueue()`.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/idle-round-trip.ts
  */
 import pg from 'pg';
+import { install, PgQueuer } from '../src/index.js';
+import type { Queryable, Statement } from '../src/postgres/driver.js';
+import { schemaNames } from '../src/postgres/schema-names.js';
+import { claimQuery } from '../src/postgres/statements/claim.js';
+import { enqueueQuery } from '../src/postgres/statements/enqueue.js';
 import { startServer } from './server.js';
 
+const SAMPLES = 200;
 const server = await startServer();
 const client = new pg.Client(server.url);
 await client.connect();
 const table = `idle_round_trip_${process.pid}`;
+const schema = `idle_round_trip_pgq_${process.pid}`;
+const db: Queryable = {
+  query: async <Row>(s: Statement, values: readonly unknown[] = []) =>
+    (await client.query({ name: s.name || undefined, text: s.text, values: [...values] })).rows as Row[],
+};
+
+/** Median of SAMPLES calls of `step`, each after `gapMs` of idleness, in ms. */
+async function median(step: () => Promise<unknown>, gapMs: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+    const t0 = performance.now();
+    await step();
+    samples.push(performance.now() - t0);
+  }
+  return samples.sort((a, b) => a - b)[SAMPLES / 2]!;
+}
+
+let pgq: PgQueuer | undefined;
+let listener: pg.Client | undefined;
 try {
   // A plain table, not a temporary one: its commits flush WAL, as an enqueue's do.
-  await client.query(`CREATE TABLE ${table} (x int)`);
+  await client.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'queued', payload jsonb)`);
   for (const gapMs of [0, 1, 5, 10]) {
-    const samples: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const t0 = performance.now();
-      await client.query(`INSERT INTO ${table} VALUES (1)`);
-      samples.push(performance.now() - t0);
-      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
-    }
-    samples.sort((a, b) => a - b);
-    console.log(`gap ${String(gapMs).padStart(2)} ms: insert round trip p50 ${samples[100]!.toFixed(3)} ms`);
+    const p50 = await median(() => client.query(`INSERT INTO ${table} (payload) VALUES ('{}')`), gapMs);
+    console.log(`gap ${String(gapMs).padStart(2)} ms: insert round trip p50 ${p50.toFixed(3)} ms`);
   }
+
+  await install(server.url, { schema });
+  pgq = await PgQueuer.connect(server.url, { schema });
+  const names = schemaNames(schema);
+  const enqueueOne = enqueueQuery(names);
+  const claim = claimQuery(names);
+  // The raw table's twin with pgqueuer's kind of trigger (one NOTIFY per statement), and a
+  // connection listening to both, as a worker's would.
+  await client.query(`
+    CREATE TABLE ${table}_notified (LIKE ${table} INCLUDING DEFAULTS);
+    CREATE FUNCTION ${table}_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('${table}', ''); RETURN NULL; END $$;
+    CREATE TRIGGER notify AFTER INSERT ON ${table}_notified FOR EACH STATEMENT EXECUTE FUNCTION ${table}_notify();
+    UPDATE ${table} SET status = 'done';`);
+  listener = new pg.Client(server.url);
+  await listener.connect();
+  await listener.query(`LISTEN "${table}"`);
+  await listener.query(`LISTEN "${names.channel}"`);
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['SELECT 1', () => client.query({ name: 'select_1', text: 'SELECT 1' })],
+    // The claims first, while nothing is queued.
+    [
+      'a bare claim (UPDATE ... FOR UPDATE SKIP LOCKED)',
+      () =>
+        client.query({
+          name: 'bare_claim',
+          text: `UPDATE ${table} SET status = 'picked' WHERE id = ANY (ARRAY(
+                   SELECT id FROM ${table} WHERE status = 'queued' ORDER BY id LIMIT 32 FOR UPDATE SKIP LOCKED)) RETURNING id, payload`,
+        }),
+    ],
+    [
+      "pgqueuer's claim",
+      () => claim(db, { workerId: '00000000-0000-0000-0000-000000000001', capacity: 32, promote: false, entrypoints: [{ name: 'idle', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 }] }),
+    ],
+    ['an insert', () => client.query({ name: 'insert', text: `INSERT INTO ${table} (payload) VALUES ($1)`, values: ['{"seq":1}'] })],
+    ['the same insert with a NOTIFY trigger', () => client.query({ name: 'insert_notified', text: `INSERT INTO ${table}_notified (payload) VALUES ($1)`, values: ['{"seq":1}'] })],
+    [
+      "pgqueuer's enqueue statement",
+      () => enqueueOne(db, [{ entrypoint: 'idle', priority: 0, payload: '{"seq":1}', headers: null, executeAt: null, delayMs: null, dedupeKey: null, onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false }]),
+    ],
+    ['pgq.enqueue()', () => pgq!.enqueue('idle', { seq: 1 })],
+  ];
+  console.log('each step after 10 ms idle, p50:');
+  for (const [label, step] of steps) console.log(`  ${(await median(step, 10)).toFixed(3)} ms  ${label}`);
 } finally {
-  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await pgq?.stop();
+  await listener?.end();
+  await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_notified`);
+  await client.query(`DROP FUNCTION IF EXISTS ${table}_notify()`);
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
   await server.stop();
 }

@@ -55,6 +55,11 @@ export class PrefetchSizer {
     const byPayload = MAX_PREFETCH_PAYLOAD_BYTES / Math.max(this.payloadBytesPerJob, 1);
     return Math.floor(Math.min(MAX_PREFETCH, byPayload, this.concurrency * perSlot));
   }
+
+  /** How many jobs the next claim asks for (see claimRoom): the target is the slots plus the claim-ahead. */
+  room(held: number, unwritten: number): number {
+    return claimRoom({ target: this.concurrency + this.target(), held, unwritten });
+  }
 }
 
 /**
@@ -130,7 +135,7 @@ function inOrder(jobs: readonly ClaimedJob[]): boolean {
  * claim-ahead), given the jobs it `held` (running or claimed ahead) and its outcomes still
  * `unwritten`; 0 while it holds enough.
  */
-export function claimRoom({ target, held, unwritten }: { target: number; held: number; unwritten: number }): number {
+function claimRoom({ target, held, unwritten }: { target: number; held: number; unwritten: number }): number {
   // Outcomes waiting to be written do not hold slots up to one target's worth: the next
   // claim goes out while they are written, so the database works on both at once. Beyond
   // that they do, so a slow database holds the worker back instead of letting it pile up

@@ -17,7 +17,7 @@ import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
 import { logOutcome } from './outcome-log.js';
 import { completionOf, outcomeWriter } from './outcome-writer.js';
-import { claimRoom, PrefetchQueue, PrefetchSizer } from './prefetch.js';
+import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
 
 /** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
@@ -85,7 +85,7 @@ export class Worker {
       logger,
       instruments: this.instruments,
       running: () => this.state === 'running',
-      room: () => this.claimRoom(),
+      room: () => this.prefetch.room(this.runner.size + this.prefetched.length, this.writer.pendingCount),
       deliver: (jobs, payloadBytes) => {
         this.prefetch.claimed(jobs.length, payloadBytes);
         this.prefetched.add(jobs);
@@ -284,15 +284,6 @@ export class Worker {
   /** There may be work to claim (see ClaimLoop.wake). */
   wake(promote = false): void {
     this.claims.wake(promote);
-  }
-
-  /** How many jobs the next claim asks for; 0 while this worker holds enough. */
-  private claimRoom(): number {
-    return claimRoom({
-      target: this.options.concurrency + this.prefetch.target(),
-      held: this.runner.size + this.prefetched.length,
-      unwritten: this.writer.pendingCount,
-    });
   }
 
   private startPrefetched(): void {

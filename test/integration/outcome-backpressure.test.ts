@@ -16,6 +16,26 @@ useFileDatabase();
 const picked = async (entrypoint: string): Promise<number> =>
   Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = $1 AND status = 'picked'`, [entrypoint])).rows[0].n);
 
+/** A claim statement is running in the test database (other than this query). */
+const claiming = async (): Promise<boolean> =>
+  Number((await db.pool.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND query LIKE '%claim_jobs(%' AND pid <> pg_backend_pid()`)).rows[0].n) > 0;
+
+/**
+ * Waits for a worker whose outcome writes are stalled to stop claiming, and returns how many
+ * jobs it holds: at least `atLeast` picked, each of them run (`ran()`), the count unchanged
+ * since the last look, and no claim on its way (a claim of large payloads takes a while to
+ * arrive, and its jobs count as picked only once it has).
+ */
+async function claimsSettled(entrypoint: string, ran: () => number, atLeast = 0): Promise<number> {
+  let last = -1;
+  return until(async () => {
+    const now = await picked(entrypoint);
+    const stable = now >= atLeast && now === last && now === ran() && !(await claiming());
+    last = now;
+    return stable ? now : undefined;
+  }, 20_000, 'the claims to stop');
+}
+
 /** Holds an exclusive lock on the job log (outcome writes wait for it) until `release()`. */
 async function stallOutcomeWrites(): Promise<{ release(): Promise<void> }> {
   const client = await db.pool.connect();
@@ -53,13 +73,7 @@ describe('claims overlap outcome writes, within a bound', () => {
       // waiting outcomes would hold their slots and the worker would stop at one target.
       await until(async () => (await picked('bp_fast')) > concurrency + MAX_PREFETCH, 20_000, 'claims beyond one target');
       // ...and then stop: the count settles, below the bound, far below what is queued.
-      let last = -1;
-      const settled = await until(async () => {
-        const now = await picked('bp_fast');
-        const stable = now === last && now === ran;
-        last = now;
-        return stable ? now : undefined;
-      }, 20_000, 'the claims to stop');
+      const settled = await claimsSettled('bp_fast', () => ran);
       assert.ok(settled <= bound, `held ${settled} jobs, more than ${bound}`);
       assert.ok(settled < total);
     } finally {
@@ -92,17 +106,7 @@ describe('claims overlap outcome writes, within a bound', () => {
     });
     const stop = startWorker(worker);
     try {
-      // Settled: the claim-ahead filled, every claimed job ran, and no claim is on its way
-      // (a claim of large payloads takes a while to arrive, its jobs picked only once it has).
-      const claiming = async () =>
-        Number((await db.pool.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND query LIKE '%claim_jobs(%' AND pid <> pg_backend_pid()`)).rows[0].n) > 0;
-      let last = -1;
-      const settled = await until(async () => {
-        const now = await picked('bp_large');
-        const stable = now >= concurrency + aheadByPayload && now === last && now === ran && !(await claiming());
-        last = now;
-        return stable ? now : undefined;
-      }, 20_000, 'the claims to stop');
+      const settled = await claimsSettled('bp_large', () => ran, concurrency + aheadByPayload);
       assert.ok(settled <= bound, `held ${settled} jobs of ${payloadBytes} bytes, more than ${bound}`);
       await stall.release();
       await until(async () => Number((await db.pool.query(`SELECT count(*) AS n FROM pgqueuer.jobs WHERE entrypoint = 'bp_large'`)).rows[0].n) === 0, 30_000, 'the drain');

@@ -39,6 +39,11 @@ before(async () => {
 });
 after(() => db.drop());
 
+/** The production query functions' view of a pool or a connection. */
+function queryable(on: pg.Pool | pg.ClientBase): Queryable {
+  return { query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await on.query(s.text, [...values])).rows as Row[] };
+}
+
 /**
  * Runs `work` (the production query functions) in a transaction that is rolled back, and
  * returns the sequential and index scans of pgqueuer.jobs (or `schema`.`table`) it made, and
@@ -52,9 +57,7 @@ async function scansOf(
   // flushed counts into pg_stat_xact_user_tables.
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  const q: Queryable = {
-    query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await client.query(s.text, [...values])).rows as Row[],
-  };
+  const q = queryable(client);
   try {
     await before?.(q);
     await client.query('BEGIN');
@@ -122,9 +125,7 @@ test('recording a batch of outcomes reads its own jobs, not every running job', 
   await db.pool.query(`
     INSERT INTO scale_outcomes.jobs (entrypoint, payload) SELECT 'burst', '{}' FROM generate_series(1, 20000);
     ANALYZE scale_outcomes.jobs;`);
-  const pool: Queryable = {
-    query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await db.pool.query(s.text, [...values])).rows as Row[],
-  };
+  const pool = queryable(db.pool);
   const claim = (workerId: string, capacity: number) =>
     claimQuery(own)(pool, {
       workerId,
@@ -159,7 +160,7 @@ test('without table statistics (a burst before autovacuum analyzed it) a claim s
   try {
     await client.query('BEGIN');
     const { jobs } = await claimQuery(fresh)(
-      { query: async <Row>(s: Statement, values: readonly unknown[] = []) => (await client.query(s.text, [...values])).rows as Row[] },
+      queryable(client),
       { workerId: '00000000-0000-0000-0000-000000000001', capacity: 100, promote: true, entrypoints: [{ name: 'burst', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 }] },
     );
     const { rows } = await client.query(
