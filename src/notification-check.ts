@@ -41,6 +41,8 @@ export interface NotificationCheckParts {
 export class NotificationCheck {
   /** Assumed until a probe says otherwise: the owner starts at its normal poll interval. */
   private arriving = true;
+  /** A probe came back, and none has gone missing since. */
+  private heard = false;
   private warned = false;
   private sequence = 0;
   private pending: { token: string; timer: NodeJS.Timeout } | undefined;
@@ -56,6 +58,11 @@ export class NotificationCheck {
 
   get notificationsArrive(): boolean {
     return this.arriving;
+  }
+
+  /** Shown to arrive: a probe came back, none went missing since, and the listener is not down. */
+  get notificationsProven(): boolean {
+    return this.heard;
   }
 
   /** Probes now (a newer probe replaces one still out), then again periodically. */
@@ -83,6 +90,7 @@ export class NotificationCheck {
     // Even a late one proves notifications reach this listener.
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
+    this.heard = true;
     this.set(true);
     this.scheduleRecheck();
   }
@@ -92,6 +100,7 @@ export class NotificationCheck {
    * already polls. No verdict until `probe()` is called again, once it is back.
    */
   suspend(): void {
+    this.heard = false;
     clearTimeout(this.recheck);
     if (this.pending) clearTimeout(this.pending.timer);
     this.pending = undefined;
@@ -107,6 +116,7 @@ export class NotificationCheck {
   private timedOut(token: string): void {
     if (this.pending?.token !== token) return;
     this.pending = undefined;
+    this.heard = false;
     this.set(false);
     this.scheduleRecheck();
   }

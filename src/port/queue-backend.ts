@@ -19,6 +19,7 @@ import type {
   PayloadVersionQuery,
   PruneResult,
   ReleasedJob,
+  ReclaimedJobs,
   RescuePolicy,
   RetentionPolicy,
   ScheduleRegistration,
@@ -57,6 +58,23 @@ export interface QueueBackend {
   rescue(policies: readonly RescuePolicy[]): Promise<Map<string, number>>;
   /** Gives a worker's jobs back to the queue: an unstarted one keeps its attempt, a started one is logged `rescued`. */
   release(workerId: string, jobs: readonly ReleasedJob[]): Promise<void>;
+  /**
+   * Hand-off, where the backend has it: an idle worker waits with free slots, and the enqueue
+   * of one runnable job gives it that worker directly, picked, announced by `WorkEvents.assigned`.
+   * Without it (the in-memory backend, whose claims cost no round trip) workers claim everything.
+   */
+  handOff?: {
+    /** The worker takes up to `slots` jobs of `entrypoints` (ones without limits) for `ttlMs`; replaces what it said before. */
+    park(workerId: string, entrypoints: readonly string[], slots: number, ttlMs: number): Promise<void>;
+    /** It takes none; resolves once no enqueue can hand it one any more. */
+    unpark(workerId: string): Promise<void>;
+    /**
+     * Returns to the queue, attempt unused, the jobs handed to it that it does not hold (their
+     * notifications were lost with its listener). Only once it is offered nothing any more: until
+     * then, does nothing and says `offered`.
+     */
+    reclaimLost(workerId: string, held: readonly number[]): Promise<ReclaimedJobs>;
+  };
   /** Cancels jobs: queued ones are removed (logged `canceled`), running ones are flagged and their workers told. */
   cancel(ids: readonly number[]): Promise<CanceledJob[]>;
   queueSize(): Promise<QueueSizeRow[]>;

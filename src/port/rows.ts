@@ -93,6 +93,12 @@ export interface ClaimedJob {
   parents?: ParentResult[];
 }
 
+/** What QueueBackend.handOff.reclaimLost did: nothing while the worker is still `offered` hand-offs. */
+export interface ReclaimedJobs {
+  offered: boolean;
+  ids: number[];
+}
+
 export interface CanceledJob {
   id: number;
   entrypoint: string;
@@ -202,6 +208,8 @@ export interface WorkEvents {
   error?(err: Error): void;
   /** A probe sent by `probeNotifications` (by this subscriber or another) arrived. */
   probed?(token: string): void;
+  /** An enqueue handed `job` to worker `workerId` (QueueBackend.handOff); `payloadBytes`: its payload as JSON text. */
+  assigned?(workerId: string, job: ClaimedJob, payloadBytes: number): void;
 }
 
 /** What a completion watcher hears: jobs that finished. */

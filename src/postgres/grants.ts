@@ -21,7 +21,7 @@ export function quoteRole(role: string): string {
   return `"${role.replaceAll('"', '""')}"`;
 }
 
-const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'schedules', 'paused_entrypoints', 'dedupe_reservations', 'job_dependencies', 'job_group_cursors'] as const;
+const TABLES = ['jobs', 'job_log', 'workers', 'rate_limits', 'schedules', 'paused_entrypoints', 'dedupe_reservations', 'job_dependencies', 'job_group_cursors', 'idle_workers'] as const;
 
 /**
  * The statements that give each role what it needs and no more. Idempotent (GRANT is), so it
@@ -55,6 +55,11 @@ export function grantStatements(n: SchemaNames, roles: GrantRoles): string[] {
     statements.push(
       // Enqueue: the row, and what a dedupe check and `onConflict: 'replace'` read and change.
       `GRANT INSERT (id, entrypoint, priority, payload, headers, execute_after, dedupe_key, dedupe_window_ms, status) ON ${table('jobs')} TO ${role}`,
+      // Hand-off (statements/hand-off.ts): one job inserted picked by an idle worker, which
+      // gives up a slot; paused entrypoints and queued jobs keep it from happening.
+      `GRANT INSERT (worker_id, attempts, heartbeat, picked_at) ON ${table('jobs')} TO ${role}`,
+      `GRANT SELECT (worker_id, entrypoints, slots, expires_at), UPDATE (slots) ON ${table('idle_workers')} TO ${role}`,
+      `GRANT SELECT (entrypoint) ON ${table('paused_entrypoints')} TO ${role}`,
       `GRANT UPDATE (payload, headers, priority, execute_after, status, updated_at) ON ${table('jobs')} TO ${role}`,
       // waitFor and the dedupe check: status, result and error; never payload or headers.
       `GRANT SELECT (id, entrypoint, dedupe_key, status, error) ON ${table('jobs')} TO ${role}`,

@@ -1,3 +1,4 @@
+import { PrivilegeError } from '../errors.js';
 import { OutcomeRefusedError } from '../port/outcome-refused.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import type { CompletionEvents, Subscription, WorkEvents } from '../port/rows.js';
@@ -11,6 +12,7 @@ import { claimQuery } from './statements/claim.js';
 import { completeQuery } from './statements/complete.js';
 import { enqueueAfterQuery, parentResultsQuery } from './statements/dependencies.js';
 import { enqueueQuery } from './statements/enqueue.js';
+import { handedOffJob, handOffQueries } from './statements/hand-off.js';
 import { heartbeatQuery, rescueQuery } from './statements/heartbeat.js';
 import { clearQuery, deleteJobsQuery } from './statements/delete.js';
 import { listLiveJobsQuery, nextDueQuery, pendingCountQuery, queueSizeQuery } from './statements/inspect.js';
@@ -28,6 +30,8 @@ import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers
 /** The PostgreSQL adapter of the storage port: the statements of `statements/` bound to one schema and one driver. */
 export class PgBackend implements QueueBackend {
   private readonly q;
+  /** Single enqueues may hand their job to an idle worker (statements/hand-off.ts). */
+  private handsOff = true;
 
   constructor(
     readonly driver: Driver,
@@ -35,6 +39,7 @@ export class PgBackend implements QueueBackend {
   ) {
     this.q = {
       enqueue: enqueueQuery(names),
+      handOff: handOffQueries(names),
       enqueueAfter: enqueueAfterQuery(names),
       parentResults: parentResultsQuery(names),
       claim: claimQuery(names),
@@ -69,6 +74,17 @@ export class PgBackend implements QueueBackend {
 
   enqueue: QueueBackend['enqueue'] = async (rows, client?: TransactionClient) => {
     const db = client ? this.driver.onClient(client) : this.driver;
+    const only = rows.length === 1 ? rows[0]! : undefined;
+    if (this.handsOff && !client && only && only.dedupeKey === null && only.after === null) {
+      try {
+        return [await this.q.handOff.enqueue(this.driver, only)];
+      } catch (err) {
+        // Grants from before hand-off (`pgq grant` not run again since the upgrade): enqueue
+        // the usual way from now on. The statement failed whole, so nothing was written.
+        if (!(err instanceof PrivilegeError)) throw err;
+        this.handsOff = false;
+      }
+    }
     const waves = enqueueWaves(rows);
     if (waves.length === 1 && !waves[0]!.dependent) return this.q.enqueue(db, rows);
     const write = async (tx: Queryable): Promise<number[]> => {
@@ -123,19 +139,26 @@ export class PgBackend implements QueueBackend {
   fireTick: QueueBackend['fireTick'] = (tick) => this.q.fireTick(this.driver, tick);
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
+  handOff: NonNullable<QueueBackend['handOff']> = {
+    park: (workerId, entrypoints, slots, ttlMs) => this.q.handOff.park(this.driver, workerId, entrypoints, slots, ttlMs),
+    unpark: (workerId) => this.q.handOff.unpark(this.driver, workerId),
+    reclaimLost: (workerId, held) => this.q.handOff.reclaimLost(this.driver, workerId, held),
+  };
   probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe.work(this.driver, token);
   probeCompletions: QueueBackend['probeCompletions'] = (token) => this.q.probe.completions(this.driver, token);
 
   async subscribe(events: WorkEvents): Promise<Subscription> {
     return this.driver.listen([this.names.channel], {
       onNotification: ({ payload }) => {
-        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string };
+        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string; b?: number; j?: unknown };
         try {
           message = JSON.parse(payload);
         } catch {
           return; // not ours (someone else NOTIFYing on the channel)
         }
-        if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
+        const handedOff = handedOffJob(message);
+        if (handedOff) events.assigned?.(handedOff.workerId, handedOff.job, handedOff.payloadBytes);
+        else if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
         else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
         else if (message.t === 'paused' && typeof message.e === 'string') events.paused(message.e);
         else if (message.t === 'resumed' && typeof message.e === 'string') events.resumed(message.e);

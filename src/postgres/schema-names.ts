@@ -20,6 +20,8 @@ export interface SchemaNames {
   readonly dependencies: string;
   /** Per group-limited entrypoint, the group its last claim served (whose turn is next). */
   readonly groupCursors: string;
+  /** Workers waiting for work, which an enqueue may hand a job to directly (migration 8). */
+  readonly idleWorkers: string;
   readonly migrations: string;
   /** Work notifications: jobs enqueued, cancellations. Workers listen here. */
   readonly channel: string;
@@ -56,6 +58,7 @@ export function schemaNames(schema: string = DEFAULT_SCHEMA): SchemaNames {
     dedupeReservations: `${ident}.dedupe_reservations`,
     dependencies: `${ident}.job_dependencies`,
     groupCursors: `${ident}.job_group_cursors`,
+    idleWorkers: `${ident}.idle_workers`,
     migrations: `${ident}.migrations`,
     channel: `pgq_${schema}`,
     doneChannel: `pgq_${schema}_done`,

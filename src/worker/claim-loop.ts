@@ -27,6 +27,8 @@ export interface ClaimLoopParts {
   release(jobs: ReleasedJob[]): Promise<void>;
   /** A claim came back (or failed): whether the database answers. */
   queried(err: unknown): void;
+  /** A claim delivered its jobs: `full` when it took all it asked for (there is more). */
+  claimed?(full: boolean): void;
 }
 
 /**
@@ -145,6 +147,7 @@ export class ClaimLoop {
     const paused = jobs.filter((j) => (this.pausedSince.get(j.entrypoint) ?? -1) > claimNumber);
     if (paused.length > 0) void this.parts.release(paused.map((j) => ({ id: j.id, started: false })));
     this.parts.deliver(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs, claimed.payloadBytes);
+    this.parts.claimed?.(jobs.length >= capacity);
     if (jobs.length >= capacity) this.workPending = true;
     else if (!this.workPending) this.scheduleNextDue();
   }

@@ -12,6 +12,7 @@ import type { Logger, WorkerOptions } from '../types.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
+import { HandOff } from './hand-off.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
@@ -44,6 +45,10 @@ export class Worker {
   private readonly runner: JobRunner;
   private readonly writer: CompletionWriter;
   private readonly heartbeat: Heartbeat;
+  /** Where the backend can hand jobs to idle workers and an entrypoint has no limits. */
+  private readonly handOff: HandOff | undefined;
+  /** Entrypoints paused, as notifications told: a hand-off that crossed the pause goes back. */
+  private readonly pausedNow = new Set<string>();
   private readonly notifications: NotificationCheck;
   private readonly services: readonly Service[];
   private readonly instruments: Instruments;
@@ -93,6 +98,7 @@ export class Worker {
       },
       release: (jobs) => this.release(jobs),
       queried: (err) => this.queried(err),
+      claimed: (full) => this.handOff?.claimed(full, this.notifications.notificationsProven && !this.listenerDown),
     });
     this.runner = new JobRunner(entrypoints, {
       logger,
@@ -116,6 +122,7 @@ export class Worker {
       send: (token) => this.backend.probeNotifications(token),
       changed: (arriving) => {
         this.claims.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
+        if (!arriving) this.handOff?.unheard();
         // Deaf until now: what was enqueued meanwhile waits for no notification.
         if (!arriving && this.claimingStarted) this.claims.wake(true);
       },
@@ -127,10 +134,27 @@ export class Worker {
       this.workerId,
       options.heartbeatIntervalMs,
       logger,
-      () => [...this.runner.ids(), ...this.prefetched.ids(), ...this.writer.pendingIds()],
+      () => this.heldIds(),
       (asked, held) => this.heartbeatAnswered(asked, held),
       (err) => this.queried(err),
     );
+    const plain = entries.filter((e) => e.concurrencyLimit === 0 && e.ratePerSecond === 0 && e.groupConcurrency === 0);
+    if (backend.handOff && plain.length > 0) {
+      this.handOff = new HandOff({
+        port: backend.handOff,
+        workerId: this.workerId,
+        entrypoints: plain.map((e) => e.name),
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        logger,
+        free: () => options.concurrency - this.runner.size - this.prefetched.length,
+        held: () => this.heldIds(),
+      });
+    }
+  }
+
+  /** Every job this worker holds: running, claimed ahead, or waiting for its outcome to be written. */
+  private heldIds(): number[] {
+    return [...this.runner.ids(), ...this.prefetched.ids(), ...this.writer.pendingIds()];
   }
 
   /** The facts readiness probes judge: started, listening, and whether the database answers. */
@@ -194,10 +218,15 @@ export class Worker {
       cancelRequested: (ids) => this.cancelJobs(ids),
       paused: (entrypoint) => this.paused(entrypoint),
       resumed: (entrypoint) => {
+        this.pausedNow.delete(entrypoint);
         if (this.entrypoints.has(entrypoint)) this.claims.wake();
+      },
+      assigned: (workerId, job, payloadBytes) => {
+        if (workerId === this.workerId) this.handedOff(job, payloadBytes);
       },
       reconnected: () => {
         this.listenerDown = false;
+        void this.handOff?.listenerBack();
         this.logger.info({}, 'pgqueuer: notification listener reconnected');
         this.claims.wake(true);
         this.notifications.probe();
@@ -209,6 +238,7 @@ export class Worker {
       },
       error: (err) => {
         this.listenerDown = true;
+        this.handOff?.listenerFailed();
         this.notifications.suspend();
         this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
       },
@@ -220,6 +250,7 @@ export class Worker {
     // LISTEN succeeding is no proof: through a transaction pooler it hears nothing.
     this.notifications.probe();
     await this.heartbeat.start();
+    this.handOff?.start();
     await this.writer.start();
     this.unwatchInFlight = this.instruments.watchInFlight(() => this.runner.countByEntrypoint());
     // Before the first claim: the rescuer returns jobs of crashed workers first, so they
@@ -259,6 +290,7 @@ export class Worker {
     for (const service of [...this.services].reverse()) await service.stop();
     this.notifications.stop();
     await this.claims.stop();
+    await this.handOff?.stop();
     // Claimed ahead but never started: straight back to the queue, attempt not used.
     const unstarted = this.prefetched.takeAll();
     await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
@@ -310,8 +342,21 @@ export class Worker {
     this.runner.cancel(ids);
   }
 
+  /**
+   * A job an enqueue handed to this worker. While stopping it is left to the stop, which gives
+   * back what it does not hold; one that crossed a pause goes back unstarted.
+   */
+  private handedOff(job: ClaimedJob, payloadBytes: number): void {
+    if (this.state !== 'running' || !this.handOff?.received(job.id)) return;
+    if (this.pausedNow.has(job.entrypoint)) return void this.release([{ id: job.id, started: false }]);
+    this.prefetch.claimed(1, payloadBytes);
+    this.prefetched.add([job]);
+    this.startPrefetched();
+  }
+
   /** A paused entrypoint's jobs claimed ahead go back unstarted; running ones finish. */
   private paused(entrypoint: string): void {
+    this.pausedNow.add(entrypoint);
     this.claims.paused(entrypoint);
     const unstarted = this.prefetched.remove((j) => j.entrypoint === entrypoint);
     void this.release(unstarted.map((j) => ({ id: j.id, started: false })));

@@ -20,7 +20,7 @@ describe('pgq', () => {
 
     const installed = await pgq(['install']);
     assert.equal(installed.code, 0, installed.stderr);
-    assert.match(installed.stdout, /installed schema "pgqueuer": applied migration 1, 2, 3, 4, 5, 6, 7; now at 7/);
+    assert.match(installed.stdout, /installed schema "pgqueuer": applied migration 1, 2, 3, 4, 5, 6, 7, 8; now at 8/);
     assert.match((await pgq(['install'])).stdout, /is up to date/);
     assert.match((await pgq(['upgrade'])).stdout, /is up to date/);
     assert.equal((await pgq(['verify'])).code, 0);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { install, PgQueuer, SchemaNotInstalledError, SchemaVersionError, uninstall, verify, ConfigError } from '../../src/index.js';
 import { MIGRATIONS } from '../../src/postgres/migrations/index.js';
 import { claimJobsV6 } from '../../src/postgres/migrations/006-claim-jobs.js';
+import { notifyEnqueuedV5 } from '../../src/postgres/migrations/005-notify-enqueued.js';
 import { schemaNames } from '../../src/postgres/schema-names.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
@@ -82,13 +83,13 @@ describe('install, verify, uninstall', () => {
       DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean);
       DROP FUNCTION older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean, integer[]);
       DROP FUNCTION older.cancel_jobs(bigint[]);
-      DROP TABLE older.job_group_cursors;
+      DROP TABLE older.job_group_cursors, older.idle_workers;
       DROP INDEX older.jobs_queued_idx;
       CREATE INDEX jobs_queued_idx ON older.jobs (entrypoint, priority DESC, id) WHERE status = 'queued';
       DELETE FROM older.migrations WHERE version > 2`);
     await assert.rejects(PgQueuer.connect(db.url, { schema: 'older' }), (err: unknown) => {
       assert.ok(err instanceof SchemaVersionError);
-      assert.match(err.message, /is at migration 2, this version needs 7: run `npx pgq upgrade`/);
+      assert.match(err.message, /is at migration 2, this version needs 8: run `npx pgq upgrade`/);
       return true;
     });
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, [
@@ -97,10 +98,12 @@ describe('install, verify, uninstall', () => {
       'migration 5 (dependencies) is not applied: run `pgq upgrade`',
       'migration 6 (groups) is not applied: run `pgq upgrade`',
       'migration 7 (group turns) is not applied: run `pgq upgrade`',
+      'migration 8 (hand-off) is not applied: run `pgq upgrade`',
       'table older.paused_entrypoints is missing',
       'table older.dedupe_reservations is missing',
       'table older.job_dependencies is missing',
       'table older.job_group_cursors is missing',
+      'table older.idle_workers is missing',
       'index older.jobs_held_idx is missing: run `pgq upgrade`',
       'index older.job_log_failed_idx is missing: run `pgq upgrade`',
       'function older.cancel_jobs(bigint[]) is missing: run `pgq upgrade`',
@@ -116,7 +119,7 @@ describe('install, verify, uninstall', () => {
       'function older.claim_jobs(uuid, text[], integer[], double precision[], double precision[], integer, boolean) is missing: run `pgq upgrade`',
     ]);
     const report = await install(db.url, { schema: 'older' });
-    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5, 6, 7], []]);
+    assert.deepEqual([report.applied, report.repaired], [[3, 4, 5, 6, 7, 8], []]);
     assert.deepEqual((await verify(db.url, { schema: 'older' })).problems, []);
     const pgq = await PgQueuer.connect(db.url, { schema: 'older' });
     await pgq.stop();
@@ -128,12 +131,14 @@ describe('install, verify, uninstall', () => {
     await db.pool.query(`
       ${withoutGroupTurns('sixth')}
       ALTER TABLE sixth.job_group_cursors DROP COLUMN turn;
+      DROP TABLE sixth.idle_workers;
+      ${notifyEnqueuedV5(schemaNames('sixth'))}
       ${claimJobsV6(schemaNames('sixth'))}
       DELETE FROM sixth.migrations WHERE version > 6`);
     await db.pool.query(`INSERT INTO sixth.jobs (entrypoint, priority, payload, headers) VALUES
       ('t', 0, '1', '{"pgq-group": "a"}'), ('t', 0, '2', '{"pgq-group": "a"}'), ('t', 5, '3', '{"pgq-group": "a"}'),
       ('t', 0, '4', '{"pgq-group": "b"}'), ('t', 0, '5', '{}')`);
-    assert.deepEqual((await install(db.url, { schema: 'sixth' })).applied, [7]);
+    assert.deepEqual((await install(db.url, { schema: 'sixth' })).applied, [7, 8]);
     const claims: unknown[][] = [];
     for (let i = 0; i < 3; i++) {
       const { rows } = await db.pool.query(

@@ -1,5 +1,6 @@
 import type { SchemaNames } from '../schema-names.js';
 import type { Migration } from './migration.js';
+import { notifyEnqueuedV5 } from './005-notify-enqueued.js';
 import { schemaObject } from './objects.js';
 
 /**
@@ -32,7 +33,7 @@ CREATE TABLE ${n.dependencies} (
 
 ${schemaObject(n, 'job_dependencies_child_idx')}
 ${schemaObject(n, 'jobs_blocked_idx')}
-${schemaObject(n, 'notify_enqueued')}
+${notifyEnqueuedV5(n)}
 ${schemaObject(n, 'cancel_jobs')}
 ${schemaObject(n, 'release_children')}
 ${schemaObject(n, 'jobs_release_children')}

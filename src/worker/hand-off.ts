@@ -1,0 +1,168 @@
+import type { QueueBackend } from '../port/queue-backend.js';
+import type { Logger } from '../types.js';
+
+/** Ids of jobs given back remembered, so a notification of one that arrives late is not run. */
+const GIVEN_BACK_KEPT = 1_000;
+
+export interface HandOffParts {
+  port: NonNullable<QueueBackend['handOff']>;
+  workerId: string;
+  /** The entrypoints it takes handed-off jobs of: its ones without limits. */
+  entrypoints: readonly string[];
+  heartbeatIntervalMs: number;
+  logger: Logger;
+  /** How many more jobs the worker could start now. */
+  free(): number;
+  /** The ids of every job the worker holds. */
+  held(): number[];
+}
+
+/**
+ * The worker's side of hand-off (QueueBackend.handOff). While its claims come back short it
+ * waits in the database with its free slots, so an enqueue can give it a job directly; a full
+ * claim (a backlog) takes it out again, and so does a listener that is not shown to hear.
+ * Each heartbeat interval it refreshes that entry, whose expiry is how a crashed worker stops
+ * being offered jobs.
+ *
+ * A hand-off announced while its listener was down is lost with it. When the listener fails,
+ * the worker withdraws its entry; once the listener is back and the entry is gone (or expired),
+ * nothing more can be on its way, and what it was handed but never heard of goes back to the
+ * queue. Only then does it wait for hand-offs again. Stopping does the same, hearing nothing
+ * more once it began.
+ */
+export class HandOff {
+  /** Slots the database should offer: 0 for none. */
+  private wanted = 0;
+  /** What the database was last told (0: no entry); `left`: less the hand-offs received since. */
+  private written = 0;
+  private left = 0;
+  /** `wanted` changed, or the entry is due a refresh, since the writer last read it. */
+  private pending = false;
+  private writing: Promise<void> | undefined;
+  /** It was offered jobs since it last made sure none were lost. */
+  private offeredSince = false;
+  /** Its listener failed since: hand-offs may have been lost. */
+  private lostSome = false;
+  /** Jobs it gave back: a notification of one that arrives after all is not run. */
+  private readonly givenBack = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly parts: HandOffParts) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.beat(), this.parts.heartbeatIntervalMs);
+  }
+
+  /**
+   * A claim came back: `full` when it took all it asked for (there is a backlog); `hearing`
+   * when notifications are shown to reach this worker.
+   */
+  claimed(full: boolean, hearing: boolean): void {
+    if (full || !hearing || this.lostSome) return this.want(0);
+    const free = this.parts.free();
+    // Waiting already with most of what it could take: leave the entry alone.
+    if (this.written > 0 && this.left > free / 2) return;
+    this.want(free);
+  }
+
+  /** Notifications are not shown to arrive: wait for no hand-off. */
+  unheard(): void {
+    this.want(0);
+  }
+
+  /** The listener failed: what was handed off from now until its entry is gone is lost. */
+  listenerFailed(): void {
+    if (this.offeredSince || this.written > 0) this.lostSome = true;
+    this.want(0);
+  }
+
+  /** The listener is back: look for what was lost, if the entry is gone by now. */
+  async listenerBack(): Promise<void> {
+    if (this.lostSome) await this.reclaim();
+  }
+
+  /**
+   * A hand-off arrived: whether to run it. Not while stopping or after the listener failed:
+   * such a job goes back with the ones that were lost (running it while that statement is out
+   * could run it twice), nor one already given back.
+   */
+  received(id: number): boolean {
+    if (this.stopped || this.lostSome || this.givenBack.has(id)) return false;
+    this.left = Math.max(0, this.left - 1);
+    if (this.wanted > 0 && this.left <= this.written / 2) this.want(this.parts.free());
+    return true;
+  }
+
+  /** Offers nothing more, then gives back what was handed off but not heard of. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.want(0);
+    this.stopped = true;
+    while (this.writing) await this.writing;
+    if (this.offeredSince) await this.reclaim();
+  }
+
+  private want(slots: number, refresh = false): void {
+    if (this.stopped) return;
+    if (slots === this.wanted && slots === this.written && !refresh) return;
+    this.wanted = slots;
+    this.pending = true;
+    this.startWriting();
+  }
+
+  private startWriting(): void {
+    this.writing ??= this.write().finally(() => {
+      this.writing = undefined;
+      if (this.pending) this.startWriting();
+    });
+  }
+
+  /** Writes what is wanted until the database has the latest of it. */
+  private async write(): Promise<void> {
+    const { port, workerId, entrypoints, heartbeatIntervalMs, logger } = this.parts;
+    while (this.pending) {
+      this.pending = false;
+      const slots = this.wanted;
+      try {
+        if (slots > 0) {
+          this.offeredSince = true;
+          await port.park(workerId, entrypoints, slots, 3 * heartbeatIntervalMs);
+        } else if (this.written > 0) await port.unpark(workerId);
+        this.written = this.left = slots;
+      } catch (err) {
+        // An optimisation only: the entry expires by itself, and claims find every job.
+        logger.debug({ err }, 'pgqueuer: could not update the hand-off entry');
+      }
+    }
+  }
+
+  private beat(): void {
+    if (this.lostSome) {
+      // Withdrawn again if that failed, else left to expire; then what was lost goes back.
+      this.want(0);
+      void this.reclaim();
+    } else if (this.written > 0) {
+      // Refreshed even when unchanged, so its expiry moves on; with no free slot, withdrawn.
+      this.want(this.parts.free(), true);
+    }
+  }
+
+  private async reclaim(): Promise<void> {
+    await this.writing;
+    try {
+      const { offered, ids } = await this.parts.port.reclaimLost(this.parts.workerId, this.parts.held());
+      if (offered) return;
+      this.offeredSince = this.lostSome = false;
+      if (ids.length === 0) return;
+      this.parts.logger.warn({ jobs: ids }, 'pgqueuer: jobs handed to this worker were announced while its listener was down; back in the queue');
+      for (const id of ids) this.givenBack.add(id);
+      for (const id of this.givenBack) {
+        if (this.givenBack.size <= GIVEN_BACK_KEPT) break;
+        this.givenBack.delete(id);
+      }
+    } catch (err) {
+      this.parts.logger.debug({ err }, 'pgqueuer: could not look for lost hand-offs; next interval');
+    }
+  }
+}

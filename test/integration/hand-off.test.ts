@@ -1,0 +1,193 @@
+/**
+ * Hand-off: the enqueue of one runnable job gives it straight to an idle worker, picked as it is
+ * inserted, announced with the whole job (statements/hand-off.ts, worker/hand-off.ts). A job
+ * handed off is picked in the transaction that created it, so its log row has
+ * picked_at = created_at; a claimed one is picked later, by another transaction.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import type { Job, PgQueuer } from '../../src/index.js';
+import { openQueue, startWorker } from '../support/queue.js';
+import { db, producer, useFileDatabase } from '../support/file-database.js';
+import { deferred, until, within } from '../support/wait.js';
+
+useFileDatabase();
+
+const FAKE_WORKER = '00000000-0000-4000-8000-00000000000f';
+
+/** The worker's entry in idle_workers, once it has one. */
+async function waitingEntry(what: string): Promise<{ worker_id: string; slots: number }> {
+  return until(async () => (await db.pool.query(`SELECT worker_id, slots FROM pgqueuer.idle_workers`)).rows[0], 10_000, what);
+}
+
+/** A job as the hand-off leaves it in the database: picked by `workerId`, attempt 1. */
+async function insertHandedOff(entrypoint: string, workerId: string): Promise<number> {
+  const { rows } = await db.pool.query(
+    `INSERT INTO pgqueuer.jobs (entrypoint, payload, status, worker_id, attempts, heartbeat, picked_at)
+     VALUES ($1, '{"lost": true}', 'picked', $2, 1, now(), now()) RETURNING id`,
+    [entrypoint, workerId],
+  );
+  return Number(rows[0].id);
+}
+
+async function jobRow(id: number): Promise<{ status: string; attempts: number; worker_id: string | null } | undefined> {
+  return (await db.pool.query(`SELECT status, attempts, worker_id FROM pgqueuer.jobs WHERE id = $1`, [id])).rows[0];
+}
+
+/** Starts a worker of `entrypoint` and waits until it waits for hand-offs. */
+async function idleWorker(entrypoint: string, handler: (job: Job) => Promise<unknown>, options = {}) {
+  const worker: PgQueuer = await openQueue(db.url, { concurrency: 4, ...options });
+  worker.entrypoint(entrypoint, { rescueAfterMs: 60_000 }, handler);
+  const stop = startWorker(worker);
+  const entry = await waitingEntry('the idle worker to wait for hand-offs');
+  return { stop, workerId: entry.worker_id, slots: entry.slots };
+}
+
+describe('hand-off to an idle worker', () => {
+  test('a single enqueue is handed to the idle worker: picked by its own insert, run once, recorded like any job', async () => {
+    const ran: number[] = [];
+    const { stop, slots } = await idleWorker('handed', async (job) => {
+      ran.push(job.attempt);
+      return { doubled: (job.payload as { n: number }).n * 2 };
+    });
+    try {
+      assert.equal(slots, 4, 'it offers its free slots');
+      const id = await producer.enqueue('handed', { n: 21 });
+      assert.deepEqual(await producer.waitFor(id, { timeoutMs: 10_000 }), { id, status: 'successful', result: { doubled: 42 } });
+      const { rows } = await db.pool.query(`SELECT attempt, picked_at = created_at AS handed_off FROM pgqueuer.job_log WHERE job_id = $1`, [id]);
+      assert.deepEqual(rows, [{ attempt: 1, handed_off: true }]);
+      assert.deepEqual(ran, [1]);
+    } finally {
+      await stop();
+    }
+    assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.idle_workers`)).rows[0].n, 0, 'a stopped worker waits for nothing');
+  });
+
+  test('a backlog takes the worker out of idle_workers; once it is drained it waits again', async () => {
+    const { stop } = await idleWorker('backlog', async () => {});
+    try {
+      const ids = await producer.enqueueMany(Array.from({ length: 2_000 }, (_, i) => ({ entrypoint: 'backlog', payload: { i } })));
+      await until(async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.idle_workers`)).rows[0].n === 0, 10_000, 'a full claim to withdraw the entry');
+      await producer.waitFor(ids.at(-1)!, { timeoutMs: 30_000 });
+      await waitingEntry('the drained worker to wait again');
+    } finally {
+      await stop();
+    }
+  });
+
+  test('only a runnable, ungrouped, small job of a listed, unpaused entrypoint with nothing queued ahead, outside a transaction, to a live entry', async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const heard: Array<{ t: string; e?: string; w?: string; j?: { id: number; payload: unknown; attempt: number } }> = [];
+    listener.on('notification', (n) => heard.push(JSON.parse(n.payload!)));
+    await listener.query('LISTEN pgq_pgqueuer');
+    const offer = (slots: number, expiresIn = '1 minute') =>
+      db.pool.query(
+        `INSERT INTO pgqueuer.idle_workers (worker_id, entrypoints, slots, expires_at) VALUES ($1, '{offered}', $2, now() + $3::interval)
+         ON CONFLICT (worker_id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at`,
+        [FAKE_WORKER, slots, expiresIn],
+      );
+    const statusOf = async (id: number) => (await jobRow(id))!.status;
+    try {
+      await offer(2);
+      const handed = await producer.enqueue('offered', { n: 1 });
+      assert.deepEqual(await jobRow(handed), { status: 'picked', attempts: 1, worker_id: FAKE_WORKER });
+      assert.equal((await db.pool.query(`SELECT slots FROM pgqueuer.idle_workers`)).rows[0].slots, 1, 'a slot taken');
+      const announced = await until(() => heard.find((m) => m.t === 'assigned'), 5_000, 'the assigned notification');
+      assert.equal(announced.w, FAKE_WORKER);
+      assert.deepEqual([announced.j!.id, announced.j!.payload, announced.j!.attempt], [handed, { n: 1 }, 1]);
+      // Notifications arrive in commit order: once a later one is heard, any for the first would have been.
+      await producer.enqueue('first-wake', {});
+      await until(() => heard.some((m) => m.t === 'enqueued' && m.e === 'first-wake'), 5_000, 'a later notification');
+      assert.ok(!heard.some((m) => m.t === 'enqueued' && m.e === 'offered'), 'no other worker is woken for a handed-off job');
+
+      assert.equal(await statusOf(await producer.enqueue('other', {})), 'queued', 'an entrypoint it did not list');
+      assert.equal(await statusOf(await producer.enqueue('offered', {}, { executeAfter: 60_000 })), 'scheduled', 'not runnable yet');
+      assert.equal(await statusOf(await producer.enqueue('offered', {}, { group: 'tenant' })), 'queued', 'grouped jobs take turns');
+      assert.equal(await statusOf(await producer.enqueue('offered', { big: 'x'.repeat(8_000) })), 'queued', 'too big for a notification');
+      const client = await db.pool.connect();
+      let inTransaction: number;
+      try {
+        await client.query('BEGIN');
+        inTransaction = await producer.enqueue('offered', {}, { client });
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      assert.equal(await statusOf(inTransaction), 'queued', "inside the caller's transaction");
+      // That queued job is ahead of any new one now.
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'a queued job ahead');
+      await db.pool.query(`DELETE FROM pgqueuer.jobs WHERE status = 'queued'`);
+
+      await producer.pause('offered');
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'a paused entrypoint');
+      await producer.resume('offered');
+      await db.pool.query(`DELETE FROM pgqueuer.jobs WHERE status = 'queued'`);
+
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'picked', 'the last slot');
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'no slot left');
+      await db.pool.query(`DELETE FROM pgqueuer.jobs WHERE status = 'queued'`);
+      await offer(5, '-1 second');
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'an expired entry');
+
+      await producer.enqueue('last-wake', {});
+      await until(() => heard.some((m) => m.t === 'enqueued' && m.e === 'last-wake'), 5_000, 'a later notification');
+      const picked = (await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.jobs WHERE status = 'picked'`)).rows[0].n;
+      assert.deepEqual([picked, heard.filter((m) => m.t === 'assigned').length], [2, 2], 'one notification per hand-off');
+    } finally {
+      await listener.end();
+      await db.pool.query(`DELETE FROM pgqueuer.idle_workers; DELETE FROM pgqueuer.jobs`);
+    }
+  });
+
+  test('jobs handed off while its listener was down go back to the queue once it is back, and run once', async () => {
+    const ran: Array<{ id: number; attempt: number }> = [];
+    const done = deferred();
+    const { stop, workerId } = await idleWorker('lost', async (job) => {
+      ran.push({ id: job.id, attempt: job.attempt });
+      done.resolve();
+    });
+    try {
+      // As a hand-off leaves it, without the notification: that went to the listener killed next.
+      const id = await insertHandedOff('lost', workerId);
+      await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`);
+      await within(done.promise, 10_000, 'the lost job to run (its rescue window is a minute)');
+      assert.deepEqual(ran, [{ id, attempt: 1 }], 'run once, as its first attempt');
+    } finally {
+      await stop();
+    }
+  });
+
+  test('stopping gives back what was handed to the worker but never heard of, attempt unused', async () => {
+    const { stop, workerId } = await idleWorker('unheard', async () => {
+      throw new Error('must not run');
+    });
+    let id: number;
+    try {
+      id = await insertHandedOff('unheard', workerId);
+    } finally {
+      await stop();
+    }
+    assert.deepEqual(await jobRow(id), { status: 'queued', attempts: 0, worker_id: null });
+    await db.pool.query(`DELETE FROM pgqueuer.jobs`);
+  });
+
+  test('a hand-off that crossed a pause goes back unstarted, and runs once resumed', async () => {
+    const ran = deferred<number>();
+    const { stop, workerId } = await idleWorker('crossing', async (job) => ran.resolve(job.id));
+    try {
+      await producer.pause('crossing');
+      // Read before the pause committed, committed after it: the worker hears the pause first.
+      const id = await insertHandedOff('crossing', workerId);
+      const job = { id, entrypoint: 'crossing', priority: 0, payload: { lost: true }, headers: {}, attempt: 1, rescues: 0, snoozes: 0, createdAtMs: Date.now(), cancelRequested: false, queuedMs: 0 };
+      await db.pool.query(`SELECT pg_notify('pgq_pgqueuer', $1)`, [JSON.stringify({ t: 'assigned', w: workerId, b: 14, j: job })]);
+      await until(async () => (await jobRow(id))?.status === 'queued', 10_000, 'the job to go back');
+      assert.deepEqual(await jobRow(id), { status: 'queued', attempts: 0, worker_id: null });
+      await producer.resume('crossing');
+      assert.equal(await within(ran.promise, 10_000, 'the job to run once resumed'), id);
+    } finally {
+      await stop();
+    }
+  });
+});
