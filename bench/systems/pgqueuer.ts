@@ -16,7 +16,7 @@ export function pgqueuerSystem(
     id,
     label,
     family: 'pgqueuer',
-    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 4,096 jobs, 16 MiB of payload) ahead of its slots, next claim overlapping outcome writes; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms${variant.note ? `; ${variant.note}` : ''}`,
+    settings: `concurrency ${concurrency}; claims when half its capacity is free, holding up to 50 ms of work (at most 4,096 jobs, 16 MiB of payload) ahead of its slots, next claim overlapping outcome writes; single enqueues handed straight to an idle worker; LISTEN/NOTIFY, poll ${workerOptions.pollIntervalMs ?? 1000} ms${variant.note ? `; ${variant.note}` : ''}`,
     ...(id === 'pgqueuer' ? {} : { sameProducerAs: 'pgqueuer' }),
 
     async install(url) {
