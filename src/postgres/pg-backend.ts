@@ -27,11 +27,19 @@ import { pruneQuery } from './statements/retention.js';
 import { databaseNowQuery, fireTickQuery, readSchedulesQuery, registerSchedulesQuery } from './statements/schedules.js';
 import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers.js';
 
+/** How long single enqueues skip hand-off for an entrypoint no worker was waiting for. */
+const HAND_OFF_RECHECK_MS = 50;
+
 /** The PostgreSQL adapter of the storage port: the statements of `statements/` bound to one schema and one driver. */
 export class PgBackend implements QueueBackend {
   private readonly q;
   /** Single enqueues may hand their job to an idle worker (statements/hand-off.ts). */
   private handsOff = true;
+  /**
+   * Per entrypoint, until when single enqueues skip hand-off because the last one found no
+   * worker waiting: the plain insert is cheaper, and idle workers are noticed within that time.
+   */
+  private readonly noneWaitingUntil = new Map<string, number>();
 
   constructor(
     readonly driver: Driver,
@@ -75,9 +83,12 @@ export class PgBackend implements QueueBackend {
   enqueue: QueueBackend['enqueue'] = async (rows, client?: TransactionClient) => {
     const db = client ? this.driver.onClient(client) : this.driver;
     const only = rows.length === 1 ? rows[0]! : undefined;
-    if (this.handsOff && !client && only && only.dedupeKey === null && only.after === null) {
+    if (this.handsOff && !client && only && only.dedupeKey === null && only.after === null && this.mayHandOff(only.entrypoint)) {
       try {
-        return [await this.q.handOff.enqueue(this.driver, only)];
+        const { id, waiting } = await this.q.handOff.enqueue(this.driver, only);
+        if (waiting) this.noneWaitingUntil.delete(only.entrypoint);
+        else this.noneWaitingUntil.set(only.entrypoint, Date.now() + HAND_OFF_RECHECK_MS);
+        return [id];
       } catch (err) {
         // Grants from before hand-off (`pgq grant` not run again since the upgrade): enqueue
         // the usual way from now on. The statement failed whole, so nothing was written.
@@ -102,6 +113,10 @@ export class PgBackend implements QueueBackend {
     // Several statements: all or none, in the caller's transaction or one of their own.
     return client || waves.length === 1 ? write(db) : this.driver.transaction(write);
   };
+  private mayHandOff(entrypoint: string): boolean {
+    return (this.noneWaitingUntil.get(entrypoint) ?? 0) <= Date.now();
+  }
+
   claim: QueueBackend['claim'] = (req) => this.q.claim(this.driver, req);
   complete: QueueBackend['complete'] = async (workerId, completions) => {
     try {

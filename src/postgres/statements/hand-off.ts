@@ -6,9 +6,10 @@ import { notifyEnqueued } from './notify.js';
 
 /**
  * NOTIFY payloads are capped at 8,000 bytes; a handed-off job travels in one with its payload
- * and headers, so larger jobs are enqueued the usual way.
+ * and headers (and an entrypoint name of up to 800 bytes), so larger jobs are enqueued the
+ * usual way.
  */
-const MAX_HANDED_OFF_BYTES = 7_000;
+const MAX_HANDED_OFF_BYTES = 6_500;
 
 /** A job handed to a worker, as its notification carries it. */
 export interface HandedOffJob {
@@ -25,7 +26,7 @@ export interface HandedOffJob {
  * picked by it, and notifies it with the whole job.
  *
  * It happens only where a claim would have taken the job at once, in the same order: the job
- * is runnable now, has no group, its entrypoint has no limit (the worker lists only those), is
+ * is runnable now (no delay or time given), has no group, its entrypoint has no limit (the worker lists only those), is
  * not paused and has no queued jobs ahead of it. A worker's row that another enqueue holds is
  * skipped, not waited for; so is a worker whose heartbeat lapsed (`expires_at`). Only
  * pgqueuer's own single-statement enqueue hands off: inside a caller's transaction the row
@@ -36,41 +37,49 @@ export interface HandedOffJob {
  * gives it back once the listener is back (`reclaimLost`).
  */
 export function handOffQueries(n: SchemaNames) {
+  // Parameters are text throughout ($3, $4 cast to jsonb where stored), so the size check reads
+  // what was sent. Where a worker is found, its row holds and the tests that cost more run
+  // only when there is an idle worker to hand to: they refer to it (v.slots > 0), which makes
+  // them per-row checks rather than ones the planner runs before every enqueue.
   const enqueue = prepared(
     'hand_off_enqueue',
-    `WITH input AS (
-       SELECT $3::jsonb AS d, coalesce($4::jsonb, '{}'::jsonb) AS h,
-              coalesce($5::timestamptz, now() + make_interval(secs => coalesce($6::double precision, 0) / 1000.0)) AS run_at
-     ), taker AS (
-       SELECT w.worker_id FROM ${n.idleWorkers} AS w, input AS i
-       WHERE i.run_at <= now() AND NOT (i.h ? '${GROUP_HEADER}')
-         AND octet_length(i.d::text) + octet_length(i.h::text) <= ${MAX_HANDED_OFF_BYTES}
-         AND w.slots > 0 AND w.expires_at > now() AND $1::text = ANY (w.entrypoints)
-         AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = $1::text)
-         AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = $1::text AND q.status = 'queued')
-       ORDER BY w.slots DESC
-       LIMIT 1
-       FOR UPDATE OF w SKIP LOCKED
-     ), taken AS (
-       UPDATE ${n.idleWorkers} AS w SET slots = w.slots - 1 FROM taker WHERE w.worker_id = taker.worker_id
+    `WITH taken AS (
+       UPDATE ${n.idleWorkers} AS w SET slots = w.slots - 1
+       WHERE w.worker_id = (
+         SELECT v.worker_id FROM ${n.idleWorkers} AS v
+         WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)
+           AND $5::text IS NULL AND coalesce($6::double precision, 0) <= 0
+           AND octet_length($3::text) + coalesce(octet_length($4::text), 0) <= ${MAX_HANDED_OFF_BYTES}
+           -- As stored and announced (jsonb's own text can be longer than what was sent).
+           AND (v.slots > 0 AND octet_length(($3::text)::jsonb::text) + coalesce(octet_length(($4::text)::jsonb::text), 0) <= ${MAX_HANDED_OFF_BYTES}) IS TRUE
+           AND (v.slots > 0 AND NOT coalesce(($4::text)::jsonb ? '${GROUP_HEADER}', false)) IS TRUE
+           AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = $1::text AND v.slots > 0)
+           AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = $1::text AND q.status = 'queued' AND v.slots > 0)
+         ORDER BY v.slots DESC
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED
+       )
        RETURNING w.worker_id
      ), inserted AS (
        INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status, worker_id, attempts, heartbeat, picked_at)
-       SELECT $1::text, $2::integer, i.d, i.h, i.run_at,
+       SELECT $1::text, $2::integer, ($3::text)::jsonb, coalesce(($4::text)::jsonb, '{}'::jsonb), i.run_at,
               CASE WHEN t.worker_id IS NOT NULL THEN 'picked' WHEN i.run_at > now() THEN 'scheduled' ELSE 'queued' END,
               t.worker_id, CASE WHEN t.worker_id IS NULL THEN 0 ELSE 1 END,
               CASE WHEN t.worker_id IS NOT NULL THEN now() END, CASE WHEN t.worker_id IS NOT NULL THEN now() END
-       FROM input AS i LEFT JOIN taken AS t ON true
+       FROM (SELECT coalesce($5::text::timestamptz, now() + make_interval(secs => coalesce($6::double precision, 0) / 1000.0)) AS run_at) AS i
+       LEFT JOIN taken AS t ON true
        RETURNING id
      )
-     -- The job as a claim returns it (claim.ts); read from the input, not the row, which a
-     -- producer role may not read.
+     -- The job as a claim returns it (claim.ts); built from the parameters, not the row, which
+     -- a producer role may not read.
      SELECT j.id, CASE WHEN t.worker_id IS NOT NULL THEN pg_notify('${n.channel}', json_build_object(
-              't', 'assigned', 'w', t.worker_id, 'b', octet_length(i.d::text), 'j', json_build_object(
-                'id', j.id, 'entrypoint', $1::text, 'priority', $2::integer, 'payload', i.d, 'headers', i.h,
-                'attempt', 1, 'rescues', 0, 'snoozes', 0, 'createdAtMs', date_part('epoch', now()) * 1000,
-                'cancelRequested', false, 'queuedMs', 0))::text) END AS notified
-     FROM inserted AS j CROSS JOIN input AS i LEFT JOIN taken AS t ON true`,
+              't', 'assigned', 'w', t.worker_id, 'b', octet_length($3::text), 'j', json_build_object(
+                'id', j.id, 'entrypoint', $1::text, 'priority', $2::integer, 'payload', ($3::text)::jsonb,
+                'headers', coalesce(($4::text)::jsonb, '{}'::jsonb), 'attempt', 1, 'rescues', 0, 'snoozes', 0,
+                'createdAtMs', date_part('epoch', now()) * 1000, 'cancelRequested', false, 'queuedMs', 0))::text) END AS notified,
+            -- Read before the slot was taken: whether a worker waits for this entrypoint at all.
+            EXISTS (SELECT 1 FROM ${n.idleWorkers} AS v WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)) AS waiting
+     FROM inserted AS j LEFT JOIN taken AS t ON true`,
   );
   const park = prepared(
     'hand_off_park',
@@ -102,10 +111,13 @@ export function handOffQueries(n: SchemaNames) {
      SELECT (SELECT still FROM offered) AS offered, ARRAY(SELECT id FROM lost) AS ids, (SELECT count(*) FROM wake) AS notices`,
   );
   return {
-    /** Enqueues one job, handed to an idle worker when one takes it; returns its id. */
-    enqueue: async (db: Queryable, r: EnqueueRow): Promise<number> => {
-      const [row] = await db.query<{ id: string }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers, r.executeAt, r.delayMs]);
-      return Number(row!.id);
+    /**
+     * Enqueues one job, handed to an idle worker when one takes it; returns its id, and whether
+     * any worker waits for hand-offs of its entrypoint.
+     */
+    enqueue: async (db: Queryable, r: EnqueueRow): Promise<{ id: number; waiting: boolean }> => {
+      const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers, r.executeAt, r.delayMs]);
+      return { id: Number(row!.id), waiting: row!.waiting };
     },
     park: async (db: Queryable, workerId: string, entrypoints: readonly string[], slots: number, ttlMs: number): Promise<void> =>
       void (await db.query(park, [workerId, entrypoints, slots, ttlMs])),
