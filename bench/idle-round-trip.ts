@@ -4,7 +4,9 @@
  * why enqueue-to-start latency, two round trips to idle backends, is above Redis's. Then each
  * step of pgqueuer's enqueue-to-start path on its own, after 10 ms of idleness, beside the
  * same step done the least costly way: a bare claim and pgqueuer's claim; an insert without and
- * with a NOTIFY trigger, pgqueuer's enqueue statement and `pgq.enqueue()`.
+ * with a NOTIFY trigger, pgqueuer's enqueue statement and `pgq.enqueue()`. Last, the one round
+ * trip of a hand-off: an insert whose NOTIFY a listener hears, and `pgq.enqueue()` handed to an
+ * idle worker, from the call to the handler's first line.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/idle-round-trip.ts
  */
@@ -39,7 +41,14 @@ async function median(step: () => Promise<unknown>, gapMs: number): Promise<numb
   return samples.sort((a, b) => a - b)[SAMPLES / 2]!;
 }
 
+/** Resolves once `check` is true, polling every 20 ms. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 let pgq: PgQueuer | undefined;
+let worker: PgQueuer | undefined;
+let running: Promise<void> | undefined;
 let listener: pg.Client | undefined;
 try {
   // A plain table, not a temporary one: its commits flush WAL, as an enqueue's do.
@@ -88,10 +97,35 @@ try {
       () => enqueueOne(db, [{ entrypoint: 'idle', priority: 0, payload: '{"seq":1}', headers: null, executeAt: null, delayMs: null, dedupeKey: null, onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false }]),
     ],
     ['pgq.enqueue()', () => pgq!.enqueue('idle', { seq: 1 })],
+    // One round trip instead of two: what a hand-off can cost at least, and what it costs.
+    ['an insert whose NOTIFY a listener hears (sent -> heard)', () => heard(`INSERT INTO ${table}_notified (payload) VALUES ('{"seq":1}')`)],
+    ['pgq.enqueue() handed to an idle worker (called -> handler)', () => handedOff()],
   ];
+  // The listener hears the plain table's trigger; a worker of its own takes hand-offs.
+  let onHeard: (() => void) | undefined;
+  listener.on('notification', (n) => {
+    if (n.channel === table) onHeard?.();
+  });
+  const heard = (sql: string) =>
+    new Promise<void>((resolve, reject) => {
+      onHeard = resolve;
+      client.query(sql).catch(reject);
+    });
+  worker = await PgQueuer.connect(server.url, { schema });
+  let started: (() => void) | undefined;
+  worker.entrypoint('handed', async () => started?.());
+  running = worker.run({ handleSignals: false });
+  await until(async () => (await client.query(`SELECT 1 FROM ${names.idleWorkers}`)).rowCount === 1);
+  const handedOff = () =>
+    new Promise<void>((resolve, reject) => {
+      started = resolve;
+      pgq!.enqueue('handed', { seq: 1 }).catch(reject);
+    });
   console.log('each step after 10 ms idle, p50:');
   for (const [label, step] of steps) console.log(`  ${(await median(step, 10)).toFixed(3)} ms  ${label}`);
 } finally {
+  await worker?.stop();
+  await running;
   await pgq?.stop();
   await listener?.end();
   await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_notified`);

@@ -1,3 +1,4 @@
+import type { ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import type { Logger } from '../types.js';
 
@@ -11,10 +12,21 @@ export interface HandOffParts {
   entrypoints: readonly string[];
   heartbeatIntervalMs: number;
   logger: Logger;
-  /** How many more jobs the worker could start now. */
+  /** How many more jobs the worker could start now (less than none when it holds more ahead). */
   free(): number;
   /** The ids of every job the worker holds. */
   held(): number[];
+}
+
+/** A worker's hand-off, where its backend has one and some entrypoint has no limits (the claim counts those). */
+export function handOffFor(
+  backend: QueueBackend,
+  entrypoints: readonly ResolvedEntrypoint[],
+  parts: Omit<HandOffParts, 'port' | 'entrypoints'>,
+): HandOff | undefined {
+  const plain = entrypoints.filter((e) => e.concurrencyLimit === 0 && e.ratePerSecond === 0 && e.groupConcurrency === 0);
+  if (!backend.handOff || plain.length === 0) return undefined;
+  return new HandOff({ ...parts, port: backend.handOff, entrypoints: plain.map((e) => e.name) });
 }
 
 /**
@@ -60,7 +72,7 @@ export class HandOff {
    */
   claimed(full: boolean, hearing: boolean): void {
     if (full || !hearing || this.lostSome) return this.want(0);
-    const free = this.parts.free();
+    const free = this.free();
     // Waiting already with most of what it could take: leave the entry alone.
     if (this.written > 0 && this.left > free / 2) return;
     this.want(free);
@@ -90,7 +102,7 @@ export class HandOff {
   received(id: number): boolean {
     if (this.stopped || this.lostSome || this.givenBack.has(id)) return false;
     this.left = Math.max(0, this.left - 1);
-    if (this.wanted > 0 && this.left <= this.written / 2) this.want(this.parts.free());
+    if (this.wanted > 0 && this.left <= this.written / 2) this.want(this.free());
     return true;
   }
 
@@ -101,6 +113,10 @@ export class HandOff {
     this.stopped = true;
     while (this.writing) await this.writing;
     if (this.offeredSince) await this.reclaim();
+  }
+
+  private free(): number {
+    return Math.max(0, this.parts.free());
   }
 
   private want(slots: number, refresh = false): void {
@@ -144,7 +160,7 @@ export class HandOff {
       void this.reclaim();
     } else if (this.written > 0) {
       // Refreshed even when unchanged, so its expiry moves on; with no free slot, withdrawn.
-      this.want(this.parts.free(), true);
+      this.want(this.free(), true);
     }
   }
 

@@ -12,7 +12,7 @@ import type { Logger, WorkerOptions } from '../types.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
-import { HandOff } from './hand-off.js';
+import { handOffFor, type HandOff } from './hand-off.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
 import type { Verdict } from './judge.js';
@@ -138,18 +138,13 @@ export class Worker {
       (asked, held) => this.heartbeatAnswered(asked, held),
       (err) => this.queried(err),
     );
-    const plain = entries.filter((e) => e.concurrencyLimit === 0 && e.ratePerSecond === 0 && e.groupConcurrency === 0);
-    if (backend.handOff && plain.length > 0) {
-      this.handOff = new HandOff({
-        port: backend.handOff,
-        workerId: this.workerId,
-        entrypoints: plain.map((e) => e.name),
-        heartbeatIntervalMs: options.heartbeatIntervalMs,
-        logger,
-        free: () => options.concurrency - this.runner.size - this.prefetched.length,
-        held: () => this.heldIds(),
-      });
-    }
+    this.handOff = handOffFor(backend, entries, {
+      workerId: this.workerId,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      logger,
+      free: () => options.concurrency - this.runner.size - this.prefetched.length,
+      held: () => this.heldIds(),
+    });
   }
 
   /** Every job this worker holds: running, claimed ahead, or waiting for its outcome to be written. */

@@ -77,8 +77,10 @@ export function handOffQueries(n: SchemaNames) {
                 'id', j.id, 'entrypoint', $1::text, 'priority', $2::integer, 'payload', ($3::text)::jsonb,
                 'headers', coalesce(($4::text)::jsonb, '{}'::jsonb), 'attempt', 1, 'rescues', 0, 'snoozes', 0,
                 'createdAtMs', date_part('epoch', now()) * 1000, 'cancelRequested', false, 'queuedMs', 0))::text) END AS notified,
-            -- Read before the slot was taken: whether a worker waits for this entrypoint at all.
-            EXISTS (SELECT 1 FROM ${n.idleWorkers} AS v WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)) AS waiting
+            -- Whether a worker waits for this entrypoint at all (read before the slot was taken).
+            t.worker_id IS NOT NULL OR EXISTS (
+              SELECT 1 FROM ${n.idleWorkers} AS v WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)
+            ) AS waiting
      FROM inserted AS j LEFT JOIN taken AS t ON true`,
   );
   const park = prepared(
