@@ -70,8 +70,9 @@ export interface QueueBackend {
     unpark(workerId: string): Promise<void>;
     /**
      * Returns to the queue, attempt unused, the jobs handed to it that it does not hold (their
-     * notifications were lost with its listener). Only once it is offered nothing any more: until
-     * then, does nothing and says `offered`.
+     * notifications were lost with its listener, or came while it would not take them); never a
+     * job it claimed. Only once it is offered nothing any more: until then, does nothing and says
+     * `offered`.
      */
     reclaimLost(workerId: string, held: readonly number[]): Promise<ReclaimedJobs>;
   };

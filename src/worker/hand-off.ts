@@ -171,7 +171,9 @@ export class HandOff {
       if (offered) return;
       this.offeredSince = this.lostSome = false;
       if (ids.length === 0) return;
-      this.parts.logger.warn({ jobs: ids }, 'pgqueuer: jobs handed to this worker were announced while its listener was down; back in the queue');
+      // Stopping, it is a race with enqueues of the last moment; otherwise notifications were lost.
+      const level = this.stopped ? 'debug' : 'warn';
+      this.parts.logger[level]({ jobs: ids }, 'pgqueuer: jobs handed to this worker that it did not take are back in the queue');
       for (const id of ids) this.givenBack.add(id);
       for (const id of this.givenBack) {
         if (this.givenBack.size <= GIVEN_BACK_KEPT) break;

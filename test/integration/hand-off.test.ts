@@ -165,17 +165,26 @@ describe('hand-off to an idle worker', () => {
     }
   });
 
-  test('stopping gives back what was handed to the worker but never heard of, attempt unused', async () => {
+  test('stopping gives back what was handed to the worker but never heard of, attempt unused; never what it claimed', async () => {
     const { stop, workerId } = await idleWorker('unheard', async () => {
       throw new Error('must not run');
     });
     let id: number;
+    let claimed: number;
     try {
       id = await insertHandedOff('unheard', workerId);
+      // As a claim leaves a job whose answer is still on its way: picked later than created.
+      const { rows } = await db.pool.query(
+        `INSERT INTO pgqueuer.jobs (entrypoint, payload, status, worker_id, attempts, heartbeat, picked_at, created_at)
+         VALUES ('unheard', '{}', 'picked', $1, 1, now(), now(), now() - interval '1 second') RETURNING id`,
+        [workerId],
+      );
+      claimed = Number(rows[0].id);
     } finally {
       await stop();
     }
     assert.deepEqual(await jobRow(id), { status: 'queued', attempts: 0, worker_id: null });
+    assert.deepEqual(await jobRow(claimed), { status: 'picked', attempts: 1, worker_id: workerId }, 'left to the rescuer');
     await db.pool.query(`DELETE FROM pgqueuer.jobs`);
   });
 

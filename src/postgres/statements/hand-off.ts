@@ -90,10 +90,11 @@ export function handOffQueries(n: SchemaNames) {
      ON CONFLICT (worker_id) DO UPDATE SET entrypoints = excluded.entrypoints, slots = excluded.slots, expires_at = excluded.expires_at`,
   );
   const unpark = prepared('hand_off_unpark', `DELETE FROM ${n.idleWorkers} WHERE worker_id = $1`);
-  // Picked by this worker and unknown to it: their notifications went to a listener that died.
-  // Only once it is offered nothing (its entry deleted, or expired a second ago: an enqueue
-  // that read it before it expired has committed since), so no more can be on their way.
-  // Back to the queue with the attempt unused, as a job claimed ahead is released.
+  // Handed to this worker (picked by the transaction that created it, which a claim never is)
+  // and unknown to it: their notifications went to a listener that died, or came while it would
+  // not take them. Only once it is offered nothing (its entry deleted, or expired a second ago:
+  // an enqueue that read it before it expired has committed since), so no more can be on their
+  // way. Back to the queue with the attempt unused, as a job claimed ahead is released.
   const reclaim = prepared(
     'hand_off_reclaim',
     `WITH offered AS (
@@ -103,7 +104,8 @@ export function handOffQueries(n: SchemaNames) {
                                  attempts = j.attempts - 1, updated_at = now()
        WHERE j.id = ANY (ARRAY(
          SELECT l.id FROM ${n.jobs} AS l, offered AS o
-         WHERE NOT o.still AND l.worker_id = $1 AND l.status = 'picked' AND NOT (l.id = ANY ($2::bigint[]))
+         WHERE NOT o.still AND l.worker_id = $1 AND l.status = 'picked' AND l.picked_at = l.created_at
+           AND NOT (l.id = ANY ($2::bigint[]))
          FOR UPDATE OF l SKIP LOCKED
        ))
        RETURNING j.id, j.entrypoint
