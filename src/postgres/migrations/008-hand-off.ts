@@ -9,7 +9,8 @@ import { schemaObject } from './objects.js';
  * - UNLOGGED: its rows are about live workers only and are rewritten every heartbeat, so they
  *   need no WAL. After a crash or on a promoted replica the table is empty: enqueues take the
  *   usual path until each worker's next heartbeat puts it back.
- * - notify_enqueued leaves handed-off jobs out: no other worker has anything to claim.
+ * - notify_enqueued leaves handed-off jobs out: no other worker has anything to claim; and the
+ *   trigger does not fire for a hand-off's insert at all (it sets pgqueuer.handed_off).
  */
 export const handOff: Migration = {
   version: 8,
@@ -27,5 +28,6 @@ CREATE UNLOGGED TABLE ${n.idleWorkers} (
 );
 
 ${schemaObject(n, 'notify_enqueued()')}
+${schemaObject(n, 'jobs_notify_enqueued')}
 `,
 };

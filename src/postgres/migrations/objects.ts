@@ -3,6 +3,7 @@ import { cancelJobsFunction } from '../statements/cancel.js';
 import { enqueueAfterFunction, releaseChildrenFunction, releaseChildrenTrigger } from '../statements/dependencies.js';
 import { CLAIM_ARGUMENTS, CLAIM_ARGUMENTS_V3, claimJobsFunction, claimJobsWithoutGroupsFunction } from '../statements/claim-function.js';
 import { groupKey } from '../statements/group-key.js';
+import { HANDED_OFF_SETTING } from '../statements/hand-off.js';
 import { assignGroupTurnFunction, groupTurnTriggers } from '../statements/group-turn.js';
 
 /**
@@ -64,9 +65,13 @@ export function schemaObjects(n: SchemaNames): SchemaObject[] {
       name: 'jobs_notify_enqueued',
       present: `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'jobs_notify_enqueued' AND tgrelid = to_regclass('${n.jobs}') AND tgenabled <> 'D') AS ok`,
       // Dropped or disabled: made again, enabled.
+      // Not for a hand-off's insert (statements/hand-off.ts), which says so: its one job is
+      // picked and announced to its worker, and the call would cost the latency path.
       create: `DROP TRIGGER IF EXISTS jobs_notify_enqueued ON ${n.jobs};
 CREATE TRIGGER jobs_notify_enqueued AFTER INSERT ON ${n.jobs}
-REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION ${n.ident}.notify_enqueued();`,
+REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT
+WHEN (current_setting('${HANDED_OFF_SETTING}', true) IS DISTINCT FROM 'on')
+EXECUTE FUNCTION ${n.ident}.notify_enqueued();`,
     },
     {
       kind: 'function',

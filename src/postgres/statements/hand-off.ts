@@ -11,6 +11,9 @@ import { notifyEnqueued } from './notify.js';
  */
 const MAX_HANDED_OFF_BYTES = 6_500;
 
+/** Set for its own transaction by an enqueue that handed its job off: the enqueue trigger skips it. */
+export const HANDED_OFF_SETTING = 'pgqueuer.handed_off';
+
 /** A job handed to a worker, as its notification carries it. */
 export interface HandedOffJob {
   workerId: string;
@@ -59,7 +62,7 @@ export function handOffQueries(n: SchemaNames) {
          LIMIT 1
          FOR UPDATE SKIP LOCKED
        )
-       RETURNING w.worker_id
+       RETURNING w.worker_id, set_config('${HANDED_OFF_SETTING}', 'on', true)
      ), inserted AS (
        INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status, worker_id, attempts, heartbeat, picked_at)
        SELECT $1::text, $2::integer, ($3::text)::jsonb, coalesce(($4::text)::jsonb, '{}'::jsonb), i.run_at,
