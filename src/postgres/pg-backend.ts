@@ -113,6 +113,7 @@ export class PgBackend implements QueueBackend {
     // Several statements: all or none, in the caller's transaction or one of their own.
     return client || waves.length === 1 ? write(db) : this.driver.transaction(write);
   };
+
   private mayHandOff(entrypoint: string): boolean {
     return (this.noneWaitingUntil.get(entrypoint) ?? 0) <= Date.now();
   }
