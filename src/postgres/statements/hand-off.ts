@@ -29,8 +29,8 @@ export interface HandedOffJob {
  * picked by it, and notifies it with the whole job.
  *
  * It happens only where a claim would have taken the job at once, in the same order: the job
- * is runnable now (no delay or time given), has no group, its entrypoint has no limit (the worker lists only those), is
- * not paused and has no queued jobs ahead of it. A worker's row that another enqueue holds is
+ * is runnable now (no delay or time given), has no group, its entrypoint has no limit (the
+ * worker lists only those), is not paused and has no queued jobs ahead of it. A worker's row that another enqueue holds is
  * skipped, not waited for; so is a worker whose heartbeat lapsed (`expires_at`). Only
  * pgqueuer's own single-statement enqueue hands off: inside a caller's transaction the row
  * would stay locked until that transaction ends.
@@ -40,10 +40,10 @@ export interface HandedOffJob {
  * gives it back once the listener is back (`reclaimLost`).
  */
 export function handOffQueries(n: SchemaNames) {
-  // Parameters are text throughout ($3, $4 cast to jsonb where stored), so the size check reads
-  // what was sent. Where a worker is found, its row holds and the tests that cost more run
-  // only when there is an idle worker to hand to: they refer to it (v.slots > 0), which makes
-  // them per-row checks rather than ones the planner runs before every enqueue.
+  // Parameters are text throughout ($3, $4 cast to jsonb where stored), so the first size check
+  // reads what was sent. The checks that cost more (parsing the payload, probing other tables)
+  // refer to the waiting worker's row (v.slots > 0), so they run per candidate, only when a
+  // worker waits, rather than as one-time filters before every enqueue.
   const enqueue = prepared(
     'hand_off_enqueue',
     `WITH taken AS (
