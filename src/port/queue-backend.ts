@@ -18,6 +18,8 @@ import type {
   PayloadVersionCount,
   PayloadVersionQuery,
   PruneResult,
+  HandOffAddress,
+  HandOffOffer,
   ReleasedJob,
   ReclaimedJobs,
   RescuePolicy,
@@ -65,7 +67,7 @@ export interface QueueBackend {
    */
   handOff?: {
     /** The worker takes up to `slots` jobs of `entrypoints` (ones without limits) for `ttlMs`; replaces what it said before. */
-    park(workerId: string, entrypoints: readonly string[], slots: number, ttlMs: number): Promise<void>;
+    park(offer: HandOffOffer): Promise<void>;
     /** It takes none; resolves once no enqueue can hand it one any more. */
     unpark(workerId: string): Promise<void>;
     /**
@@ -127,7 +129,8 @@ export interface QueueBackend {
   registerWorker(worker: WorkerInfo): Promise<void>;
   unregisterWorker(workerId: string): Promise<void>;
   /** Delivers work notifications to a worker; the subscription heals itself after failures. */
-  subscribe(events: WorkEvents): Promise<Subscription>;
+  /** Work notifications; and, with `handOff` (where the backend has hand-off), that worker's hand-offs. */
+  subscribe(events: WorkEvents, handOff?: HandOffAddress): Promise<Subscription>;
   /**
    * Sends `token` the way work notifications travel; every work subscriber hears it as
    * `probed(token)`. A worker probes itself to learn whether its notifications arrive.

@@ -93,6 +93,23 @@ export interface ClaimedJob {
   parents?: ParentResult[];
 }
 
+/** Where a worker hears its hand-offs: its own channel, and the secret their keys are made with. */
+export interface HandOffAddress {
+  channel: string;
+  secret: string;
+}
+
+/** What a waiting worker offers (QueueBackend.handOff.park); each offer replaces the one before. */
+export interface HandOffOffer {
+  workerId: string;
+  /** Its entrypoints without limits. */
+  entrypoints: readonly string[];
+  slots: number;
+  /** Offered for this long; the worker renews it. */
+  ttlMs: number;
+  address: HandOffAddress;
+}
+
 /** What QueueBackend.handOff.reclaimLost did: nothing while the worker is still `offered` hand-offs. */
 export interface ReclaimedJobs {
   offered: boolean;
@@ -208,8 +225,11 @@ export interface WorkEvents {
   error?(err: Error): void;
   /** A probe sent by `probeNotifications` (by this subscriber or another) arrived. */
   probed?(token: string): void;
-  /** An enqueue handed `job` to worker `workerId` (QueueBackend.handOff); `payloadBytes`: its payload as JSON text. */
-  assigned?(workerId: string, job: ClaimedJob, payloadBytes: number): void;
+  /**
+   * An enqueue handed `job` to this subscriber's worker (QueueBackend.handOff), on its own channel;
+   * `key` is to be checked against its secret. `payloadBytes`: its payload as JSON text.
+   */
+  assigned?(job: ClaimedJob, payloadBytes: number, key: string): void;
 }
 
 /** What a completion watcher hears: jobs that finished. */

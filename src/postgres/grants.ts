@@ -58,7 +58,7 @@ export function grantStatements(n: SchemaNames, roles: GrantRoles): string[] {
       // Hand-off (statements/hand-off.ts): one job inserted picked by an idle worker, which
       // gives up a slot; paused entrypoints and queued jobs keep it from happening.
       `GRANT INSERT (worker_id, attempts, heartbeat, picked_at) ON ${table('jobs')} TO ${role}`,
-      `GRANT SELECT (worker_id, entrypoints, slots, expires_at), UPDATE (slots) ON ${table('idle_workers')} TO ${role}`,
+      `GRANT SELECT (worker_id, entrypoints, slots, expires_at, channel, secret), UPDATE (slots) ON ${table('idle_workers')} TO ${role}`,
       `GRANT SELECT (entrypoint) ON ${table('paused_entrypoints')} TO ${role}`,
       `GRANT UPDATE (payload, headers, priority, execute_after, status, updated_at) ON ${table('jobs')} TO ${role}`,
       // waitFor and the dedupe check: status, result and error; never payload or headers.
@@ -75,7 +75,11 @@ export function grantStatements(n: SchemaNames, roles: GrantRoles): string[] {
   if (roles.reader) {
     const role = quoteRole(roles.reader);
     usage(role);
-    statements.push(`GRANT SELECT ON ${TABLES.map(table).join(', ')} TO ${role}`);
+    // Not a waiting worker's channel and key: with them a reader could have workers run jobs.
+    statements.push(
+      `GRANT SELECT (worker_id, entrypoints, slots, expires_at) ON ${table('idle_workers')} TO ${role}`,
+      `GRANT SELECT ON ${TABLES.filter((t) => t !== 'idle_workers').map(table).join(', ')} TO ${role}`,
+    );
   }
   return statements;
 }

@@ -1,7 +1,7 @@
 import { PrivilegeError } from '../errors.js';
 import { OutcomeRefusedError } from '../port/outcome-refused.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { CompletionEvents, Subscription, WorkEvents } from '../port/rows.js';
+import type { CompletionEvents, HandOffAddress, Subscription, WorkEvents } from '../port/rows.js';
 import type { TransactionClient } from '../types.js';
 import { isDataError } from './data-error.js';
 import type { Driver, Queryable } from './driver.js';
@@ -156,25 +156,29 @@ export class PgBackend implements QueueBackend {
   registerWorker: QueueBackend['registerWorker'] = (worker) => this.q.register(this.driver, worker);
   unregisterWorker: QueueBackend['unregisterWorker'] = (workerId) => this.q.unregister(this.driver, workerId);
   handOff: NonNullable<QueueBackend['handOff']> = {
-    park: (workerId, entrypoints, slots, ttlMs) => this.q.handOff.park(this.driver, workerId, entrypoints, slots, ttlMs),
+    park: (offer) => this.q.handOff.park(this.driver, offer),
     unpark: (workerId) => this.q.handOff.unpark(this.driver, workerId),
     reclaimLost: (workerId, held) => this.q.handOff.reclaimLost(this.driver, workerId, held),
   };
   probeNotifications: QueueBackend['probeNotifications'] = (token) => this.q.probe.work(this.driver, token);
   probeCompletions: QueueBackend['probeCompletions'] = (token) => this.q.probe.completions(this.driver, token);
 
-  async subscribe(events: WorkEvents): Promise<Subscription> {
-    return this.driver.listen([this.names.channel], {
-      onNotification: ({ payload }) => {
-        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string; b?: number; j?: unknown };
+  async subscribe(events: WorkEvents, handOff?: HandOffAddress): Promise<Subscription> {
+    const channels = handOff ? [this.names.channel, handOff.channel] : [this.names.channel];
+    return this.driver.listen(channels, {
+      onNotification: ({ channel, payload }) => {
+        if (channel !== this.names.channel) {
+          const handed = handedOffJob(payload);
+          if (handed) events.assigned?.(handed.job, handed.payloadBytes, handed.key);
+          return;
+        }
+        let message: { t?: string; e?: string; d?: number; ids?: Array<number | string>; w?: string };
         try {
           message = JSON.parse(payload);
         } catch {
           return; // not ours (someone else NOTIFYing on the channel)
         }
-        const handedOff = handedOffJob(message);
-        if (handedOff) events.assigned?.(handedOff.workerId, handedOff.job, handedOff.payloadBytes);
-        else if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
+        if (message.t === 'enqueued' && typeof message.e === 'string') events.enqueued(message.e, Number(message.d ?? 0));
         else if (message.t === 'cancel' && Array.isArray(message.ids)) events.cancelRequested(message.ids.map(Number));
         else if (message.t === 'paused' && typeof message.e === 'string') events.paused(message.e);
         else if (message.t === 'resumed' && typeof message.e === 'string') events.resumed(message.e);

@@ -1,9 +1,16 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
+import type { HandOffAddress } from '../port/rows.js';
+import { handOffKey } from '../port/hand-off-key.js';
 import type { Logger } from '../types.js';
 
-/** Ids of jobs given back remembered, so a notification of one that arrives late is not run. */
-const GIVEN_BACK_KEPT = 1_000;
+/**
+ * Ids remembered: of jobs given back, so a notification of one that arrives late is not run;
+ * of jobs taken, so one whose outcome could not be written is left to the rescuer (which
+ * records it) rather than given back as if it never ran.
+ */
+const IDS_KEPT = 10_000;
 
 export interface HandOffParts {
   port: NonNullable<QueueBackend['handOff']>;
@@ -55,8 +62,10 @@ export class HandOff {
   private offeredSince = false;
   /** Its listener failed since: hand-offs may have been lost. */
   private lostSome = false;
-  /** Jobs it gave back: a notification of one that arrives after all is not run. */
   private readonly givenBack = new Set<number>();
+  private readonly taken = new Set<number>();
+  /** Its own channel and key secret, known to the database's waiting list alone. */
+  readonly address: HandOffAddress = { channel: `pgq_h_${randomBytes(12).toString('hex')}`, secret: randomBytes(16).toString('hex') };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -78,12 +87,10 @@ export class HandOff {
     this.want(free);
   }
 
-  /** Notifications are not shown to arrive: wait for no hand-off. */
-  unheard(): void {
-    this.want(0);
-  }
-
-  /** The listener failed: what was handed off from now until its entry is gone is lost. */
+  /**
+   * The listener failed, or is not shown to hear (a probe did not come back): what was handed
+   * off from now until its entry is gone may be lost.
+   */
   listenerFailed(): void {
     if (this.offeredSince || this.written > 0) this.lostSome = true;
     this.want(0);
@@ -95,14 +102,22 @@ export class HandOff {
   }
 
   /**
-   * A hand-off arrived: whether to run it. Not while stopping or after the listener failed:
-   * such a job goes back with the ones that were lost (running it while that statement is out
-   * could run it twice), nor one already given back.
+   * A hand-off arrived: whether to run it. Not one whose key is not an enqueue's (anyone may
+   * NOTIFY), nor while stopping or after the listener failed: such a job goes back with the
+   * ones that were lost (running it while that statement is out could run it twice), nor one
+   * already given back.
    */
-  received(id: number): boolean {
+  received(id: number, key: string): boolean {
+    const expected = Buffer.from(handOffKey(this.address.secret, id));
+    if (key.length !== expected.length || !timingSafeEqual(Buffer.from(key), expected)) {
+      this.parts.logger.warn({ jobId: id }, 'pgqueuer: ignored a hand-off notification whose key is wrong (not sent by an enqueue)');
+      return false;
+    }
     if (this.stopped || this.lostSome || this.givenBack.has(id)) return false;
+    remember(this.taken, id);
     this.left = Math.max(0, this.left - 1);
-    if (this.wanted > 0 && this.left <= this.written / 2) this.want(this.free());
+    // Less the slot this job is about to take.
+    if (this.wanted > 0 && this.left <= this.written / 2) this.want(Math.max(0, this.free() - 1));
     return true;
   }
 
@@ -143,7 +158,7 @@ export class HandOff {
       try {
         if (slots > 0) {
           this.offeredSince = true;
-          await port.park(workerId, entrypoints, slots, 3 * heartbeatIntervalMs);
+          await port.park({ workerId, entrypoints, slots, ttlMs: 3 * heartbeatIntervalMs, address: this.address });
         } else if (this.written > 0) await port.unpark(workerId);
         this.written = this.left = slots;
       } catch (err) {
@@ -167,20 +182,22 @@ export class HandOff {
   private async reclaim(): Promise<void> {
     await this.writing;
     try {
-      const { offered, ids } = await this.parts.port.reclaimLost(this.parts.workerId, this.parts.held());
+      const { offered, ids } = await this.parts.port.reclaimLost(this.parts.workerId, [...this.parts.held(), ...this.taken]);
       if (offered) return;
       this.offeredSince = this.lostSome = false;
       if (ids.length === 0) return;
       // Stopping, it is a race with enqueues of the last moment; otherwise notifications were lost.
       const level = this.stopped ? 'debug' : 'warn';
       this.parts.logger[level]({ jobs: ids }, 'pgqueuer: jobs handed to this worker that it did not take are back in the queue');
-      for (const id of ids) this.givenBack.add(id);
-      for (const id of this.givenBack) {
-        if (this.givenBack.size <= GIVEN_BACK_KEPT) break;
-        this.givenBack.delete(id);
-      }
+      for (const id of ids) remember(this.givenBack, id);
     } catch (err) {
       this.parts.logger.debug({ err }, 'pgqueuer: could not look for lost hand-offs; next interval');
     }
   }
+}
+
+/** Adds `id`, forgetting the oldest beyond IDS_KEPT. */
+function remember(ids: Set<number>, id: number): void {
+  ids.add(id);
+  if (ids.size > IDS_KEPT) ids.delete(ids.values().next().value!);
 }

@@ -122,7 +122,7 @@ export class Worker {
       send: (token) => this.backend.probeNotifications(token),
       changed: (arriving) => {
         this.claims.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
-        if (!arriving) this.handOff?.unheard();
+        if (!arriving) this.handOff?.listenerFailed();
         // Deaf until now: what was enqueued meanwhile waits for no notification.
         if (!arriving && this.claimingStarted) this.claims.wake(true);
       },
@@ -216,9 +216,7 @@ export class Worker {
         this.pausedNow.delete(entrypoint);
         if (this.entrypoints.has(entrypoint)) this.claims.wake();
       },
-      assigned: (workerId, job, payloadBytes) => {
-        if (workerId === this.workerId) this.handedOff(job, payloadBytes);
-      },
+      assigned: (job, payloadBytes, key) => this.handedOff(job, payloadBytes, key),
       reconnected: () => {
         this.listenerDown = false;
         void this.handOff?.listenerBack();
@@ -238,7 +236,7 @@ export class Worker {
         this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
       },
     };
-    this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events));
+    this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events, this.handOff?.address));
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
     this.claims.pollEvery(this.options.pollIntervalMs);
@@ -282,10 +280,11 @@ export class Worker {
     this.state = 'stopping';
     this.startupRetry?.abort();
     await this.starting?.catch(() => {});
+    // First: enqueues hand it nothing more while it stops.
+    await this.handOff?.stop();
     for (const service of [...this.services].reverse()) await service.stop();
     this.notifications.stop();
     await this.claims.stop();
-    await this.handOff?.stop();
     // Claimed ahead but never started: straight back to the queue, attempt not used.
     const unstarted = this.prefetched.takeAll();
     await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
@@ -341,8 +340,8 @@ export class Worker {
    * A job an enqueue handed to this worker. While stopping it is left to the stop, which gives
    * back what it does not hold; one that crossed a pause goes back unstarted.
    */
-  private handedOff(job: ClaimedJob, payloadBytes: number): void {
-    if (this.state !== 'running' || !this.handOff?.received(job.id)) return;
+  private handedOff(job: ClaimedJob, payloadBytes: number, key: string): void {
+    if (!this.handOff?.received(job.id, key) || this.state !== 'running') return;
     if (this.pausedNow.has(job.entrypoint)) return void this.release([{ id: job.id, started: false }]);
     this.prefetch.claimed(1, payloadBytes);
     this.prefetched.add([job]);

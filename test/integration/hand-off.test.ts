@@ -10,15 +10,29 @@ import pg from 'pg';
 import type { Job, PgQueuer } from '../../src/index.js';
 import { openQueue, startWorker } from '../support/queue.js';
 import { db, producer, useFileDatabase } from '../support/file-database.js';
+import { handOffKey } from '../../src/port/hand-off-key.js';
 import { deferred, until, within } from '../support/wait.js';
 
 useFileDatabase();
 
 const FAKE_WORKER = '00000000-0000-4000-8000-00000000000f';
 
+interface Entry {
+  worker_id: string;
+  slots: number;
+  channel: string;
+  secret: string;
+}
+
 /** The worker's entry in idle_workers, once it has one. */
-async function waitingEntry(what: string): Promise<{ worker_id: string; slots: number }> {
-  return until(async () => (await db.pool.query(`SELECT worker_id, slots FROM pgqueuer.idle_workers`)).rows[0], 10_000, what);
+async function waitingEntry(what: string): Promise<Entry> {
+  return until(async () => (await db.pool.query(`SELECT worker_id, slots, channel, secret FROM pgqueuer.idle_workers`)).rows[0], 10_000, what);
+}
+
+/** Sends what a hand-off of job `id` sends, on `channel`, with `key`. */
+async function announce(channel: string, id: number, entrypoint: string, key: string): Promise<void> {
+  const job = { id, entrypoint, priority: 0, payload: { lost: true }, headers: {}, attempt: 1, rescues: 0, snoozes: 0, createdAtMs: Date.now(), cancelRequested: false, queuedMs: 0 };
+  await db.pool.query(`SELECT pg_notify($1, $2)`, [channel, JSON.stringify({ t: 'assigned', k: key, b: 14, j: job })]);
 }
 
 /** A job as the hand-off leaves it in the database: picked by `workerId`, attempt 1. */
@@ -41,7 +55,7 @@ async function idleWorker(entrypoint: string, handler: (job: Job) => Promise<unk
   worker.entrypoint(entrypoint, { rescueAfterMs: 60_000 }, handler);
   const stop = startWorker(worker);
   const entry = await waitingEntry('the idle worker to wait for hand-offs');
-  return { stop, workerId: entry.worker_id, slots: entry.slots };
+  return { stop, entry, workerId: entry.worker_id, slots: entry.slots };
 }
 
 describe('hand-off to an idle worker', () => {
@@ -79,12 +93,13 @@ describe('hand-off to an idle worker', () => {
   test('only a runnable, ungrouped, small job of a listed, unpaused entrypoint with nothing queued ahead, outside a transaction, to a live entry', async () => {
     const listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
-    const heard: Array<{ t: string; e?: string; w?: string; j?: { id: number; payload: unknown; attempt: number } }> = [];
+    const heard: Array<{ t: string; e?: string; k?: string; j?: { id: number; payload: unknown; attempt: number } }> = [];
     listener.on('notification', (n) => heard.push(JSON.parse(n.payload!)));
-    await listener.query('LISTEN pgq_pgqueuer');
+    await listener.query('LISTEN pgq_pgqueuer; LISTEN pgq_h_fake');
     const offer = (slots: number, expiresIn = '1 minute') =>
       db.pool.query(
-        `INSERT INTO pgqueuer.idle_workers (worker_id, entrypoints, slots, expires_at) VALUES ($1, '{offered}', $2, now() + $3::interval)
+        `INSERT INTO pgqueuer.idle_workers (worker_id, entrypoints, slots, expires_at, channel, secret)
+         VALUES ($1, '{offered}', $2, now() + $3::interval, 'pgq_h_fake', 'sekrit')
          ON CONFLICT (worker_id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at`,
         [FAKE_WORKER, slots, expiresIn],
       );
@@ -95,7 +110,7 @@ describe('hand-off to an idle worker', () => {
       assert.deepEqual(await jobRow(handed), { status: 'picked', attempts: 1, worker_id: FAKE_WORKER });
       assert.equal((await db.pool.query(`SELECT slots FROM pgqueuer.idle_workers`)).rows[0].slots, 1, 'a slot taken');
       const announced = await until(() => heard.find((m) => m.t === 'assigned'), 5_000, 'the assigned notification');
-      assert.equal(announced.w, FAKE_WORKER);
+      assert.equal(announced.k, handOffKey('sekrit', handed), 'on its channel, keyed with its secret');
       assert.deepEqual([announced.j!.id, announced.j!.payload, announced.j!.attempt], [handed, { n: 1 }, 1]);
       // Notifications arrive in commit order: once a later one is heard, any for the first would have been.
       await producer.enqueue('first-wake', {});
@@ -106,6 +121,7 @@ describe('hand-off to an idle worker', () => {
       assert.equal(await statusOf(await producer.enqueue('offered', {}, { executeAfter: 60_000 })), 'scheduled', 'not runnable yet');
       assert.equal(await statusOf(await producer.enqueue('offered', {}, { group: 'tenant' })), 'queued', 'grouped jobs take turns');
       assert.equal(await statusOf(await producer.enqueue('offered', { big: 'x'.repeat(8_000) })), 'queued', 'too big for a notification');
+      assert.equal(await statusOf(await producer.enqueue('offered', { n: 1e300, m: Array(2_400).fill(1) })), 'queued', 'too big as jsonb prints it');
       const client = await db.pool.connect();
       let inTransaction: number;
       try {
@@ -190,13 +206,12 @@ describe('hand-off to an idle worker', () => {
 
   test('a hand-off that crossed a pause goes back unstarted, and runs once resumed', async () => {
     const ran = deferred<number>();
-    const { stop, workerId } = await idleWorker('crossing', async (job) => ran.resolve(job.id));
+    const { stop, workerId, entry } = await idleWorker('crossing', async (job) => ran.resolve(job.id));
     try {
       await producer.pause('crossing');
       // Read before the pause committed, committed after it: the worker hears the pause first.
       const id = await insertHandedOff('crossing', workerId);
-      const job = { id, entrypoint: 'crossing', priority: 0, payload: { lost: true }, headers: {}, attempt: 1, rescues: 0, snoozes: 0, createdAtMs: Date.now(), cancelRequested: false, queuedMs: 0 };
-      await db.pool.query(`SELECT pg_notify('pgq_pgqueuer', $1)`, [JSON.stringify({ t: 'assigned', w: workerId, b: 14, j: job })]);
+      await announce(entry.channel, id, 'crossing', handOffKey(entry.secret, id));
       await until(async () => (await jobRow(id))?.status === 'queued', 10_000, 'the job to go back');
       assert.deepEqual(await jobRow(id), { status: 'queued', attempts: 0, worker_id: null });
       await producer.resume('crossing');
@@ -204,5 +219,23 @@ describe('hand-off to an idle worker', () => {
     } finally {
       await stop();
     }
+  });
+
+  test('a hand-off notification not sent by an enqueue is not run: on the shared channel, or with a wrong key', async () => {
+    const ran: number[] = [];
+    const { stop, workerId, entry } = await idleWorker('forged', async (job) => void ran.push(job.id));
+    try {
+      const forged = await insertHandedOff('forged', workerId);
+      await announce('pgq_pgqueuer', forged, 'forged', handOffKey(entry.secret, forged));
+      await announce(entry.channel, forged, 'forged', handOffKey('guessed', forged));
+      // Notifications arrive in order: once a genuine one has run, the forged ones were read.
+      const genuine = await insertHandedOff('forged', workerId);
+      await announce(entry.channel, genuine, 'forged', handOffKey(entry.secret, genuine));
+      await until(() => ran.length > 0, 10_000, 'the genuine hand-off to run');
+      assert.deepEqual(ran, [genuine]);
+    } finally {
+      await stop();
+    }
+    await db.pool.query(`DELETE FROM pgqueuer.jobs`);
   });
 });

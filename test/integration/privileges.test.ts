@@ -62,7 +62,7 @@ describe('pgq grant', () => {
     assert.match(printed.stdout, /^GRANT USAGE ON SCHEMA "pgqueuer" TO "app";\n/);
     assert.match(printed.stdout, /GRANT SELECT \(id, entrypoint, dedupe_key, status, error\) ON "pgqueuer"\.jobs TO "app";/);
     assert.doesNotMatch(printed.stdout, /GRANT SELECT ON "pgqueuer"\.jobs/, 'no table-wide read for a producer');
-    assert.deepEqual(grantSql({ reader: 'r' }, { schema: 'other' }).at(-1), 'GRANT SELECT ON "other".jobs, "other".job_log, "other".workers, "other".rate_limits, "other".schedules, "other".paused_entrypoints, "other".dedupe_reservations, "other".job_dependencies, "other".job_group_cursors, "other".idle_workers TO "r"');
+    assert.deepEqual(grantSql({ reader: 'r' }, { schema: 'other' }).at(-1), 'GRANT SELECT ON "other".jobs, "other".job_log, "other".workers, "other".rate_limits, "other".schedules, "other".paused_entrypoints, "other".dedupe_reservations, "other".job_dependencies, "other".job_group_cursors TO "r"');
 
     assert.ok((await grant(db.url, { worker: roles.worker, reader: roles.reader })).length > 0, 'again: nothing fails');
     await assert.rejects(grant(db.url, { producer: 'no_such_role_x' }), (err: unknown) => err instanceof ConfigError && /no role "no_such_role_x": create it first/.test(err.message));
@@ -120,7 +120,7 @@ describe('a producer', () => {
 
   test('hands a job to an idle worker with its grants alone; with grants from before hand-off, enqueues the usual way', async () => {
     const idle = '00000000-0000-4000-8000-0000000000aa';
-    await db.pool.query(`INSERT INTO pgqueuer.idle_workers VALUES ($1, '{priv_handed}', 5, now() + interval '1 minute')`, [idle]);
+    await db.pool.query(`INSERT INTO pgqueuer.idle_workers VALUES ($1, '{priv_handed}', 5, now() + interval '1 minute', 'pgq_h_priv', 'sekrit')`, [idle]);
     const statusOf = async (id: number) => (await db.pool.query(`SELECT status, worker_id FROM pgqueuer.jobs WHERE id = $1`, [id])).rows[0];
     try {
       const producer = await connectAs(roles.producer);
@@ -132,6 +132,12 @@ describe('a producer', () => {
       await grant(db.url, { producer: roles.producer });
       await db.pool.query(`DELETE FROM pgqueuer.idle_workers; DELETE FROM pgqueuer.jobs WHERE entrypoint = 'priv_handed'`);
     }
+  });
+
+  test("a reader cannot read a waiting worker's channel or key", async () => {
+    assert.equal(await as(roles.reader, 'SELECT worker_id, slots FROM pgqueuer.idle_workers'), 'ok');
+    assert.equal(await as(roles.reader, 'SELECT channel FROM pgqueuer.idle_workers'), '42501');
+    assert.equal(await as(roles.reader, 'SELECT secret FROM pgqueuer.idle_workers'), '42501');
   });
 
   test('cannot read a payload or headers, or change what it did not write', async () => {

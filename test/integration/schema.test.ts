@@ -4,7 +4,6 @@ import pg from 'pg';
 import { install, PgQueuer, SchemaNotInstalledError, SchemaVersionError, uninstall, verify, ConfigError } from '../../src/index.js';
 import { MIGRATIONS } from '../../src/postgres/migrations/index.js';
 import { claimJobsV6 } from '../../src/postgres/migrations/006-claim-jobs.js';
-import { notifyEnqueuedV5 } from '../../src/postgres/migrations/005-notify-enqueued.js';
 import { schemaNames } from '../../src/postgres/schema-names.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { openQueue, startWorker } from '../support/queue.js';
@@ -132,7 +131,6 @@ describe('install, verify, uninstall', () => {
       ${withoutGroupTurns('sixth')}
       ALTER TABLE sixth.job_group_cursors DROP COLUMN turn;
       DROP TABLE sixth.idle_workers;
-      ${notifyEnqueuedV5(schemaNames('sixth'))}
       ${claimJobsV6(schemaNames('sixth'))}
       DELETE FROM sixth.migrations WHERE version > 6`);
     await db.pool.query(`INSERT INTO sixth.jobs (entrypoint, priority, payload, headers) VALUES

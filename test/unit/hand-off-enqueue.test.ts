@@ -34,10 +34,13 @@ test('after a hand-off found no worker waiting, the next enqueues of that entryp
   await backend.enqueue([row('a')]);
   await backend.enqueue([row('a')]);
   waiting = false;
+  const since = Date.now();
   await backend.enqueue([row('a')]);
   await backend.enqueue([row('a')]);
+  // Within the 50 ms it skips hand-off for (a stall past them would let it try again).
+  const within = Date.now() - since < 50;
   await backend.enqueue([row('b')]);
-  assert.deepEqual(sent, ['hand_off_enqueue', 'hand_off_enqueue', 'hand_off_enqueue', 'enqueue_one', 'hand_off_enqueue']);
+  assert.deepEqual(sent, ['hand_off_enqueue', 'hand_off_enqueue', 'hand_off_enqueue', within ? 'enqueue_one' : 'hand_off_enqueue', 'hand_off_enqueue']);
 });
 
 test('a role that may not hand off enqueues plainly from then on, losing nothing', async () => {

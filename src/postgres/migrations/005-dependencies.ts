@@ -1,6 +1,5 @@
 import type { SchemaNames } from '../schema-names.js';
 import type { Migration } from './migration.js';
-import { notifyEnqueuedV5 } from './005-notify-enqueued.js';
 import { schemaObject } from './objects.js';
 
 /**
@@ -33,7 +32,7 @@ CREATE TABLE ${n.dependencies} (
 
 ${schemaObject(n, 'job_dependencies_child_idx')}
 ${schemaObject(n, 'jobs_blocked_idx')}
-${notifyEnqueuedV5(n)}
+${schemaObject(n, 'notify_enqueued')}
 ${schemaObject(n, 'cancel_jobs')}
 ${schemaObject(n, 'release_children')}
 ${schemaObject(n, 'jobs_release_children')}

@@ -9,8 +9,8 @@ import { schemaObject } from './objects.js';
  * - UNLOGGED: its rows are about live workers only and are rewritten every heartbeat, so they
  *   need no WAL. After a crash or on a promoted replica the table is empty: enqueues take the
  *   usual path until each worker's next heartbeat puts it back.
- * - notify_enqueued leaves handed-off jobs out: no other worker has anything to claim; and the
- *   trigger does not fire for a hand-off's insert at all (it sets pgqueuer.handed_off).
+ * - The enqueue trigger does not fire for a hand-off's insert (which sets pgqueuer.handed_off):
+ *   no other worker has anything to claim.
  */
 export const handOff: Migration = {
   version: 8,
@@ -24,10 +24,14 @@ CREATE UNLOGGED TABLE ${n.idleWorkers} (
   -- How many more jobs it takes; each hand-off takes one.
   slots       integer     NOT NULL CHECK (slots >= 0),
   -- A worker that stops heartbeating (crashed) gets nothing more after this.
-  expires_at  timestamptz NOT NULL
+  expires_at  timestamptz NOT NULL,
+  -- Where its hand-offs are announced, and the key that proves one came from an enqueue: a
+  -- notification carries the job's payload, and any role that may connect may LISTEN and
+  -- NOTIFY on any channel. Neither is readable but by workers and producers.
+  channel     text        NOT NULL,
+  secret      text        NOT NULL
 );
 
-${schemaObject(n, 'notify_enqueued()')}
 ${schemaObject(n, 'jobs_notify_enqueued')}
 `,
 };

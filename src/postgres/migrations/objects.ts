@@ -141,9 +141,8 @@ BEGIN
   PERFORM pg_notify('${n.channel}', json_build_object('t', 'enqueued', 'e', entrypoint, 'd', delay_ms)::text)
   FROM (
     SELECT entrypoint, greatest(0, ceil(extract(epoch FROM min(execute_after) - now()) * 1000)) AS delay_ms
-    -- A blocked job is not runnable: its parents' completion wakes workers when it is. A
-    -- picked one was handed to an idle worker as it was inserted (statements/hand-off.ts).
-    FROM new_jobs WHERE status NOT IN ('blocked', 'picked') GROUP BY entrypoint
+    -- A blocked job is not runnable: its parents' completion wakes workers when it is.
+    FROM new_jobs WHERE status <> 'blocked' GROUP BY entrypoint
   ) AS per_entrypoint;
   RETURN NULL;
 END $$;`;

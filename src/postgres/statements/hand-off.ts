@@ -1,24 +1,23 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import { GROUP_HEADER, type ClaimedJob, type EnqueueRow, type ReclaimedJobs } from '../../port/rows.js';
+import { GROUP_HEADER, type ClaimedJob, type EnqueueRow, type HandOffOffer, type ReclaimedJobs } from '../../port/rows.js';
 import { notifyEnqueued } from './notify.js';
 
 /**
- * NOTIFY payloads are capped at 8,000 bytes; a handed-off job travels in one with its payload
- * and headers (and an entrypoint name of up to 800 bytes), so larger jobs are enqueued the
- * usual way.
+ * NOTIFY payloads are capped at 8,000 bytes; a handed-off job travels in one with its payload,
+ * headers and entrypoint (as JSON), so larger jobs are enqueued the usual way.
  */
-const MAX_HANDED_OFF_BYTES = 6_500;
+const MAX_HANDED_OFF_BYTES = 7_000;
 
 /** Set for its own transaction by an enqueue that handed its job off: the enqueue trigger skips it. */
 export const HANDED_OFF_SETTING = 'pgqueuer.handed_off';
 
-/** A job handed to a worker, as its notification carries it. */
+/** A job handed to a worker, as its notification carries it; `key` proves an enqueue sent it. */
 export interface HandedOffJob {
-  workerId: string;
   job: ClaimedJob;
   payloadBytes: number;
+  key: string;
 }
 
 /**
@@ -53,8 +52,10 @@ export function handOffQueries(n: SchemaNames) {
          WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)
            AND $5::text IS NULL AND coalesce($6::double precision, 0) <= 0
            AND octet_length($3::text) + coalesce(octet_length($4::text), 0) <= ${MAX_HANDED_OFF_BYTES}
-           -- As stored and announced (jsonb's own text can be longer than what was sent).
-           AND (v.slots > 0 AND octet_length(($3::text)::jsonb::text) + coalesce(octet_length(($4::text)::jsonb::text), 0) <= ${MAX_HANDED_OFF_BYTES}) IS TRUE
+           -- As announced: jsonb's own text can be longer than what was sent, and an entrypoint
+           -- name's control characters are escaped.
+           AND (v.slots > 0 AND octet_length(($3::text)::jsonb::text) + coalesce(octet_length(($4::text)::jsonb::text), 0)
+                                + octet_length(to_json($1::text)::text) <= ${MAX_HANDED_OFF_BYTES}) IS TRUE
            AND (v.slots > 0 AND NOT coalesce(($4::text)::jsonb ? '${GROUP_HEADER}', false)) IS TRUE
            AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = $1::text AND v.slots > 0)
            AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = $1::text AND q.status = 'queued' AND v.slots > 0)
@@ -62,7 +63,7 @@ export function handOffQueries(n: SchemaNames) {
          LIMIT 1
          FOR UPDATE SKIP LOCKED
        )
-       RETURNING w.worker_id, set_config('${HANDED_OFF_SETTING}', 'on', true)
+       RETURNING w.worker_id, w.channel, w.secret, set_config('${HANDED_OFF_SETTING}', 'on', true)
      ), inserted AS (
        INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status, worker_id, attempts, heartbeat, picked_at)
        SELECT $1::text, $2::integer, ($3::text)::jsonb, coalesce(($4::text)::jsonb, '{}'::jsonb), i.run_at,
@@ -75,8 +76,10 @@ export function handOffQueries(n: SchemaNames) {
      )
      -- The job as a claim returns it (claim.ts); built from the parameters, not the row, which
      -- a producer role may not read.
-     SELECT j.id, CASE WHEN t.worker_id IS NOT NULL THEN pg_notify('${n.channel}', json_build_object(
-              't', 'assigned', 'w', t.worker_id, 'b', octet_length($3::text), 'j', json_build_object(
+     SELECT j.id, CASE WHEN t.worker_id IS NOT NULL THEN pg_notify(t.channel, json_build_object(
+              -- port/hand-off-key.ts
+              't', 'assigned', 'k', encode(sha256(convert_to(t.secret || ':' || j.id, 'UTF8')), 'hex'),
+              'b', octet_length($3::text), 'j', json_build_object(
                 'id', j.id, 'entrypoint', $1::text, 'priority', $2::integer, 'payload', ($3::text)::jsonb,
                 'headers', coalesce(($4::text)::jsonb, '{}'::jsonb), 'attempt', 1, 'rescues', 0, 'snoozes', 0,
                 'createdAtMs', date_part('epoch', now()) * 1000, 'cancelRequested', false, 'queuedMs', 0))::text) END AS notified,
@@ -88,9 +91,10 @@ export function handOffQueries(n: SchemaNames) {
   );
   const park = prepared(
     'hand_off_park',
-    `INSERT INTO ${n.idleWorkers} AS w (worker_id, entrypoints, slots, expires_at)
-     VALUES ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000.0))
-     ON CONFLICT (worker_id) DO UPDATE SET entrypoints = excluded.entrypoints, slots = excluded.slots, expires_at = excluded.expires_at`,
+    `INSERT INTO ${n.idleWorkers} AS w (worker_id, entrypoints, slots, expires_at, channel, secret)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000.0), $5, $6)
+     ON CONFLICT (worker_id) DO UPDATE SET entrypoints = excluded.entrypoints, slots = excluded.slots, expires_at = excluded.expires_at,
+                                           channel = excluded.channel, secret = excluded.secret`,
   );
   const unpark = prepared('hand_off_unpark', `DELETE FROM ${n.idleWorkers} WHERE worker_id = $1`);
   // Handed to this worker (picked by the transaction that created it, which a claim never is)
@@ -126,8 +130,8 @@ export function handOffQueries(n: SchemaNames) {
       const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers, r.executeAt, r.delayMs]);
       return { id: Number(row!.id), waiting: row!.waiting };
     },
-    park: async (db: Queryable, workerId: string, entrypoints: readonly string[], slots: number, ttlMs: number): Promise<void> =>
-      void (await db.query(park, [workerId, entrypoints, slots, ttlMs])),
+    park: async (db: Queryable, p: HandOffOffer): Promise<void> =>
+      void (await db.query(park, [p.workerId, p.entrypoints, p.slots, p.ttlMs, p.address.channel, p.address.secret])),
     unpark: async (db: Queryable, workerId: string): Promise<void> => void (await db.query(unpark, [workerId])),
     reclaimLost: async (db: Queryable, workerId: string, held: readonly number[]): Promise<ReclaimedJobs> => {
       const [row] = await db.query<{ offered: boolean; ids: string[] }>(reclaim, [workerId, held]);
@@ -136,8 +140,14 @@ export function handOffQueries(n: SchemaNames) {
   };
 }
 
-/** Reads a work notification of type 'assigned' (see `enqueue` above); undefined if it is not one. */
-export function handedOffJob(message: { t?: string; w?: unknown; b?: unknown; j?: unknown }): HandedOffJob | undefined {
-  if (message.t !== 'assigned' || typeof message.w !== 'string' || typeof message.j !== 'object' || message.j === null) return undefined;
-  return { workerId: message.w, job: message.j as ClaimedJob, payloadBytes: Number(message.b ?? 0) };
+/** Reads a notification of type 'assigned' (see `enqueue` above); undefined if it is not one. */
+export function handedOffJob(payload: string): HandedOffJob | undefined {
+  let message: { t?: string; k?: unknown; b?: unknown; j?: { id?: unknown } | null };
+  try {
+    message = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (message.t !== 'assigned' || typeof message.k !== 'string' || typeof message.j?.id !== 'number') return undefined;
+  return { job: message.j as ClaimedJob, payloadBytes: Number(message.b ?? 0), key: message.k };
 }
