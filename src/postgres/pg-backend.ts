@@ -164,7 +164,8 @@ export class PgBackend implements QueueBackend {
   probeCompletions: QueueBackend['probeCompletions'] = (token) => this.q.probe.completions(this.driver, token);
 
   async subscribe(events: WorkEvents, handOff?: HandOffAddress): Promise<Subscription> {
-    const channels = handOff ? [this.names.channel, handOff.channel] : [this.names.channel];
+    // The worker's own channel first: a session's last statement is what pg_stat_activity shows.
+    const channels = handOff ? [handOff.channel, this.names.channel] : [this.names.channel];
     return this.driver.listen(channels, {
       onNotification: ({ channel, payload }) => {
         if (channel !== this.names.channel) {
