@@ -341,7 +341,7 @@ export class Worker {
    * back what it does not hold; one that crossed a pause goes back unstarted.
    */
   private handedOff(job: ClaimedJob, payloadBytes: number, key: string): void {
-    if (!this.handOff?.received(job.id, key) || this.state !== 'running') return;
+    if (this.state !== 'running' || !this.handOff?.received(job.id, key)) return;
     if (this.pausedNow.has(job.entrypoint)) return void this.release([{ id: job.id, started: false }]);
     this.prefetch.claimed(1, payloadBytes);
     this.prefetched.add([job]);
