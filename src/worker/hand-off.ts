@@ -109,7 +109,8 @@ export class HandOff {
    */
   received(id: number, key: string): boolean {
     const expected = Buffer.from(handOffKey(this.address.secret, id));
-    if (key.length !== expected.length || !timingSafeEqual(Buffer.from(key), expected)) {
+    const got = Buffer.from(key);
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       this.parts.logger.warn({ jobId: id }, 'pgqueuer: ignored a hand-off notification whose key is wrong (not sent by an enqueue)');
       return false;
     }

@@ -61,6 +61,7 @@ test('a hand-off whose key was not made with its secret is not run', async () =>
   await settle();
   assert.equal(handOff.received(1, handOffKey('someone else', 1)), false);
   assert.equal(handOff.received(1, 'x'), false);
+  assert.equal(handOff.received(1, 'é'.repeat(64)), false, 'as many characters as a key, more bytes');
   assert.equal(handOff.received(1, handOffKey(handOff.address.secret, 1)), true);
 });
 
