@@ -137,7 +137,9 @@ export class HandOff {
 
   private want(slots: number, refresh = false): void {
     if (this.stopped) return;
-    if (slots === this.wanted && slots === this.written && !refresh) return;
+    // Unchanged if the database has it already: no entry, or an entry with `left` slots.
+    const unchanged = slots === 0 ? this.written === 0 : slots === this.left;
+    if (unchanged && slots === this.wanted && !refresh) return;
     this.wanted = slots;
     this.pending = true;
     this.startWriting();

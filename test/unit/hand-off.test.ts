@@ -50,9 +50,13 @@ test('offers its free slots after a short claim, keeps them while most are left,
   assert.equal(received(2), true);
   await settle();
   assert.deepEqual(calls, ['park e 4', 'park e 3'], 'half used: offered again, less the slot the arriving job takes');
+  assert.equal(received(3), true);
+  assert.equal(received(4), true);
+  await settle();
+  assert.deepEqual(calls, ['park e 4', 'park e 3', 'park e 3'], 'offered again though the count is the one offered before: the database has fewer left');
   handOff.claimed(true, true);
   await settle();
-  assert.deepEqual(calls, ['park e 4', 'park e 3', 'unpark']);
+  assert.deepEqual(calls, ['park e 4', 'park e 3', 'park e 3', 'unpark']);
 });
 
 test('a hand-off whose key was not made with its secret is not run', async () => {
