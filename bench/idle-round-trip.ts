@@ -5,8 +5,11 @@
  * step of pgqueuer's enqueue-to-start path on its own, after 10 ms of idleness, beside the
  * same step done the least costly way: a bare claim and pgqueuer's claim; an insert without and
  * with a NOTIFY trigger, pgqueuer's enqueue statement and `pgq.enqueue()`. Last, the one round
- * trip of a hand-off: an insert whose NOTIFY a listener hears, and `pgq.enqueue()` handed to an
- * idle worker, from the call to the handler's first line.
+ * trip of a hand-off: an insert whose NOTIFY a listener hears (and the same without waiting for
+ * its WAL flush, for what durability costs), `pgq.enqueue()` handed to an
+ * idle worker, from the call to the handler's first line, and (when a Redis answers at
+ * REDIS_URL) BullMQ's `queue.add()` to its handler's first line, taking turns sample by sample
+ * so that the machine's drift falls on all three alike.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/idle-round-trip.ts
  */
@@ -17,6 +20,8 @@ import { schemaNames } from '../src/postgres/schema-names.js';
 import { claimQuery } from '../src/postgres/statements/claim.js';
 import { enqueueQuery } from '../src/postgres/statements/enqueue.js';
 import { startServer } from './server.js';
+import { bullmqSystem } from './systems/bullmq.js';
+import type { ExternalStore, Producer, RunningWorker } from './systems/system.js';
 
 const SAMPLES = 200;
 const server = await startServer();
@@ -41,6 +46,20 @@ async function median(step: () => Promise<unknown>, gapMs: number): Promise<numb
   return samples.sort((a, b) => a - b)[SAMPLES / 2]!;
 }
 
+/** `median` of each step, the steps taking turns sample by sample. */
+async function medians(steps: ReadonlyArray<() => Promise<unknown>>, gapMs: number): Promise<number[]> {
+  const samples = steps.map((): number[] => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [k, step] of steps.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+      const t0 = performance.now();
+      await step();
+      samples[k]!.push(performance.now() - t0);
+    }
+  }
+  return samples.map((s) => s.sort((a, b) => a - b)[SAMPLES / 2]!);
+}
+
 /** Resolves once `check` is true, polling every 20 ms. */
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -50,6 +69,7 @@ let pgq: PgQueuer | undefined;
 let worker: PgQueuer | undefined;
 let running: Promise<void> | undefined;
 let listener: pg.Client | undefined;
+let bull: { store: ExternalStore; worker: RunningWorker; producer: Producer } | undefined;
 try {
   // A plain table, not a temporary one: its commits flush WAL, as an enqueue's do.
   await client.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'queued', payload jsonb)`);
@@ -97,9 +117,6 @@ try {
       () => enqueueOne(db, [{ entrypoint: 'idle', priority: 0, payload: '{"seq":1}', headers: null, executeAt: null, delayMs: null, dedupeKey: null, onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false }]),
     ],
     ['pgq.enqueue()', () => pgq!.enqueue('idle', { seq: 1 })],
-    // One round trip instead of two: what a hand-off can cost at least, and what it costs.
-    ['an insert whose NOTIFY a listener hears (sent -> heard)', () => heard(`INSERT INTO ${table}_notified (payload) VALUES ('{"seq":1}')`)],
-    ['pgq.enqueue() handed to an idle worker (called -> handler)', () => handedOff()],
   ];
   // The listener hears the plain table's trigger; a worker of its own takes hand-offs.
   let onHeard: (() => void) | undefined;
@@ -123,7 +140,45 @@ try {
     });
   console.log('each step after 10 ms idle, p50:');
   for (const [label, step] of steps) console.log(`  ${(await median(step, 10)).toFixed(3)} ms  ${label}`);
+
+  // One round trip instead of two: what a hand-off can cost at least (with and without waiting
+  // for the WAL flush, which only fsync-on servers do), what it costs, and what BullMQ's
+  // enqueue-to-start costs on the same machine at the same time.
+  const insertNotified = `INSERT INTO ${table}_notified (payload) VALUES ('{"seq":1}')`;
+  const oneTrip: Array<[string, () => Promise<unknown>]> = [
+    ['an insert whose NOTIFY a listener hears (sent -> heard)', () => heard(insertNotified)],
+    ['the same, its commit not waiting for the WAL flush', () => heard(`BEGIN; SET LOCAL synchronous_commit = off; ${insertNotified}; COMMIT`)],
+    ['pgq.enqueue() handed to an idle worker (called -> handler)', () => handedOff()],
+  ];
+  const bullmq = bullmqSystem({ concurrency: 32 });
+  const store = bullmq.store!;
+  try {
+    const redis = await store.describe();
+    // BullMQ's queue is named after this path, as the harness names it after a database (and
+    // sweeps this process's queues on close).
+    const queueUrl = `postgres://bullmq/pgqbench_${process.pid}_idle_round_trip`;
+    let onStart: (() => void) | undefined;
+    bull = { store, worker: await bullmq.startWorker(queueUrl, () => onStart?.()), producer: await bullmq.producer(queueUrl) };
+    const producer = bull.producer;
+    const added = () =>
+      new Promise<void>((resolve, reject) => {
+        onStart = resolve;
+        producer.enqueueOne({ seq: 1 }).catch(reject);
+      });
+    oneTrip.push([`BullMQ queue.add() (Redis ${redis.version}, called -> handler)`, added]);
+  } catch (err) {
+    console.log(`(BullMQ left out: ${err instanceof Error ? err.message : String(err)})`);
+    await store.close();
+  }
+  console.log('into an idle worker, after 10 ms idle, the steps taking turns, p50:');
+  const p50s = await medians(oneTrip.map(([, step]) => step), 10);
+  oneTrip.forEach(([label], i) => console.log(`  ${p50s[i]!.toFixed(3)} ms  ${label}`));
 } finally {
+  if (bull) {
+    await bull.producer.close();
+    await bull.worker.stop();
+    await bull.store.close();
+  }
   await worker?.stop();
   await running;
   await pgq?.stop();
