@@ -1,24 +1,27 @@
 /**
  * What an idle backend costs a round trip: a one-row INSERT timed back to back and after
- * gaps of 1, 5 and 10 ms (medians of 200), on DATABASE_URL or an embedded server. Explains
- * why enqueue-to-start latency, two round trips to idle backends, is above Redis's. Then each
+ * gaps of 1, 5 and 10 ms (medians of 200), on DATABASE_URL or an embedded server. Then each
  * step of pgqueuer's enqueue-to-start path on its own, after 10 ms of idleness, beside the
- * same step done the least costly way: a bare claim and pgqueuer's claim; an insert without and
- * with a NOTIFY trigger, pgqueuer's enqueue statement and `pgq.enqueue()`. Last, the one round
- * trip of a hand-off: an insert whose NOTIFY a listener hears (and the same without waiting for
- * its WAL flush, for what durability costs), `pgq.enqueue()` handed to an
- * idle worker, from the call to the handler's first line, and (when a Redis answers at
- * REDIS_URL) BullMQ's `queue.add()` to its handler's first line, taking turns sample by sample
- * so that the machine's drift falls on all three alike.
+ * same step done the least costly way: a bare claim and pgqueuer's claim; then, taking turns
+ * sample by sample (so the machine's drift falls on all alike), an insert without and with a
+ * NOTIFY trigger, pgqueuer's enqueue statement (also into copies of its table without
+ * triggers, and with only a primary key), its hand-off statement and `pgq.enqueue()`. Last,
+ * taking turns too, the one round trip of a hand-off: an insert whose NOTIFY a listener hears
+ * (and the same without waiting for its WAL flush: what durability costs), `pgq.enqueue()`
+ * handed to an idle worker, from the call to the handler's first line, and (when a Redis
+ * answers at REDIS_URL) BullMQ's `queue.add()` to its handler's first line.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/idle-round-trip.ts
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { install, PgQueuer } from '../src/index.js';
 import type { Queryable, Statement } from '../src/postgres/driver.js';
 import { schemaNames } from '../src/postgres/schema-names.js';
 import { claimQuery } from '../src/postgres/statements/claim.js';
 import { enqueueQuery } from '../src/postgres/statements/enqueue.js';
+import { handOffQueries } from '../src/postgres/statements/hand-off.js';
+import type { EnqueueRow } from '../src/port/rows.js';
 import { startServer } from './server.js';
 import { bullmqSystem } from './systems/bullmq.js';
 import type { ExternalStore, Producer, RunningWorker } from './systems/system.js';
@@ -83,6 +86,17 @@ try {
   const names = schemaNames(schema);
   const enqueueOne = enqueueQuery(names);
   const claim = claimQuery(names);
+  // What pgqueuer's table costs an insert: the same statement into copies of it, one without its
+  // triggers, one with neither those nor its indexes and checks but the primary key. And the
+  // hand-off statement, handing its job to an entry no worker reads (an entrypoint of its own).
+  await client.query(`
+    CREATE TABLE ${names.jobs}_untriggered (LIKE ${names.jobs} INCLUDING ALL);
+    CREATE TABLE ${names.jobs}_bare (LIKE ${names.jobs} INCLUDING DEFAULTS INCLUDING IDENTITY);
+    ALTER TABLE ${names.jobs}_bare ADD PRIMARY KEY (id);`);
+  const enqueueUntriggered = enqueueQuery({ ...names, jobs: `${names.jobs}_untriggered` });
+  const enqueueBare = enqueueQuery({ ...names, jobs: `${names.jobs}_bare` });
+  const handOff = handOffQueries(names);
+  await handOff.park(db, { workerId: randomUUID(), entrypoints: ['unread'], slots: 1_000_000, ttlMs: 3_600_000, address: { channel: `${table}_unread`, secret: 'unread' } });
   // The raw table's twin with pgqueuer's kind of trigger (one NOTIFY per statement), and a
   // connection listening to both, as a worker's would.
   await client.query(`
@@ -94,6 +108,7 @@ try {
   await listener.connect();
   await listener.query(`LISTEN "${table}"`);
   await listener.query(`LISTEN "${names.channel}"`);
+  const row: EnqueueRow = { entrypoint: 'idle', priority: 0, payload: '{"seq":1}', headers: null, executeAt: null, delayMs: null, dedupeKey: null, onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false };
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['SELECT 1', () => client.query({ name: 'select_1', text: 'SELECT 1' })],
     // The claims first, while nothing is queued.
@@ -110,12 +125,18 @@ try {
       "pgqueuer's claim",
       () => claim(db, { workerId: '00000000-0000-0000-0000-000000000001', capacity: 32, promote: false, entrypoints: [{ name: 'idle', concurrencyLimit: 0, ratePerSecond: 0, burst: 0, groupConcurrency: 0 }] }),
     ],
+  ];
+  // The inserts take turns (they leave nothing a claim above would find: those ran first).
+  const inserts: Array<[string, () => Promise<unknown>]> = [
     ['an insert', () => client.query({ name: 'insert', text: `INSERT INTO ${table} (payload) VALUES ($1)`, values: ['{"seq":1}'] })],
     ['the same insert with a NOTIFY trigger', () => client.query({ name: 'insert_notified', text: `INSERT INTO ${table}_notified (payload) VALUES ($1)`, values: ['{"seq":1}'] })],
     [
       "pgqueuer's enqueue statement",
-      () => enqueueOne(db, [{ entrypoint: 'idle', priority: 0, payload: '{"seq":1}', headers: null, executeAt: null, delayMs: null, dedupeKey: null, onConflict: 'error', dedupeWindowMs: null, after: null, runOnParentFailure: false }]),
+      () => enqueueOne(db, [row]),
     ],
+    ['the same into a copy of its table without triggers', () => enqueueUntriggered(db, [row])],
+    ['the same into a copy with only its primary key', () => enqueueBare(db, [row])],
+    ["pgqueuer's hand-off statement, handing its job off", () => handOff.enqueue(db, { ...row, entrypoint: 'unread' })],
     ['pgq.enqueue()', () => pgq!.enqueue('idle', { seq: 1 })],
   ];
   // The listener hears the plain table's trigger; a worker of its own takes hand-offs.
@@ -140,6 +161,8 @@ try {
     });
   console.log('each step after 10 ms idle, p50:');
   for (const [label, step] of steps) console.log(`  ${(await median(step, 10)).toFixed(3)} ms  ${label}`);
+  const insertP50s = await medians(inserts.map(([, step]) => step), 10);
+  inserts.forEach(([label], i) => console.log(`  ${insertP50s[i]!.toFixed(3)} ms  ${label}`));
 
   // One round trip instead of two: what a hand-off can cost at least (with and without waiting
   // for the WAL flush, which only fsync-on servers do), what it costs, and what BullMQ's
