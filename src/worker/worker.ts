@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobCanceledSignal, StateError } from '../errors.js';
 import type { Service } from '../lifecycle.js';
-import { NotificationCheck } from '../notification-check.js';
 import { noInstruments, type Instruments } from '../observability/instruments.js';
 import type { WorkerHealth } from '../observability/readiness.js';
 import { assertRunnable, type ResolvedEntrypoint } from '../options.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { ClaimedJob, HeldJob, ReleasedJob, Subscription, WorkEvents } from '../port/rows.js';
+import type { ClaimedJob, HeldJob, ReleasedJob } from '../port/rows.js';
 import type { Logger, WorkerOptions } from '../types.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { CompletionWriter } from './completion-writer.js';
@@ -20,9 +19,7 @@ import { logOutcome } from './outcome-log.js';
 import { completionOf, outcomeWriter } from './outcome-writer.js';
 import { PrefetchQueue, PrefetchSizer } from './prefetch.js';
 import { StartupRetry } from './startup-retry.js';
-
-/** The poll interval while notifications do not arrive (unless pollIntervalMs is shorter). */
-const DEAF_POLL_MS = 200;
+import { WorkListener, type JobEvents } from './work-listener.js';
 
 export interface WorkerParts {
   /** Started after the worker and stopped before it, in order: scheduler, rescuer, retention. */
@@ -49,17 +46,14 @@ export class Worker {
   private readonly handOff: HandOff | undefined;
   /** Entrypoints paused, as notifications told: a hand-off that crossed the pause goes back. */
   private readonly pausedNow = new Set<string>();
-  private readonly notifications: NotificationCheck;
+  private readonly listener: WorkListener;
   private readonly services: readonly Service[];
   private readonly instruments: Instruments;
   private starting: Promise<void> | undefined;
   private startupRetry: StartupRetry | undefined;
   /** Startup done: claims go out. */
   private claimingStarted = false;
-  /** The listener reported a failure and has not reconnected since. */
-  private listenerDown = false;
   private databaseError: Error | undefined;
-  private subscription: Subscription | undefined;
   private stopping: Promise<void> | undefined;
   private abandonNow: (() => void) | undefined;
   private unwatchInFlight: (() => void) | undefined;
@@ -98,7 +92,7 @@ export class Worker {
       },
       release: (jobs) => this.release(jobs),
       queried: (err) => this.queried(err),
-      claimed: (full) => this.handOff?.claimed(full, this.notifications.notificationsProven && !this.listenerDown),
+      claimed: (full) => this.handOff?.claimed(full, this.listener.hearing),
     });
     this.runner = new JobRunner(entrypoints, {
       logger,
@@ -114,20 +108,6 @@ export class Worker {
       instruments: this.instruments,
       // Slots (and, for limited entrypoints, global capacity) free up once outcomes are written.
       freed: () => (hasLimits ? this.claims.wake() : this.claims.next()),
-    });
-    const deafPollMs = Math.min(options.pollIntervalMs, DEAF_POLL_MS);
-    this.notifications = new NotificationCheck(this.workerId, {
-      listener: 'this worker',
-      meanwhile: 'jobs are found by polling',
-      send: (token) => this.backend.probeNotifications(token),
-      changed: (arriving) => {
-        this.claims.pollEvery(arriving ? options.pollIntervalMs : deafPollMs);
-        if (!arriving) this.handOff?.listenerFailed();
-        // Deaf until now: what was enqueued meanwhile waits for no notification.
-        if (!arriving && this.claimingStarted) this.claims.wake(true);
-      },
-      fastPollMs: deafPollMs,
-      logger,
     });
     this.heartbeat = new Heartbeat(
       backend,
@@ -145,6 +125,15 @@ export class Worker {
       free: () => options.concurrency - this.runner.size - this.prefetched.length,
       held: () => this.heldIds(),
     });
+    this.listener = new WorkListener({
+      backend,
+      workerId: this.workerId,
+      pollIntervalMs: options.pollIntervalMs,
+      logger,
+      claims: this.claims,
+      handOff: this.handOff,
+      claiming: () => this.claimingStarted,
+    });
   }
 
   /** Every job this worker holds: running, claimed ahead, or waiting for its outcome to be written. */
@@ -155,7 +144,7 @@ export class Worker {
   /** The facts readiness probes judge: started, listening, and whether the database answers. */
   health(): WorkerHealth {
     const state = this.state === 'running' && !this.claimingStarted ? 'starting' : this.state;
-    const health: WorkerHealth = { state, listening: this.subscription !== undefined && !this.listenerDown };
+    const health: WorkerHealth = { state, listening: this.listener.listening };
     const waiting = this.startupRetry?.waitingOn;
     if (state === 'starting' && waiting) health.startupWaitingOn = waiting;
     if (this.databaseError) health.databaseError = this.databaseError;
@@ -186,7 +175,7 @@ export class Worker {
       await this.starting;
     } catch (err) {
       this.state = 'stopped';
-      await this.subscription?.close().catch(() => {});
+      await this.listener.close();
       this.resolveDone();
       throw err;
     }
@@ -204,7 +193,7 @@ export class Worker {
       }),
     );
     if (this.state !== 'running') return;
-    const events: WorkEvents = {
+    const events: JobEvents = {
       enqueued: (entrypoint, delayMs) => {
         if (!this.entrypoints.has(entrypoint)) return;
         if (delayMs <= 0) this.claims.wake();
@@ -217,31 +206,16 @@ export class Worker {
         if (this.entrypoints.has(entrypoint)) this.claims.wake();
       },
       assigned: (job, payloadBytes, key) => this.handedOff(job, payloadBytes, key),
-      reconnected: () => {
-        this.listenerDown = false;
-        void this.handOff?.listenerBack();
-        this.logger.info({}, 'pgqueuer: notification listener reconnected');
-        this.claims.wake(true);
-        this.notifications.probe();
-      },
-      probed: (token) => this.notifications.received(token),
       timeChanged: () => {
         this.claims.wake(true);
         for (const service of this.services) service.timeChanged?.();
       },
-      error: (err) => {
-        this.listenerDown = true;
-        this.handOff?.listenerFailed();
-        this.notifications.suspend();
-        this.logger.warn({ err }, 'pgqueuer: notification listener failed; reconnecting (polling meanwhile)');
-      },
     };
-    this.subscription = await retry.attempt('listening for notifications', () => this.backend.subscribe(events, this.handOff?.address));
+    await this.listener.start(events, retry);
     // stop() may have been called meanwhile; it waits for this startup, then tears down.
     if (this.state !== 'running') return;
     this.claims.pollEvery(this.options.pollIntervalMs);
-    // LISTEN succeeding is no proof: through a transaction pooler it hears nothing.
-    this.notifications.probe();
+    this.listener.probe();
     await this.heartbeat.start();
     this.handOff?.start();
     await this.writer.start();
@@ -283,7 +257,7 @@ export class Worker {
     // First: enqueues hand it nothing more while it stops.
     await this.handOff?.stop();
     for (const service of [...this.services].reverse()) await service.stop();
-    this.notifications.stop();
+    this.listener.stopChecking();
     await this.claims.stop();
     // Claimed ahead but never started: straight back to the queue, attempt not used.
     const unstarted = this.prefetched.takeAll();
@@ -297,7 +271,7 @@ export class Worker {
 
     await this.writer.stop();
     await this.heartbeat.stop();
-    await this.subscription?.close().catch(() => {});
+    await this.listener.close();
     await this.backend.unregisterWorker(this.workerId).catch((err) => {
       this.logger.warn({ err }, 'pgqueuer: could not unregister worker');
     });
