@@ -37,24 +37,12 @@ const db: Queryable = {
     (await client.query({ name: s.name || undefined, text: s.text, values: [...values] })).rows as Row[],
 };
 
-/** Median of SAMPLES calls of `step`, each after `gapMs` of idleness, in ms. */
-async function median(step: () => Promise<unknown>, gapMs: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
-    const t0 = performance.now();
-    await step();
-    samples.push(performance.now() - t0);
-  }
-  return samples.sort((a, b) => a - b)[SAMPLES / 2]!;
-}
-
-/** `median` of each step, the steps taking turns sample by sample. */
+/** Medians of SAMPLES calls of each step, each after `gapMs` of idleness, in ms: the steps take turns sample by sample. */
 async function medians(steps: ReadonlyArray<() => Promise<unknown>>, gapMs: number): Promise<number[]> {
   const samples = steps.map((): number[] => []);
   for (let i = 0; i < SAMPLES; i++) {
     for (const [k, step] of steps.entries()) {
-      await new Promise((resolve) => setTimeout(resolve, gapMs));
+      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       const t0 = performance.now();
       await step();
       samples[k]!.push(performance.now() - t0);
@@ -62,6 +50,8 @@ async function medians(steps: ReadonlyArray<() => Promise<unknown>>, gapMs: numb
   }
   return samples.map((s) => s.sort((a, b) => a - b)[SAMPLES / 2]!);
 }
+
+const median = async (step: () => Promise<unknown>, gapMs: number): Promise<number> => (await medians([step], gapMs))[0]!;
 
 /** Resolves once `check` is true, polling every 20 ms. */
 async function until(check: () => Promise<boolean>): Promise<void> {
