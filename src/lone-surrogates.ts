@@ -1,16 +1,17 @@
 /**
  * Half of a UTF-16 surrogate pair with no partner: JavaScript strings allow it (a string cut in
- * the middle of an emoji), PostgreSQL's jsonb refuses it. (String#isWellFormed does the same
- * test from ES2024; written out here so the sources compile against ES2023 libs.)
+ * the middle of an emoji), PostgreSQL's jsonb refuses it. String#isWellFormed and #toWellFormed
+ * (ES2024) test and mend it natively in every Node this package supports (>= 20.19); the sources
+ * compile against ES2023's lib, which lacks them, hence the cast. Native, the test costs a
+ * fraction of the regular expression it replaces, and runs for every string of every payload.
  */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+  return !(text as WellFormed).isWellFormed();
 }
 
 /** The text with each lone surrogate replaced by U+FFFD, the replacement character. */
 export function replaceLoneSurrogates(text: string): string {
-  return text.replace(LONE_SURROGATES, '\uFFFD');
+  return (text as WellFormed).toWellFormed();
 }

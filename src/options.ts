@@ -188,8 +188,8 @@ function resolveMetrics(metrics: PgQueuerOptions['metrics']): MetricsOptions | f
 }
 
 export function validateEntrypointName(name: unknown): asserts name is string {
-  // Characters, not UTF-16 units: an emoji is one character of the 200.
-  if (typeof name !== 'string' || name.length === 0 || [...name].length > 200) {
+  // Characters, not UTF-16 units: an emoji is one character of the 200 (never more characters than units).
+  if (typeof name !== 'string' || name.length === 0 || (name.length > 200 && [...name].length > 200)) {
     throw new ConfigError(`entrypoint name must be a string of 1 to 200 characters, got ${shown(name)}`);
   }
   if (name.includes('\u0000') || hasLoneSurrogate(name)) {
