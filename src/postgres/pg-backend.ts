@@ -1,7 +1,7 @@
 import { PrivilegeError } from '../errors.js';
 import { OutcomeRefusedError } from '../port/outcome-refused.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { CompletionEvents, HandOffAddress, Subscription, WorkEvents } from '../port/rows.js';
+import type { CompletionEvents, EnqueueRow, HandOffAddress, Subscription, WorkEvents } from '../port/rows.js';
 import type { TransactionClient } from '../types.js';
 import { isDataError } from './data-error.js';
 import type { Driver, Queryable } from './driver.js';
@@ -29,6 +29,11 @@ import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers
 
 /** How long single enqueues skip hand-off for an entrypoint no worker was waiting for. */
 const HAND_OFF_RECHECK_MS = 50;
+
+/** A job hand-off may give to an idle worker: due now, no dedupe key, no parents (statements/hand-off.ts). */
+function runnableAlone(row: EnqueueRow): boolean {
+  return row.executeAt === null && !row.delayMs && row.dedupeKey === null && row.after === null;
+}
 
 /** The PostgreSQL adapter of the storage port: the statements of `statements/` bound to one schema and one driver. */
 export class PgBackend implements QueueBackend {
@@ -83,7 +88,7 @@ export class PgBackend implements QueueBackend {
   enqueue: QueueBackend['enqueue'] = async (rows, client?: TransactionClient) => {
     const db = client ? this.driver.onClient(client) : this.driver;
     const only = rows.length === 1 ? rows[0]! : undefined;
-    if (this.handsOff && !client && only && only.dedupeKey === null && only.after === null && this.mayHandOff(only.entrypoint)) {
+    if (this.handsOff && !client && only && runnableAlone(only) && this.mayHandOff(only.entrypoint)) {
       try {
         const { id, waiting } = await this.q.handOff.enqueue(this.driver, only);
         if (waiting) this.noneWaitingUntil.delete(only.entrypoint);

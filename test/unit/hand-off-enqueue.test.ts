@@ -1,7 +1,7 @@
 /**
  * Which statement a single enqueue sends: the hand-off while a worker waits for its entrypoint,
  * the plain insert for a moment after one found none (cheaper), and the plain insert for good
- * when the role may not hand off (grants from before hand-off).
+ * when the role may not hand off (grants from before hand-off); only jobs due now are offered.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -51,4 +51,13 @@ test('a role that may not hand off enqueues plainly from then on, losing nothing
   assert.deepEqual(await backend.enqueue([row('a')]), [7]);
   assert.deepEqual(await backend.enqueue([row('a')]), [7]);
   assert.deepEqual(sent, ['hand_off_enqueue', 'enqueue_one', 'enqueue_one']);
+});
+
+test('a job for later or with a dedupe key is inserted plainly, never offered to a worker', async () => {
+  const { backend, sent } = recording((label) => (label === 'hand_off_enqueue' ? { id: '1', waiting: true } : { id: '2' }));
+  await backend.enqueue([{ ...row('a'), delayMs: 5_000 }]);
+  await backend.enqueue([{ ...row('a'), executeAt: new Date(Date.now() + 60_000).toISOString() }]);
+  await backend.enqueue([{ ...row('a'), dedupeKey: 'k' }]);
+  await backend.enqueue([{ ...row('a'), delayMs: 0 }]);
+  assert.deepEqual(sent, ['enqueue_one', 'enqueue_one', 'enqueue_keyed', 'hand_off_enqueue']);
 });

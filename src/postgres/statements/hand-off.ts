@@ -28,8 +28,9 @@ export interface HandedOffJob {
  * picked by it, and notifies it with the whole job.
  *
  * It happens only where a claim would have taken the job at once, in the same order: the job
- * is runnable now (no delay or time given), has no group, its entrypoint has no limit (the
- * worker lists only those), is not paused and has no queued jobs ahead of it. A worker's row that another enqueue holds is
+ * is runnable now (only such jobs are sent here: see `enqueue` below), has no group, its
+ * entrypoint has no limit (the worker lists only those), is not paused and has no queued jobs
+ * ahead of it. A worker's row that another enqueue holds is
  * skipped, not waited for; so is a worker whose heartbeat lapsed (`expires_at`). Only
  * pgqueuer's own single-statement enqueue hands off: inside a caller's transaction the row
  * would stay locked until that transaction ends.
@@ -50,7 +51,6 @@ export function handOffQueries(n: SchemaNames) {
        WHERE w.worker_id = (
          SELECT v.worker_id FROM ${n.idleWorkers} AS v
          WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)
-           AND $5::text IS NULL AND coalesce($6::double precision, 0) <= 0
            AND octet_length($3::text) + coalesce(octet_length($4::text), 0) <= ${MAX_HANDED_OFF_BYTES}
            -- As announced: jsonb's own text can be longer than what was sent, and an entrypoint
            -- name's control characters are escaped.
@@ -65,13 +65,12 @@ export function handOffQueries(n: SchemaNames) {
        )
        RETURNING w.worker_id, w.channel, w.secret, set_config('${HANDED_OFF_SETTING}', 'on', true)
      ), inserted AS (
-       INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, execute_after, status, worker_id, attempts, heartbeat, picked_at)
-       SELECT $1::text, $2::integer, ($3::text)::jsonb, coalesce(($4::text)::jsonb, '{}'::jsonb), i.run_at,
-              CASE WHEN t.worker_id IS NOT NULL THEN 'picked' WHEN i.run_at > now() THEN 'scheduled' ELSE 'queued' END,
-              t.worker_id, CASE WHEN t.worker_id IS NULL THEN 0 ELSE 1 END,
+       INSERT INTO ${n.jobs} (entrypoint, priority, payload, headers, status, worker_id, attempts, heartbeat, picked_at)
+       SELECT $1::text, $2::integer, ($3::text)::jsonb, coalesce(($4::text)::jsonb, '{}'::jsonb),
+              CASE WHEN t.worker_id IS NULL THEN 'queued' ELSE 'picked' END, t.worker_id,
+              CASE WHEN t.worker_id IS NULL THEN 0 ELSE 1 END,
               CASE WHEN t.worker_id IS NOT NULL THEN now() END, CASE WHEN t.worker_id IS NOT NULL THEN now() END
-       FROM (SELECT coalesce($5::text::timestamptz, now() + make_interval(secs => coalesce($6::double precision, 0) / 1000.0)) AS run_at) AS i
-       LEFT JOIN taken AS t ON true
+       FROM (SELECT) AS one LEFT JOIN taken AS t ON true
        RETURNING id
      )
      -- The job as a claim returns it (claim.ts); built from the parameters, not the row, which
@@ -123,11 +122,12 @@ export function handOffQueries(n: SchemaNames) {
   );
   return {
     /**
-     * Enqueues one job, handed to an idle worker when one takes it; returns its id, and whether
-     * any worker waits for hand-offs of its entrypoint.
+     * Enqueues one job that is runnable now (no delay or time given: the caller checks),
+     * handed to an idle worker when one takes it; returns its id, and whether any worker waits
+     * for hand-offs of its entrypoint.
      */
     enqueue: async (db: Queryable, r: EnqueueRow): Promise<{ id: number; waiting: boolean }> => {
-      const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers, r.executeAt, r.delayMs]);
+      const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers]);
       return { id: Number(row!.id), waiting: row!.waiting };
     },
     park: async (db: Queryable, p: HandOffOffer): Promise<void> =>
