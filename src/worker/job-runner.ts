@@ -180,6 +180,7 @@ export class JobRunner {
       timer: entry.timeoutMs > 0 ? setTimeout(() => this.timedOut(running), entry.timeoutMs) : undefined,
     };
     this.running.set(job.id, running);
+    this.options.instruments.started(job.entrypoint, job.queuedMs);
     let returned: unknown;
     try {
       returned = running.span.run(() => running.entry.handler(new JobView(job), running.ctx));
@@ -187,8 +188,6 @@ export class JobRunner {
       // A handler that throws before returning a promise: the same as one that rejects.
       returned = Promise.reject(error);
     }
-    // Counted once the handler has begun, not before: its first lines need not wait for metrics.
-    this.options.instruments.started(job.entrypoint, job.queuedMs);
     Promise.resolve(returned).then(
       (value) => this.finish(running, { ok: true, value }),
       (error: unknown) => this.finish(running, { ok: false, error }),
