@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
+import { silentLogger } from '../../src/logger.js';
 import { PgDriver } from '../../src/postgres/pg-driver.js';
 import { unprepared } from '../../src/postgres/statement.js';
 import { db, useFileDatabase } from '../support/file-database.js';
@@ -15,13 +16,12 @@ import { until, within } from '../support/wait.js';
 useFileDatabase();
 
 const SELECT_PID = { name: 'kept_pid', text: 'SELECT pg_backend_pid() AS pid' };
-const silent = { warn() {}, info() {}, error() {}, debug() {} } as never;
 
 /** A driver over a pool of its own (as PgQueuer.connect makes), counting the pool's checkouts. */
 function driverOn(pool: pg.Pool, ownsPool = true): { driver: PgDriver; checkouts: () => number } {
   let checkouts = 0;
   pool.on('acquire', () => checkouts++);
-  return { driver: new PgDriver(pool, { ownsPool, preparedStatements: true, logger: silent }), checkouts: () => checkouts };
+  return { driver: new PgDriver(pool, { ownsPool, preparedStatements: true, logger: silentLogger }), checkouts: () => checkouts };
 }
 
 const pid = async (driver: PgDriver): Promise<number> => (await driver.query<{ pid: number }>(SELECT_PID))[0]!.pid;
