@@ -30,10 +30,10 @@ export interface HandedOffJob {
  * It happens only where a claim would have taken the job at once, in the same order: the job
  * is runnable now (only such jobs are sent here: see `enqueue` below), has no group, its
  * entrypoint has no limit (the worker lists only those), is not paused and has no queued jobs
- * ahead of it. A worker's row that another enqueue holds is
- * skipped, not waited for; so is a worker whose heartbeat lapsed (`expires_at`). Only
- * pgqueuer's own single-statement enqueue hands off: inside a caller's transaction the row
- * would stay locked until that transaction ends.
+ * ahead of it. A worker's row that another enqueue holds is skipped, not waited for; so is a
+ * worker whose heartbeat lapsed (`expires_at`). Only pgqueuer's own single-statement enqueue
+ * hands off: inside a caller's transaction the row would stay locked until that transaction
+ * ends.
  *
  * A hand-off is a claim: attempt 1, heartbeat now. A worker that crashes holding one leaves it
  * for the rescuer like any claimed job; one whose notification was lost with its listener
