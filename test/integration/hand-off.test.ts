@@ -99,7 +99,7 @@ describe('hand-off to an idle worker', () => {
     const offer = (slots: number, expiresIn = '1 minute') =>
       db.pool.query(
         `INSERT INTO pgqueuer.idle_workers (worker_id, entrypoints, slots, expires_at, channel, secret)
-         VALUES ($1, '{offered}', $2, now() + $3::interval, 'pgq_h_fake', 'sekrit')
+         VALUES ($1, '{offered,alongside}', $2, now() + $3::interval, 'pgq_h_fake', 'sekrit')
          ON CONFLICT (worker_id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at`,
         [FAKE_WORKER, slots, expiresIn],
       );
@@ -134,6 +134,10 @@ describe('hand-off to an idle worker', () => {
       assert.equal(await statusOf(inTransaction), 'queued', "inside the caller's transaction");
       // That queued job is ahead of any new one now.
       assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'a queued job ahead');
+      await db.pool.query(`DELETE FROM pgqueuer.jobs WHERE status = 'queued'`);
+      // So is one of another entrypoint the worker takes: its next claim would start that first.
+      await db.pool.query(`INSERT INTO pgqueuer.jobs (entrypoint, payload) VALUES ('alongside', '{}')`);
+      assert.equal(await statusOf(await producer.enqueue('offered', {})), 'queued', 'a queued job of another entrypoint it takes, ahead');
       await db.pool.query(`DELETE FROM pgqueuer.jobs WHERE status = 'queued'`);
 
       await producer.pause('offered');

@@ -29,8 +29,8 @@ export interface HandedOffJob {
  *
  * It happens only where a claim would have taken the job at once, in the same order: the job
  * is runnable now (only such jobs are sent here: see `enqueue` below), has no group, its
- * entrypoint has no limit (the worker lists only those), is not paused and has no queued jobs
- * ahead of it. A worker's row that another enqueue holds is skipped, not waited for; so is a
+ * entrypoint has no limit (the worker lists only those), is not paused, and no job is queued
+ * ahead of it for any entrypoint that worker lists. A worker's row that another enqueue holds is skipped, not waited for; so is a
  * worker whose heartbeat lapsed (`expires_at`). Only pgqueuer's own single-statement enqueue
  * hands off: inside a caller's transaction the row would stay locked until that transaction
  * ends.
@@ -58,7 +58,8 @@ export function handOffQueries(n: SchemaNames) {
                                 + octet_length(to_json($1::text)::text) <= ${MAX_HANDED_OFF_BYTES}) IS TRUE
            AND (v.slots > 0 AND NOT coalesce(($4::text)::jsonb ? '${GROUP_HEADER}', false)) IS TRUE
            AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = $1::text AND v.slots > 0)
-           AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = $1::text AND q.status = 'queued' AND v.slots > 0)
+           -- Queued jobs of any entrypoint it takes are ahead: its next claim would start those first.
+           AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = ANY (v.entrypoints) AND q.status = 'queued' AND v.slots > 0)
          ORDER BY v.slots DESC
          LIMIT 1
          FOR UPDATE SKIP LOCKED
