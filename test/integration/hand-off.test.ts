@@ -79,10 +79,14 @@ describe('hand-off to an idle worker', () => {
   });
 
   test('a backlog takes the worker out of idle_workers; once it is drained it waits again', async () => {
-    const { stop } = await idleWorker('backlog', async () => {});
+    // The first jobs hold their slots until the entry is seen gone: a backlog that drained in
+    // less than a poll would take the worker out and put it back before the test could look.
+    const gate = deferred();
+    const { stop } = await idleWorker('backlog', () => gate.promise);
     try {
       const ids = await producer.enqueueMany(Array.from({ length: 2_000 }, (_, i) => ({ entrypoint: 'backlog', payload: { i } })));
       await until(async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pgqueuer.idle_workers`)).rows[0].n === 0, 10_000, 'a full claim to withdraw the entry');
+      gate.resolve();
       await producer.waitFor(ids.at(-1)!, { timeoutMs: 30_000 });
       await waitingEntry('the drained worker to wait again');
     } finally {
