@@ -3,6 +3,7 @@ import type { Instruments } from '../observability/instruments.js';
 import type { QueueBackend } from '../port/queue-backend.js';
 import { PARENTS_HEADER, type ClaimedJob, type ClaimResult, type EntrypointClaimPolicy, type ReleasedJob } from '../port/rows.js';
 import type { Logger } from '../types.js';
+import { unstarted } from './give-back.js';
 
 const CLAIM_RETRY_MIN_MS = 100;
 /** Timers further out than this are left to the poll, so nothing is scheduled for days. */
@@ -139,13 +140,13 @@ export class ClaimLoop {
     for (const entrypoint of claimed.rateLimited) this.parts.instruments.rateLimited(entrypoint);
     if (!this.parts.running()) {
       // Stop was called while the claim was in flight: these never started.
-      await this.parts.release(jobs.map((j) => ({ id: j.id, started: false })));
+      await this.parts.release(unstarted(jobs));
       return;
     }
     // A claim sent before a pause was announced may have read the queue before the pause
     // committed: what it brought of that entrypoint goes back unstarted.
     const paused = jobs.filter((j) => (this.pausedSince.get(j.entrypoint) ?? -1) > claimNumber);
-    if (paused.length > 0) void this.parts.release(paused.map((j) => ({ id: j.id, started: false })));
+    if (paused.length > 0) void this.parts.release(unstarted(paused));
     this.parts.deliver(paused.length > 0 ? jobs.filter((j) => !paused.includes(j)) : jobs, claimed.payloadBytes);
     this.parts.claimed?.(jobs.length >= capacity);
     if (jobs.length >= capacity) this.workPending = true;
@@ -169,7 +170,7 @@ export class ClaimLoop {
       return jobs;
     } catch (err) {
       this.parts.logger.warn({ err, jobs: waiting.map((j) => j.id) }, "pgqueuer: reading the parents' results failed; those jobs go back to the queue");
-      await this.parts.release(waiting.map((j) => ({ id: j.id, started: false })));
+      await this.parts.release(unstarted(waiting));
       return jobs.filter((j) => !waiting.includes(j));
     }
   }

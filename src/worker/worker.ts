@@ -11,6 +11,7 @@ import type { Logger, WorkerOptions } from '../types.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { CompletionWriter } from './completion-writer.js';
 import { serializeError } from './error-record.js';
+import { giveBack, unstarted } from './give-back.js';
 import { handOffFor, type HandOff } from './hand-off.js';
 import { Heartbeat } from './heartbeat.js';
 import { JobRunner } from './job-runner.js';
@@ -260,8 +261,7 @@ export class Worker {
     this.listener.stopChecking();
     await this.claims.stop();
     // Claimed ahead but never started: straight back to the queue, attempt not used.
-    const unstarted = this.prefetched.takeAll();
-    await this.release(unstarted.map((j) => ({ id: j.id, started: false })));
+    await this.release(unstarted(this.prefetched.takeAll()));
 
     const settled = this.runner.idleWithin(this.options.shutdownTimeoutMs);
     this.abandonNow = settled.cut;
@@ -316,7 +316,7 @@ export class Worker {
    */
   private handedOff(job: ClaimedJob, payloadBytes: number, key: string): void {
     if (this.state !== 'running' || !this.handOff?.received(job.id, key)) return;
-    if (this.pausedNow.has(job.entrypoint)) return void this.release([{ id: job.id, started: false }]);
+    if (this.pausedNow.has(job.entrypoint)) return void this.release(unstarted([job]));
     this.prefetch.claimed(1, payloadBytes);
     this.prefetched.add([job]);
     this.startPrefetched();
@@ -326,8 +326,7 @@ export class Worker {
   private paused(entrypoint: string): void {
     this.pausedNow.add(entrypoint);
     this.claims.paused(entrypoint);
-    const unstarted = this.prefetched.remove((j) => j.entrypoint === entrypoint);
-    void this.release(unstarted.map((j) => ({ id: j.id, started: false })));
+    void this.release(unstarted(this.prefetched.remove((j) => j.entrypoint === entrypoint)));
   }
 
   private heartbeatAnswered(asked: ReadonlySet<number>, held: readonly HeldJob[]): void {
@@ -344,12 +343,7 @@ export class Worker {
     }
   }
 
-  private async release(jobs: ReleasedJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    try {
-      await this.backend.release(this.workerId, jobs);
-    } catch (err) {
-      this.logger.error({ err, jobs: jobs.map((j) => j.id) }, 'pgqueuer: could not give jobs back; they will be rescued after their heartbeat expires');
-    }
+  private release(jobs: readonly ReleasedJob[]): Promise<void> {
+    return giveBack(this.backend, this.workerId, this.logger, jobs);
   }
 }
