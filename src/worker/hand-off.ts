@@ -114,13 +114,18 @@ export class HandOff {
 
   /**
    * A hand-off arrived: whether to run it. Not one whose key is not an enqueue's (anyone may
-   * NOTIFY), nor while stopping or after the listener failed: such a job goes back with the
-   * ones that were lost (running it while that statement is out could run it twice), nor one
-   * already given back.
+   * NOTIFY), nor a second one of a job already taken (an enqueue announces each job once: a
+   * repeat is a replay by someone who heard the first), nor while stopping or after the
+   * listener failed: such a job goes back with the ones that were lost (running it while that
+   * statement is out could run it twice), nor one already given back.
    */
   received(id: number, key: string): boolean {
     if (!sameText(key, handOffKey(this.address.secret, id))) {
       this.parts.logger.warn({ jobId: id }, 'pgqueuer: ignored a hand-off notification whose key is wrong (not sent by an enqueue)');
+      return false;
+    }
+    if (this.taken.has(id)) {
+      this.parts.logger.warn({ jobId: id }, 'pgqueuer: ignored a second hand-off notification of a job already taken (a replay)');
       return false;
     }
     if (this.stopped || this.lostSome || this.givenBack.has(id)) return false;

@@ -246,4 +246,23 @@ describe('hand-off to an idle worker', () => {
     }
     await db.pool.query(`DELETE FROM pgqueuer.jobs`);
   });
+
+  test('a hand-off notification heard again (a replay of a genuine one) does not run its job twice', async () => {
+    const ran: number[] = [];
+    const { stop, workerId, entry } = await idleWorker('replayed', async (job) => void ran.push(job.id));
+    try {
+      const id = await insertHandedOff('replayed', workerId);
+      await announce(entry.channel, id, 'replayed', handOffKey(entry.secret, id));
+      await until(() => ran.length > 0, 10_000, 'the hand-off to run');
+      await announce(entry.channel, id, 'replayed', handOffKey(entry.secret, id));
+      // Notifications arrive in order: once the next one has run, the replay was read.
+      const next = await insertHandedOff('replayed', workerId);
+      await announce(entry.channel, next, 'replayed', handOffKey(entry.secret, next));
+      await until(() => ran.includes(next), 10_000, 'the next hand-off to run');
+      assert.deepEqual(ran, [id, next]);
+    } finally {
+      await stop();
+    }
+    await db.pool.query(`DELETE FROM pgqueuer.jobs`);
+  });
 });
