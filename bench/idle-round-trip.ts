@@ -7,9 +7,11 @@
  * NOTIFY trigger, pgqueuer's enqueue statement (also into copies of its table without
  * triggers, and with only a primary key), its hand-off statement and `pgq.enqueue()`. Last,
  * taking turns too, the one round trip of a hand-off: an insert whose NOTIFY a listener hears
- * (and the same without waiting for its WAL flush: what durability costs), `pgq.enqueue()`
- * handed to an idle worker, from the call to the handler's first line, and (when a Redis
- * answers at REDIS_URL) BullMQ's `queue.add()` to its handler's first line.
+ * (and the same without waiting for its WAL flush: what durability costs; and into a copy of
+ * pgqueuer's jobs table: the least a hand-off there costs), `pgq.enqueue()` handed to an idle
+ * worker, from the call to the handler's first line (split by which reached the process first,
+ * the enqueue's reply or the notification), and (when a Redis answers at REDIS_URL) BullMQ's
+ * `queue.add()` to its handler's first line.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/idle-round-trip.ts
  */
@@ -144,10 +146,18 @@ try {
   worker.entrypoint('handed', async () => started?.());
   running = worker.run({ handleSignals: false });
   await until(async () => (await client.query(`SELECT 1 FROM ${names.idleWorkers}`)).rowCount === 1);
+  // Which reached this process first, the enqueue's reply or the worker's notification (each
+  // from a backend of its own), and how long the job then took to start.
+  const arrivals: Array<{ replyFirst: boolean; ms: number }> = [];
   const handedOff = () =>
     new Promise<void>((resolve, reject) => {
-      started = resolve;
-      pgq!.enqueue('handed', { seq: 1 }).catch(reject);
+      const t0 = performance.now();
+      let replied = false;
+      started = () => {
+        arrivals.push({ replyFirst: replied, ms: performance.now() - t0 });
+        resolve();
+      };
+      pgq!.enqueue('handed', { seq: 1 }).then(() => void (replied = true), reject);
     });
   console.log('each step after 10 ms idle, p50:');
   for (const [label, step] of steps) console.log(`  ${(await median(step, 10)).toFixed(3)} ms  ${label}`);
@@ -158,9 +168,16 @@ try {
   // for the WAL flush, which only fsync-on servers do), what it costs, and what BullMQ's
   // enqueue-to-start costs on the same machine at the same time.
   const insertNotified = `INSERT INTO ${table}_notified (payload) VALUES ('{"seq":1}')`;
+  // The least a hand-off can do in pgqueuer's table: insert the job picked and NOTIFY (into the
+  // copy without triggers; the hand-off's own insert skips them).
+  const jobsNotified = `WITH i AS (
+      INSERT INTO ${names.jobs}_untriggered (entrypoint, payload, status, worker_id, attempts, heartbeat, picked_at)
+      VALUES ('idle', '{"seq":1}', 'picked', '${randomUUID()}', 1, now(), now()) RETURNING id)
+    SELECT pg_notify('${table}', id::text) FROM i`;
   const oneTrip: Array<[string, () => Promise<unknown>]> = [
     ['an insert whose NOTIFY a listener hears (sent -> heard)', () => heard(insertNotified)],
     ['the same, its commit not waiting for the WAL flush', () => heard(`BEGIN; SET LOCAL synchronous_commit = off; ${insertNotified}; COMMIT`)],
+    ["the same insert and NOTIFY into a copy of pgqueuer's jobs table (flushed)", () => heard(jobsNotified)],
     ['pgq.enqueue() handed to an idle worker (called -> handler)', () => handedOff()],
   ];
   const bullmq = bullmqSystem({ concurrency: 32 });
@@ -186,6 +203,13 @@ try {
   console.log('into an idle worker, after 10 ms idle, the steps taking turns, p50:');
   const p50s = await medians(oneTrip.map(([, step]) => step), 10);
   oneTrip.forEach(([label], i) => console.log(`  ${p50s[i]!.toFixed(3)} ms  ${label}`));
+  const p50Of = (ms: number[]): string => (ms.length ? ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!.toFixed(3) : '-');
+  const replyFirst = arrivals.filter((a) => a.replyFirst).map((a) => a.ms);
+  const heardFirst = arrivals.filter((a) => !a.replyFirst).map((a) => a.ms);
+  console.log(
+    `pgq.enqueue() handed off: the notification reached this process first in ${heardFirst.length} of ${arrivals.length} (p50 ${p50Of(heardFirst)} ms), ` +
+      `the enqueue's reply first in ${replyFirst.length} (p50 ${p50Of(replyFirst)} ms)`,
+  );
 } finally {
   if (bull) {
     await bull.producer.close();
