@@ -1,7 +1,7 @@
 import { PrivilegeError } from '../errors.js';
 import { OutcomeRefusedError } from '../port/outcome-refused.js';
 import type { QueueBackend } from '../port/queue-backend.js';
-import type { CompletionEvents, EnqueueRow, HandOffAddress, Subscription, WorkEvents } from '../port/rows.js';
+import { GROUP_HEADER, type CompletionEvents, type EnqueueRow, type HandOffAddress, type Subscription, type WorkEvents } from '../port/rows.js';
 import type { TransactionClient } from '../types.js';
 import { isDataError } from './data-error.js';
 import type { Driver, Queryable } from './driver.js';
@@ -30,9 +30,16 @@ import { registerWorkerQuery, unregisterWorkerQuery } from './statements/workers
 /** How long single enqueues skip hand-off for an entrypoint no worker was waiting for. */
 const HAND_OFF_RECHECK_MS = 50;
 
-/** A job hand-off may give to an idle worker: due now, no dedupe key, no parents (statements/hand-off.ts). */
+/** The group header's key as JSON text writes it. */
+const GROUP_KEY_TEXT = JSON.stringify(GROUP_HEADER);
+
+/**
+ * A job hand-off may give to an idle worker: due now, no dedupe key, no parents, no group
+ * (statements/hand-off.ts). Headers are JSON.stringify's text (encode.ts), where a group's key
+ * appears as written; the key anywhere else in them only sends the job the usual way.
+ */
 function runnableAlone(row: EnqueueRow): boolean {
-  return row.executeAt === null && !row.delayMs && row.dedupeKey === null && row.after === null;
+  return row.executeAt === null && !row.delayMs && row.dedupeKey === null && row.after === null && !row.headers?.includes(GROUP_KEY_TEXT);
 }
 
 /** The PostgreSQL adapter of the storage port: the statements of `statements/` bound to one schema and one driver. */
@@ -90,10 +97,12 @@ export class PgBackend implements QueueBackend {
     const only = rows.length === 1 ? rows[0]! : undefined;
     if (this.handsOff && !client && only && runnableAlone(only) && this.mayHandOff(only.entrypoint)) {
       try {
-        const { id, waiting } = await this.q.handOff.enqueue(this.driver, only);
-        if (waiting) this.noneWaitingUntil.delete(only.entrypoint);
-        else this.noneWaitingUntil.set(only.entrypoint, Date.now() + HAND_OFF_RECHECK_MS);
-        return [id];
+        const handed = await this.q.handOff.enqueue(this.driver, only);
+        if (handed) {
+          if (handed.waiting) this.noneWaitingUntil.delete(only.entrypoint);
+          else this.noneWaitingUntil.set(only.entrypoint, Date.now() + HAND_OFF_RECHECK_MS);
+          return [handed.id];
+        }
       } catch (err) {
         // Grants from before hand-off (`pgq grant` not run again since the upgrade): enqueue
         // the usual way from now on. The statement failed whole, so nothing was written.

@@ -9,7 +9,7 @@ import { PrivilegeError } from '../../src/errors.js';
 import type { Driver, Statement } from '../../src/postgres/driver.js';
 import { PgBackend } from '../../src/postgres/pg-backend.js';
 import { schemaNames } from '../../src/postgres/schema-names.js';
-import type { EnqueueRow } from '../../src/port/rows.js';
+import { GROUP_HEADER, type EnqueueRow } from '../../src/port/rows.js';
 
 function recording(answer: (label: string) => unknown) {
   const sent: string[] = [];
@@ -60,4 +60,12 @@ test('a job for later or with a dedupe key is inserted plainly, never offered to
   await backend.enqueue([{ ...row('a'), dedupeKey: 'k' }]);
   await backend.enqueue([{ ...row('a'), delayMs: 0 }]);
   assert.deepEqual(sent, ['enqueue_one', 'enqueue_one', 'enqueue_keyed', 'hand_off_enqueue']);
+});
+
+test('a grouped job is inserted plainly (its group takes turns), never offered to a worker', async () => {
+  const { backend, sent } = recording((label) => (label === 'hand_off_enqueue' ? { id: '1', waiting: true } : { id: '2' }));
+  await backend.enqueue([{ ...row('a'), headers: JSON.stringify({ [GROUP_HEADER]: 'tenant' }) }]);
+  await backend.enqueue([{ ...row('a'), headers: JSON.stringify({ trace: 'x', [GROUP_HEADER]: 'tenant' }) }]);
+  await backend.enqueue([{ ...row('a'), headers: JSON.stringify({ trace: 'x' }) }]);
+  assert.deepEqual(sent, ['enqueue_one', 'enqueue_one', 'hand_off_enqueue']);
 });

@@ -1,14 +1,21 @@
 import type { Queryable } from '../driver.js';
 import type { SchemaNames } from '../schema-names.js';
 import { prepared } from '../statement.js';
-import { GROUP_HEADER, type ClaimedJob, type EnqueueRow, type HandOffOffer, type ReclaimedJobs } from '../../port/rows.js';
+import type { ClaimedJob, EnqueueRow, HandOffOffer, ReclaimedJobs } from '../../port/rows.js';
 import { notifyEnqueued } from './notify.js';
 
 /**
  * NOTIFY payloads are capped at 8,000 bytes; a handed-off job travels in one with its payload,
- * headers and entrypoint (as JSON), so larger jobs are enqueued the usual way.
+ * headers and entrypoint (as JSON), so jobs sent larger are enqueued the usual way.
  */
 const MAX_HANDED_OFF_BYTES = 7_000;
+/**
+ * What NOTIFY raises for a longer payload. jsonb's own text of a payload can be longer than
+ * what was sent (a space after every comma, 1e300 written out), and an entrypoint name's
+ * control characters are escaped: such a job's statement fails whole, and it is enqueued the
+ * usual way. Rare enough that checking every enqueue's jsonb text first would cost more.
+ */
+const NOTIFY_PAYLOAD_TOO_LONG = '22023';
 
 /** Set for its own transaction by an enqueue that handed its job off: the enqueue trigger skips it. */
 export const HANDED_OFF_SETTING = 'pgqueuer.handed_off';
@@ -28,7 +35,7 @@ export interface HandedOffJob {
  * picked by it, and notifies it with the whole job.
  *
  * It happens only where a claim would have taken the job at once, in the same order: the job
- * is runnable now (only such jobs are sent here: see `enqueue` below), has no group, its
+ * is runnable now and has no group (only such jobs are sent here: see `enqueue` below), its
  * entrypoint has no limit (the worker lists only those), is not paused, and no job is queued
  * ahead of it for any entrypoint that worker lists. A worker's row that another enqueue holds is skipped, not waited for; so is a
  * worker whose heartbeat lapsed (`expires_at`). Only pgqueuer's own single-statement enqueue
@@ -40,10 +47,10 @@ export interface HandedOffJob {
  * gives it back once the listener is back (`reclaimLost`).
  */
 export function handOffQueries(n: SchemaNames) {
-  // Parameters are text throughout ($3, $4 cast to jsonb where stored), so the first size check
-  // reads what was sent. The checks that cost more (parsing the payload, probing other tables)
-  // refer to the waiting worker's row (v.slots > 0), so they run per candidate, only when a
-  // worker waits, rather than as one-time filters before every enqueue.
+  // Parameters are text throughout ($3, $4 cast to jsonb where stored), so the size check reads
+  // what was sent. The checks that cost more (probing other tables) refer to the waiting
+  // worker's row (v.slots > 0), so they run per candidate, only when a worker waits, rather than
+  // as one-time filters before every enqueue.
   const enqueue = prepared(
     'hand_off_enqueue',
     `WITH taken AS (
@@ -52,11 +59,6 @@ export function handOffQueries(n: SchemaNames) {
          SELECT v.worker_id FROM ${n.idleWorkers} AS v
          WHERE v.slots > 0 AND v.expires_at > now() AND $1::text = ANY (v.entrypoints)
            AND octet_length($3::text) + coalesce(octet_length($4::text), 0) <= ${MAX_HANDED_OFF_BYTES}
-           -- As announced: jsonb's own text can be longer than what was sent, and an entrypoint
-           -- name's control characters are escaped.
-           AND (v.slots > 0 AND octet_length(($3::text)::jsonb::text) + coalesce(octet_length(($4::text)::jsonb::text), 0)
-                                + octet_length(to_json($1::text)::text) <= ${MAX_HANDED_OFF_BYTES}) IS TRUE
-           AND (v.slots > 0 AND NOT coalesce(($4::text)::jsonb ? '${GROUP_HEADER}', false)) IS TRUE
            AND NOT EXISTS (SELECT 1 FROM ${n.paused} AS p WHERE p.entrypoint = $1::text AND v.slots > 0)
            -- Queued jobs of any entrypoint it takes are ahead: its next claim would start those first.
            AND NOT EXISTS (SELECT 1 FROM ${n.jobs} AS q WHERE q.entrypoint = ANY (v.entrypoints) AND q.status = 'queued' AND v.slots > 0)
@@ -123,13 +125,19 @@ export function handOffQueries(n: SchemaNames) {
   );
   return {
     /**
-     * Enqueues one job that is runnable now (no delay or time given: the caller checks),
+     * Enqueues one job that is runnable now and has no group (the caller checks),
      * handed to an idle worker when one takes it; returns its id, and whether any worker waits
-     * for hand-offs of its entrypoint.
+     * for hand-offs of its entrypoint. Undefined, with nothing written, when its notification
+     * would be too long: the caller enqueues it the usual way.
      */
-    enqueue: async (db: Queryable, r: EnqueueRow): Promise<{ id: number; waiting: boolean }> => {
-      const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers]);
-      return { id: Number(row!.id), waiting: row!.waiting };
+    enqueue: async (db: Queryable, r: EnqueueRow): Promise<{ id: number; waiting: boolean } | undefined> => {
+      try {
+        const [row] = await db.query<{ id: string; waiting: boolean }>(enqueue, [r.entrypoint, r.priority, r.payload, r.headers]);
+        return { id: Number(row!.id), waiting: row!.waiting };
+      } catch (err) {
+        if ((err as { code?: unknown }).code === NOTIFY_PAYLOAD_TOO_LONG) return undefined;
+        throw err;
+      }
     },
     park: async (db: Queryable, p: HandOffOffer): Promise<void> =>
       void (await db.query(park, [p.workerId, p.entrypoints, p.slots, p.ttlMs, p.address.channel, p.address.secret])),
