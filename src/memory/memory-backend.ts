@@ -2,7 +2,6 @@ import { ConfigError, DuplicateJobError, ParentNotFoundError, type DuplicateKey 
 import type { QueueBackend } from '../port/queue-backend.js';
 import { SYSTEM_ERRORS, tickPayload } from '../port/system-records.js';
 import type {
-  AnyJobStatus,
   AttemptStatus,
   Clock,
   FinalStatus,
@@ -10,7 +9,6 @@ import type {
   JobHeaders,
   JobInfo,
   JobPage,
-  JobStatus,
   JobSummary,
   ParentResult,
   QueueSizeRow,
@@ -47,62 +45,12 @@ import { PARENTS_HEADER } from '../port/rows.js';
 import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
 import { GroupLines, groupOfHeaders, takeGroupTurns } from './group-turns.js';
+import { JobHistory, type AttemptRun } from './job-history.js';
+import { endedSummary, liveSummary } from './job-summary.js';
+import type { JobRecord, LogRecord } from './records.js';
+import { ScheduleBook } from './schedule-book.js';
+import { compareText } from './text-order.js';
 import { jsonbText } from './jsonb-text.js';
-
-interface JobRecord {
-  id: number;
-  entrypoint: string;
-  priority: number;
-  status: JobStatus;
-  /** Stored as JSON text, parsed afresh for each claim: handlers never share objects with producers. */
-  payload: string;
-  headers: string;
-  /** From the headers (GROUP_HEADER), kept with them: '' for none. */
-  group: string;
-  /** Its place in the turn order of grouped jobs (jobs.group_turn); null without a group. */
-  turn: number | null;
-  executeAfter: number;
-  dedupeKey: string | null;
-  dedupeWindowMs: number | null;
-  attempts: number;
-  rescues: number;
-  snoozes: number;
-  heartbeat: number | null;
-  workerId: string | null;
-  pickedAt: number | null;
-  cancelRequested: boolean;
-  createdAt: number;
-  error: JobError | null;
-  requeuedFrom: number | null;
-  /** The jobs it waits for (or waited for), in the order given; null for none. */
-  parents: number[] | null;
-  /** How many of them have not ended: a `blocked` job is runnable at 0. */
-  blockedBy: number;
-  runOnParentFailure: boolean;
-}
-
-interface LogRecord {
-  id: number;
-  jobId: number;
-  entrypoint: string;
-  priority: number;
-  status: AttemptStatus;
-  attempt: number;
-  workerId: string | null;
-  durationMs: number | null;
-  error: JobError | null;
-  result: unknown;
-  /** Kept, as in PostgreSQL, for jobs that did not succeed. */
-  payload: string | null;
-  headers: string | null;
-  createdAt: number;
-  pickedAt: number | null;
-  finishedAt: number;
-  requeuedFrom: number | null;
-  parents: number[] | null;
-}
-
-const FINAL: ReadonlySet<AttemptStatus> = new Set(['successful', 'exception', 'canceled']);
 
 /**
  * The queue in process memory, behind the same port as PostgreSQL, with the same rules (the
@@ -117,10 +65,10 @@ export class MemoryBackend implements QueueBackend {
   /** Keys of finished jobs still taken (dedupeWindowMs): job id and expiry. */
   private readonly reservations = new Map<string, { jobId: number; expiresAt: number }>();
   private readonly paused = new Set<string>();
-  private readonly log: LogRecord[] = [];
+  private readonly history = new JobHistory();
   private readonly workers = new Map<string, WorkerInfo & { heartbeat: number }>();
   private readonly buckets = new Map<string, { tokens: number; refreshedAt: number }>();
-  private readonly schedules = new Map<string, ScheduleRow>();
+  private readonly schedules = new ScheduleBook();
   private readonly workListeners = new Set<WorkEvents>();
   private readonly doneListeners = new Set<CompletionEvents>();
   /** Parent id → the jobs enqueued to wait for it, oldest first. */
@@ -128,7 +76,6 @@ export class MemoryBackend implements QueueBackend {
   /** Per group-limited entrypoint, the highest turn claimed (job_group_cursors.turn). */
   private readonly claimedTurns = new Map<string, number>();
   private nextJobId = 1;
-  private nextLogId = 1;
   private readonly unwatchClock: (() => void) | undefined;
 
   constructor(private readonly clock: Clock = systemClock) {
@@ -481,24 +428,11 @@ export class MemoryBackend implements QueueBackend {
   async getJob(id: number): Promise<JobInfo | null> {
     const summary = this.summaryOf(id);
     if (!summary) return null;
-    const history = this.log
-      .filter((e) => e.jobId === id)
-      .map((e) => {
-        const attempt = {
-          attempt: e.attempt,
-          status: e.status,
-          startedAt: e.pickedAt === null ? null : new Date(e.pickedAt),
-          finishedAt: new Date(e.finishedAt),
-          durationMs: e.durationMs,
-          workerId: e.workerId,
-        };
-        return e.error === null ? attempt : { ...attempt, error: e.error };
-      });
-    return { ...summary, history, children: [...(this.children.get(id) ?? [])] };
+    return { ...summary, history: this.history.attemptsOf(id), children: [...(this.children.get(id) ?? [])] };
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
-    const ids = new Set<number>([...this.jobs.keys(), ...this.log.filter((e) => FINAL.has(e.status)).map((e) => e.jobId)]);
+    const ids = new Set<number>([...this.jobs.keys(), ...this.history.endedIds()]);
     const matching = [...ids]
       .filter((id) => query.before === null || id < query.before)
       .sort((a, b) => b - a)
@@ -664,22 +598,17 @@ export class MemoryBackend implements QueueBackend {
 
   async prune(policy: RetentionPolicy): Promise<PruneResult> {
     const now = this.now();
-    const before = this.log.length;
-    const cutoff = policy.maxAgeMs === null ? -Infinity : now - policy.maxAgeMs;
-    const keepFrom = policy.maxRows === null ? 0 : Math.max(0, this.log.length - policy.maxRows);
     // A parent's entries stay while a child still waits to run (they hold its outcome and result).
     const waitedFor = (jobId: number) => this.children.get(jobId)?.some((child) => this.jobs.has(child)) ?? false;
-    const kept = this.log.filter((entry, i) => (i >= keepFrom && entry.finishedAt >= cutoff) || waitedFor(entry.jobId));
-    this.log.splice(0, this.log.length, ...kept);
+    const { deleted, remembered } = this.history.prune(policy, now, waitedFor);
     // Links of children whose history is gone (finished, and every log entry pruned), as the SQL's.
-    const remembered = new Set(kept.map((entry) => entry.jobId));
     for (const [parent, children] of this.children) {
       const left = children.filter((child) => this.jobs.has(child) || remembered.has(child));
       if (left.length === 0) this.children.delete(parent);
       else if (left.length < children.length) this.children.set(parent, left);
     }
     for (const [key, r] of this.reservations) if (r.expiresAt < now) this.reservations.delete(key);
-    return { held: true, deleted: before - kept.length, more: false };
+    return { held: true, deleted, more: false };
   }
 
   async databaseNow(): Promise<Date> {
@@ -687,38 +616,16 @@ export class MemoryBackend implements QueueBackend {
   }
 
   async registerSchedules(schedules: readonly ScheduleRegistration[]): Promise<void> {
-    const now = this.clock.now();
-    for (const s of schedules) {
-      const existing = this.schedules.get(s.name);
-      const unchanged = existing && existing.expression === s.expression && existing.timezone === s.timezone;
-      this.schedules.set(s.name, {
-        name: s.name,
-        expression: s.expression,
-        timezone: s.timezone,
-        missed: s.missed,
-        nextRun: unchanged ? existing.nextRun : s.nextRun,
-        lastRun: existing?.lastRun ?? null,
-        registeredAt: now,
-      });
-    }
+    this.schedules.register(schedules, this.clock.now());
   }
 
   async readSchedules(names: readonly string[] | null): Promise<{ rows: ScheduleRow[]; dbNow: Date }> {
-    const rows = [...this.schedules.values()]
-      .filter((s) => names === null || names.includes(s.name))
-      .sort((a, b) => compareText(a.name, b.name))
-      .map((s) => ({ ...s }));
-    return { rows, dbNow: this.clock.now() };
+    return { rows: this.schedules.read(names), dbNow: this.clock.now() };
   }
 
   async fireTick(tick: FireTick): Promise<{ advanced: boolean; jobId: number | null }> {
-    const schedule = this.schedules.get(tick.name);
-    if (!schedule || schedule.nextRun.getTime() !== tick.expected.getTime() || schedule.nextRun.getTime() > this.now()) {
-      return { advanced: false, jobId: null };
-    }
-    schedule.nextRun = tick.next;
+    if (!this.schedules.advance(tick, this.now())) return { advanced: false, jobId: null };
     if (tick.scheduledAt === null) return { advanced: true, jobId: null };
-    schedule.lastRun = tick.scheduledAt;
     const [jobId] = await this.enqueue([
       {
         entrypoint: tick.name,
@@ -810,13 +717,13 @@ export class MemoryBackend implements QueueBackend {
   }
 
   /** A job leaves the queue for good: logged, its key freed or kept for its window. */
-  private finish(job: JobRecord, status: FinalStatus, error: JobError | null, result: unknown, now: number, log: Pick<LogRecord, 'workerId' | 'durationMs' | 'pickedAt'>): void {
+  private finish(job: JobRecord, status: FinalStatus, error: JobError | null, result: unknown, now: number, run: AttemptRun): void {
     this.jobs.delete(job.id);
     this.freeKey(job);
     if (job.dedupeKey !== null && job.dedupeWindowMs !== null) {
       this.reservations.set(dedupeKey(job.entrypoint, job.dedupeKey), { jobId: job.id, expiresAt: now + job.dedupeWindowMs });
     }
-    this.appendLog(job, status, error, result, now, log);
+    this.appendLog(job, status, error, result, now, run);
     this.settleChildren(job.id, now);
   }
 
@@ -858,84 +765,22 @@ export class MemoryBackend implements QueueBackend {
     if (job.dedupeKey !== null) this.dedupe.delete(dedupeKey(job.entrypoint, job.dedupeKey));
   }
 
-  private appendLog(
-    job: JobRecord,
-    status: AttemptStatus,
-    error: JobError | null,
-    result: unknown,
-    now: number,
-    log: Pick<LogRecord, 'workerId' | 'durationMs' | 'pickedAt'>,
-  ): void {
-    const keepsPayload = FINAL.has(status) && status !== 'successful' && !(status === 'exception' && this.jobs.has(job.id));
-    this.log.push({
-      id: this.nextLogId++,
-      jobId: job.id,
-      entrypoint: job.entrypoint,
-      priority: job.priority,
-      status,
-      attempt: job.attempts,
-      workerId: log.workerId,
-      durationMs: log.durationMs,
-      error,
-      result,
-      payload: keepsPayload ? job.payload : null,
-      headers: keepsPayload ? job.headers : null,
-      createdAt: job.createdAt,
-      pickedAt: log.pickedAt,
-      finishedAt: now,
-      requeuedFrom: FINAL.has(status) ? job.requeuedFrom : null,
-      parents: FINAL.has(status) ? job.parents : null,
-    });
+  /** Logs an attempt; a job still live (held) keeps its payload on the job, not in the log. */
+  private appendLog(job: JobRecord, status: AttemptStatus, error: JobError | null, result: unknown, now: number, run: AttemptRun): void {
+    this.history.append(job, status, error, result, now, run, this.jobs.has(job.id));
   }
 
   /** The newest final log entry of a job no longer live. */
   private lastFinal(jobId: number): LogRecord | undefined {
-    if (this.jobs.has(jobId)) return undefined;
-    for (let i = this.log.length - 1; i >= 0; i--) {
-      const entry = this.log[i]!;
-      if (entry.jobId === jobId && FINAL.has(entry.status)) return entry;
-    }
-    return undefined;
+    return this.jobs.has(jobId) ? undefined : this.history.lastFinal(jobId);
   }
 
   /** A job as listed: the live record, else its newest final log entry. */
   private summaryOf(id: number): JobSummary | undefined {
     const job = this.jobs.get(id);
-    if (job) {
-      const summary: JobSummary = {
-        id,
-        entrypoint: job.entrypoint,
-        status: job.status,
-        priority: job.priority,
-        payload: JSON.parse(job.payload),
-        headers: JSON.parse(job.headers) as JobHeaders,
-        attempts: job.attempts,
-        createdAt: new Date(job.createdAt),
-        executeAfter: new Date(job.executeAfter),
-      };
-      if (job.error !== null) summary.error = job.error;
-      if (job.requeuedFrom !== null) summary.requeuedFrom = job.requeuedFrom;
-      if (job.parents !== null) summary.parents = job.parents;
-      return summary;
-    }
+    if (job) return liveSummary(job);
     const last = this.lastFinal(id);
-    if (!last) return undefined;
-    const summary: JobSummary = {
-      id,
-      entrypoint: last.entrypoint,
-      status: last.status as AnyJobStatus,
-      priority: last.priority,
-      payload: last.payload === null ? null : JSON.parse(last.payload),
-      headers: last.headers === null ? null : (JSON.parse(last.headers) as JobHeaders),
-      attempts: last.attempt,
-      createdAt: new Date(last.createdAt),
-      executeAfter: null,
-    };
-    if (last.status === 'successful' && last.result !== null) summary.result = last.result;
-    if (last.error !== null) summary.error = last.error;
-    if (last.requeuedFrom !== null) summary.requeuedFrom = last.requeuedFrom;
-    if (last.parents !== null) summary.parents = last.parents;
-    return summary;
+    return last && endedSummary(last);
   }
 
   private count(predicate: (job: JobRecord) => boolean): number {
@@ -966,10 +811,6 @@ function dedupeKey(entrypoint: string, key: string): string {
 
 function byPriorityThenId(a: JobRecord, b: JobRecord): number {
   return b.priority - a.priority || a.id - b.id;
-}
-
-function compareText(a: string, b: string): number {
-  return a.localeCompare(b);
 }
 
 /** The payload fingerprint a producer stamped in these headers (JSON text), null without one. */

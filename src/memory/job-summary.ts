@@ -1,0 +1,41 @@
+import type { AnyJobStatus, JobHeaders, JobSummary } from '../types.js';
+import type { JobRecord, LogRecord } from './records.js';
+
+/** A live job as getJob and listJobs show it. */
+export function liveSummary(job: JobRecord): JobSummary {
+  const summary: JobSummary = {
+    id: job.id,
+    entrypoint: job.entrypoint,
+    status: job.status,
+    priority: job.priority,
+    payload: JSON.parse(job.payload),
+    headers: JSON.parse(job.headers) as JobHeaders,
+    attempts: job.attempts,
+    createdAt: new Date(job.createdAt),
+    executeAfter: new Date(job.executeAfter),
+  };
+  if (job.error !== null) summary.error = job.error;
+  if (job.requeuedFrom !== null) summary.requeuedFrom = job.requeuedFrom;
+  if (job.parents !== null) summary.parents = job.parents;
+  return summary;
+}
+
+/** A job that ended, from the log entry that ended it. */
+export function endedSummary(last: LogRecord): JobSummary {
+  const summary: JobSummary = {
+    id: last.jobId,
+    entrypoint: last.entrypoint,
+    status: last.status as AnyJobStatus,
+    priority: last.priority,
+    payload: last.payload === null ? null : JSON.parse(last.payload),
+    headers: last.headers === null ? null : (JSON.parse(last.headers) as JobHeaders),
+    attempts: last.attempt,
+    createdAt: new Date(last.createdAt),
+    executeAfter: null,
+  };
+  if (last.status === 'successful' && last.result !== null) summary.result = last.result;
+  if (last.error !== null) summary.error = last.error;
+  if (last.requeuedFrom !== null) summary.requeuedFrom = last.requeuedFrom;
+  if (last.parents !== null) summary.parents = last.parents;
+  return summary;
+}
