@@ -42,12 +42,13 @@ import type {
   WorkEvents,
 } from '../port/rows.js';
 import { PARENTS_HEADER } from '../port/rows.js';
-import { FINGERPRINT_HEADER } from '../schema/fingerprint-header.js';
 import { systemClock } from './clock.js';
+import { DedupeKeys, dedupeName, type KeyHolder } from './dedupe-keys.js';
 import { GroupLines, groupOfHeaders, takeGroupTurns } from './group-turns.js';
 import { JobHistory, type AttemptRun } from './job-history.js';
 import { endedSummary, liveSummary } from './job-summary.js';
-import type { JobRecord, LogRecord } from './records.js';
+import { countPayloadVersions, samplePayloads } from './payload-versions.js';
+import { newJobRecord, type JobRecord, type LogRecord } from './records.js';
 import { ScheduleBook } from './schedule-book.js';
 import { compareText } from './text-order.js';
 import { jsonbText } from './jsonb-text.js';
@@ -61,9 +62,7 @@ import { jsonbText } from './jsonb-text.js';
  */
 export class MemoryBackend implements QueueBackend {
   private readonly jobs = new Map<number, JobRecord>();
-  private readonly dedupe = new Map<string, number>();
-  /** Keys of finished jobs still taken (dedupeWindowMs): job id and expiry. */
-  private readonly reservations = new Map<string, { jobId: number; expiresAt: number }>();
+  private readonly keys = new DedupeKeys();
   private readonly paused = new Set<string>();
   private readonly history = new JobHistory();
   private readonly workers = new Map<string, WorkerInfo & { heartbeat: number }>();
@@ -102,7 +101,7 @@ export class MemoryBackend implements QueueBackend {
     const seen = new Set<string>();
     rows.forEach((row, i) => {
       if (row.dedupeKey === null) return;
-      const key = dedupeKey(row.entrypoint, row.dedupeKey);
+      const key = dedupeName(row.entrypoint, row.dedupeKey);
       const holder = holders[i];
       if (seen.has(key)) refuse(row, 'batch');
       seen.add(key);
@@ -150,7 +149,7 @@ export class MemoryBackend implements QueueBackend {
       }
       const parents = row.after?.map((link) => ('id' in link ? link.id : ids[link.item]!)) ?? null;
       const headers = parents === null ? row.headers : JSON.stringify({ ...(row.headers === null ? {} : JSON.parse(row.headers)), [PARENTS_HEADER]: parents });
-      const job = this.newJob(row.entrypoint, row.priority, jsonbText(row.payload), headers === null ? '{}' : jsonbText(headers), executeAfter, now);
+      const job = newJobRecord(this.nextJobId++, row.entrypoint, row.priority, jsonbText(row.payload), headers === null ? '{}' : jsonbText(headers), executeAfter, now);
       job.dedupeKey = row.dedupeKey;
       job.dedupeWindowMs = row.dedupeWindowMs;
       ids.push(job.id);
@@ -277,7 +276,7 @@ export class MemoryBackend implements QueueBackend {
         this.appendLog(job, 'exception', error, null, now, log);
         job.status = 'held';
         job.error = error;
-        this.freeKey(job);
+        this.keys.free(job);
         job.dedupeKey = null;
         job.workerId = null;
         job.heartbeat = null;
@@ -380,30 +379,11 @@ export class MemoryBackend implements QueueBackend {
   }
 
   async payloadVersions(query: PayloadVersionQuery): Promise<{ counts: PayloadVersionCount[]; capped: string[] }> {
-    const counts = new Map<string, PayloadVersionCount>();
-    const capped: string[] = [];
-    for (const entrypoint of new Set(query.entrypoints)) {
-      const waiting = [...this.jobs.values()].filter((j) => j.entrypoint === entrypoint && j.status !== 'picked');
-      if (waiting.length > query.countCap) capped.push(entrypoint);
-      for (const job of waiting.slice(0, query.countCap)) {
-        const fingerprint = stampedFingerprint(job.headers);
-        const key = `${entrypoint}\u0000${fingerprint}\u0000${job.status}`;
-        const row = counts.get(key) ?? { entrypoint, fingerprint, status: job.status, count: 0 };
-        row.count++;
-        counts.set(key, row);
-      }
-    }
-    return { counts: [...counts.values()], capped };
+    return countPayloadVersions(this.jobs.values(), query);
   }
 
   async payloadSamples(query: PayloadSampleQuery): Promise<PayloadSample[]> {
-    const live = [...this.jobs.values()].filter((j) => j.status !== 'picked').sort((a, b) => a.id - b.id);
-    return query.versions.flatMap(({ entrypoint, fingerprint }) =>
-      live
-        .filter((j) => j.entrypoint === entrypoint && stampedFingerprint(j.headers) === fingerprint)
-        .slice(0, query.sample)
-        .map((j) => ({ id: j.id, entrypoint, fingerprint, payload: JSON.parse(j.payload) as unknown })),
-    );
+    return samplePayloads(this.jobs.values(), query);
   }
 
   async listLiveJobs(entrypoint: string, limit: number): Promise<LiveJob[]> {
@@ -479,7 +459,7 @@ export class MemoryBackend implements QueueBackend {
         }
         const last = this.lastFinal(id);
         if (!last || last.status === 'successful') continue;
-        const copy = this.newJob(last.entrypoint, last.priority, last.payload ?? 'null', last.headers ?? '{}', now, now);
+        const copy = newJobRecord(this.nextJobId++, last.entrypoint, last.priority, last.payload ?? 'null', last.headers ?? '{}', now, now);
         copy.requeuedFrom = id;
         this.insert(copy);
         woken.add(copy.entrypoint);
@@ -607,7 +587,7 @@ export class MemoryBackend implements QueueBackend {
       if (left.length === 0) this.children.delete(parent);
       else if (left.length < children.length) this.children.set(parent, left);
     }
-    for (const [key, r] of this.reservations) if (r.expiresAt < now) this.reservations.delete(key);
+    this.keys.dropExpired(now);
     return { held: true, deleted, more: false };
   }
 
@@ -658,35 +638,6 @@ export class MemoryBackend implements QueueBackend {
     this.doneListeners.clear();
   }
 
-  private newJob(entrypoint: string, priority: number, payload: string, headers: string, executeAfter: number, now: number): JobRecord {
-    return {
-      id: this.nextJobId++,
-      entrypoint,
-      priority,
-      status: executeAfter > now ? 'scheduled' : 'queued',
-      payload,
-      headers,
-      group: groupOfHeaders(headers),
-      turn: null,
-      executeAfter,
-      dedupeKey: null,
-      dedupeWindowMs: null,
-      attempts: 0,
-      rescues: 0,
-      snoozes: 0,
-      heartbeat: null,
-      workerId: null,
-      pickedAt: null,
-      cancelRequested: false,
-      createdAt: now,
-      error: null,
-      requeuedFrom: null,
-      parents: null,
-      blockedBy: 0,
-      runOnParentFailure: false,
-    };
-  }
-
   private insert(job: JobRecord, lines?: Map<string, GroupLines>): void {
     if (job.group !== '') {
       let line = lines?.get(job.entrypoint);
@@ -697,7 +648,7 @@ export class MemoryBackend implements QueueBackend {
       job.turn = line.turnOf(job, job.status === 'queued');
     }
     this.jobs.set(job.id, job);
-    if (job.dedupeKey !== null) this.dedupe.set(dedupeKey(job.entrypoint, job.dedupeKey), job.id);
+    this.keys.hold(job);
   }
 
   /** The entrypoint's queued grouped jobs in their lines (but `except`), to give turns from. */
@@ -706,23 +657,16 @@ export class MemoryBackend implements QueueBackend {
     return new GroupLines(queued, this.claimedTurns.get(entrypoint) ?? 0);
   }
 
-  /** Who holds a dedupe key: a live job, or a finished one within its window. */
-  private holderOf(entrypoint: string, key: string, now: number): { kind: 'live' | 'window'; jobId: number; job?: JobRecord } | undefined {
-    const k = dedupeKey(entrypoint, key);
-    const live = this.dedupe.get(k);
-    if (live !== undefined) return { kind: 'live', jobId: live, job: this.jobs.get(live)! };
-    const reserved = this.reservations.get(k);
-    if (reserved && reserved.expiresAt > now) return { kind: 'window', jobId: reserved.jobId };
-    return undefined;
+  /** Who holds a dedupe key, with the live job that does. */
+  private holderOf(entrypoint: string, key: string, now: number): (KeyHolder & { job?: JobRecord }) | undefined {
+    const holder = this.keys.holderOf(entrypoint, key, now);
+    return holder?.kind === 'live' ? { ...holder, job: this.jobs.get(holder.jobId)! } : holder;
   }
 
   /** A job leaves the queue for good: logged, its key freed or kept for its window. */
   private finish(job: JobRecord, status: FinalStatus, error: JobError | null, result: unknown, now: number, run: AttemptRun): void {
     this.jobs.delete(job.id);
-    this.freeKey(job);
-    if (job.dedupeKey !== null && job.dedupeWindowMs !== null) {
-      this.reservations.set(dedupeKey(job.entrypoint, job.dedupeKey), { jobId: job.id, expiresAt: now + job.dedupeWindowMs });
-    }
+    this.keys.ended(job, now);
     this.appendLog(job, status, error, result, now, run);
     this.settleChildren(job.id, now);
   }
@@ -730,7 +674,7 @@ export class MemoryBackend implements QueueBackend {
   /** A job leaves the queue without ending (deleted, cleared). */
   private remove(job: JobRecord): void {
     this.jobs.delete(job.id);
-    this.freeKey(job);
+    this.keys.free(job);
     this.settleChildren(job.id, this.now());
   }
 
@@ -759,10 +703,6 @@ export class MemoryBackend implements QueueBackend {
     }
     for (const [entrypoint, at] of woken) this.emitWork((l) => l.enqueued(entrypoint, Math.max(0, at - now)));
     if (canceled.length > 0) this.emitDone(canceled);
-  }
-
-  private freeKey(job: JobRecord): void {
-    if (job.dedupeKey !== null) this.dedupe.delete(dedupeKey(job.entrypoint, job.dedupeKey));
   }
 
   /** Logs an attempt; a job still live (held) keeps its payload on the job, not in the log. */
@@ -805,16 +745,6 @@ function parentFailure(parentId: number, outcome: AttemptStatus | undefined): Jo
   return { name: 'ParentFailedError', message: `parent job ${parentId} ${how}`, details: { parent: parentId } };
 }
 
-function dedupeKey(entrypoint: string, key: string): string {
-  return `${entrypoint}\u0000${key}`;
-}
-
 function byPriorityThenId(a: JobRecord, b: JobRecord): number {
   return b.priority - a.priority || a.id - b.id;
-}
-
-/** The payload fingerprint a producer stamped in these headers (JSON text), null without one. */
-function stampedFingerprint(headers: string): string | null {
-  const value = (JSON.parse(headers) as JobHeaders)[FINGERPRINT_HEADER];
-  return typeof value === 'string' ? value : null;
 }

@@ -1,4 +1,5 @@
 import type { AttemptStatus, JobError, JobStatus } from '../types.js';
+import { groupOfHeaders } from './group-turns.js';
 
 /** A live job as the in-memory backend keeps it: a row of PostgreSQL's jobs table. */
 export interface JobRecord {
@@ -57,3 +58,33 @@ export interface LogRecord {
 
 /** The statuses that end a job. */
 export const FINAL: ReadonlySet<AttemptStatus> = new Set(['successful', 'exception', 'canceled']);
+
+/** A new job, queued (or scheduled when `executeAfter` is later than `now`), with nothing else set. */
+export function newJobRecord(id: number, entrypoint: string, priority: number, payload: string, headers: string, executeAfter: number, now: number): JobRecord {
+  return {
+    id,
+    entrypoint,
+    priority,
+    status: executeAfter > now ? 'scheduled' : 'queued',
+    payload,
+    headers,
+    group: groupOfHeaders(headers),
+    turn: null,
+    executeAfter,
+    dedupeKey: null,
+    dedupeWindowMs: null,
+    attempts: 0,
+    rescues: 0,
+    snoozes: 0,
+    heartbeat: null,
+    workerId: null,
+    pickedAt: null,
+    cancelRequested: false,
+    createdAt: now,
+    error: null,
+    requeuedFrom: null,
+    parents: null,
+    blockedBy: 0,
+    runOnParentFailure: false,
+  };
+}
