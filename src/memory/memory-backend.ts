@@ -6,7 +6,6 @@ import type {
   Clock,
   FinalStatus,
   JobError,
-  JobHeaders,
   JobInfo,
   JobPage,
   JobSummary,
@@ -46,11 +45,12 @@ import { systemClock } from './clock.js';
 import { DedupeKeys, dedupeName, type KeyHolder } from './dedupe-keys.js';
 import { GroupLines, groupOfHeaders, takeGroupTurns } from './group-turns.js';
 import { JobHistory, type AttemptRun } from './job-history.js';
-import { endedSummary, liveSummary } from './job-summary.js';
+import { claimedView, endedSummary, liveJobView, liveSummary } from './job-views.js';
 import { countPayloadVersions, samplePayloads } from './payload-versions.js';
 import { newJobRecord, type JobRecord, type LogRecord } from './records.js';
 import { ScheduleBook } from './schedule-book.js';
 import { compareText } from './text-order.js';
+import { TokenBuckets } from './token-buckets.js';
 import { jsonbText } from './jsonb-text.js';
 
 /**
@@ -66,7 +66,7 @@ export class MemoryBackend implements QueueBackend {
   private readonly paused = new Set<string>();
   private readonly history = new JobHistory();
   private readonly workers = new Map<string, WorkerInfo & { heartbeat: number }>();
-  private readonly buckets = new Map<string, { tokens: number; refreshedAt: number }>();
+  private readonly buckets = new TokenBuckets();
   private readonly schedules = new ScheduleBook();
   private readonly workListeners = new Set<WorkEvents>();
   private readonly doneListeners = new Set<CompletionEvents>();
@@ -198,12 +198,9 @@ export class MemoryBackend implements QueueBackend {
         cap = Math.min(cap, Math.max(0, policy.concurrencyLimit - running));
       }
       if (policy.ratePerSecond > 0 && cap > 0) {
-        const bucket = this.buckets.get(policy.name) ?? { tokens: policy.burst, refreshedAt: now };
-        bucket.tokens = Math.min(policy.burst, bucket.tokens + (policy.ratePerSecond * Math.max(0, now - bucket.refreshedAt)) / 1000);
-        bucket.refreshedAt = Math.max(bucket.refreshedAt, now);
-        this.buckets.set(policy.name, bucket);
-        if (Math.floor(bucket.tokens) < cap) throttled.push(policy.name);
-        cap = Math.min(cap, Math.floor(bucket.tokens));
+        const tokens = this.buckets.available(policy.name, policy.ratePerSecond, policy.burst, now);
+        if (tokens < cap) throttled.push(policy.name);
+        cap = Math.min(cap, tokens);
       }
       if (cap <= 0) continue;
       const queued = [...this.jobs.values()].filter((j) => j.entrypoint === policy.name && j.status === 'queued' && j.executeAfter <= now);
@@ -229,22 +226,10 @@ export class MemoryBackend implements QueueBackend {
       job.heartbeat = now;
       job.pickedAt = now;
       const policy = req.entrypoints.find((e) => e.name === job.entrypoint)!;
-      if (policy.ratePerSecond > 0) this.buckets.get(job.entrypoint)!.tokens -= 1;
+      if (policy.ratePerSecond > 0) this.buckets.spend(job.entrypoint);
     }
     const runnable = (name: string) => this.count((j) => j.entrypoint === name && j.status === 'queued' && j.executeAfter <= now) > 0;
-    const jobs = picked.map((job) => ({
-      id: job.id,
-      entrypoint: job.entrypoint,
-      priority: job.priority,
-      payload: JSON.parse(job.payload),
-      headers: JSON.parse(job.headers) as JobHeaders,
-      attempt: job.attempts,
-      rescues: job.rescues,
-      snoozes: job.snoozes,
-      createdAtMs: job.createdAt,
-      cancelRequested: job.cancelRequested,
-      queuedMs: Math.max(0, now - job.executeAfter),
-    }));
+    const jobs = picked.map((job) => claimedView(job, now));
     const payloadBytes = picked.reduce((bytes, job) => bytes + job.payload.length, 0);
     return { jobs, rateLimited: throttled.filter(runnable), payloadBytes };
   }
@@ -391,18 +376,7 @@ export class MemoryBackend implements QueueBackend {
       .filter((j) => j.entrypoint === entrypoint)
       .sort((a, b) => a.id - b.id)
       .slice(0, limit)
-      .map((j) => ({
-        id: j.id,
-        entrypoint: j.entrypoint,
-        status: j.status,
-        priority: j.priority,
-        payload: JSON.parse(j.payload),
-        headers: JSON.parse(j.headers) as JobHeaders,
-        executeAfter: new Date(j.executeAfter),
-        dedupeKey: j.dedupeKey,
-        attempts: j.attempts,
-        createdAt: new Date(j.createdAt),
-      }));
+      .map(liveJobView);
   }
 
   async getJob(id: number): Promise<JobInfo | null> {

@@ -1,3 +1,4 @@
+import type { ClaimedJob, LiveJob } from '../port/rows.js';
 import type { AnyJobStatus, JobHeaders, JobSummary } from '../types.js';
 import type { JobRecord, LogRecord } from './records.js';
 
@@ -38,4 +39,37 @@ export function endedSummary(last: LogRecord): JobSummary {
   if (last.requeuedFrom !== null) summary.requeuedFrom = last.requeuedFrom;
   if (last.parents !== null) summary.parents = last.parents;
   return summary;
+}
+
+/** A job as a claim hands it to the worker that took it (attempt counted, `now` the claim's time). */
+export function claimedView(job: JobRecord, now: number): ClaimedJob {
+  return {
+    id: job.id,
+    entrypoint: job.entrypoint,
+    priority: job.priority,
+    payload: JSON.parse(job.payload),
+    headers: JSON.parse(job.headers) as JobHeaders,
+    attempt: job.attempts,
+    rescues: job.rescues,
+    snoozes: job.snoozes,
+    createdAtMs: job.createdAt,
+    cancelRequested: job.cancelRequested,
+    queuedMs: Math.max(0, now - job.executeAfter),
+  };
+}
+
+/** A live job as listLiveJobs lists it. */
+export function liveJobView(job: JobRecord): LiveJob {
+  return {
+    id: job.id,
+    entrypoint: job.entrypoint,
+    status: job.status,
+    priority: job.priority,
+    payload: JSON.parse(job.payload),
+    headers: JSON.parse(job.headers) as JobHeaders,
+    executeAfter: new Date(job.executeAfter),
+    dedupeKey: job.dedupeKey,
+    attempts: job.attempts,
+    createdAt: new Date(job.createdAt),
+  };
 }
