@@ -2,19 +2,10 @@ import type { ClaimedJob, LiveJob } from '../port/rows.js';
 import type { AnyJobStatus, JobHeaders, JobSummary } from '../types.js';
 import type { JobRecord, LogRecord } from './records.js';
 
-/** A live job as getJob and listJobs show it. */
+/** A live job as getJob and listJobs show it: as listed, without its key, with what it carries. */
 export function liveSummary(job: JobRecord): JobSummary {
-  const summary: JobSummary = {
-    id: job.id,
-    entrypoint: job.entrypoint,
-    status: job.status,
-    priority: job.priority,
-    payload: JSON.parse(job.payload),
-    headers: JSON.parse(job.headers) as JobHeaders,
-    attempts: job.attempts,
-    createdAt: new Date(job.createdAt),
-    executeAfter: new Date(job.executeAfter),
-  };
+  const { dedupeKey: _dedupeKey, ...listed } = liveJobView(job);
+  const summary: JobSummary = listed;
   if (job.error !== null) summary.error = job.error;
   if (job.requeuedFrom !== null) summary.requeuedFrom = job.requeuedFrom;
   if (job.parents !== null) summary.parents = job.parents;
