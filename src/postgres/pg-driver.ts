@@ -168,7 +168,7 @@ export class PgDriver implements Driver {
   /**
    * Keeps a sound client checked out for the next statement, rather than giving it to the
    * pool: a checkout from pg-pool (a tick, its timers and events) runs cold on an idle
-   * enqueue, whose job started 0.04-0.06 ms sooner without it. Only from a pool pgqueuer owns
+   * enqueue (bench/cold-steps.ts times one against the kept client). Only from a pool pgqueuer owns
    * (a caller's pool is theirs to share), one client at most, and only while nobody waits for
    * the pool; given back after an idle timeout's worth of disuse (`keptCheck`), when it fails,
    * and on close.
